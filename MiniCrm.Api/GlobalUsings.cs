@@ -1,0 +1,4 @@
+global using Microsoft.EntityFrameworkCore;
+global using MiniCrm.Api.Extensions;
+global using MiniCrm.Core.Domain;
+global using MiniCrm.Core.Infrastructure;

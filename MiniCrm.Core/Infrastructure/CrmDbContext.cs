@@ -1,0 +1,42 @@
+using Microsoft.EntityFrameworkCore;
+using MiniCrm.Core.Domain;
+
+namespace MiniCrm.Core.Infrastructure;
+
+/// <summary>
+/// The CRM's schema. Tables and columns are snake_case so the set-based SQL of the hot paths reads
+/// naturally; enums are stored as their upper-case names (the seed's values) with CHECK constraints.
+/// </summary>
+public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(options)
+{
+    public DbSet<Customer> Customers => Set<Customer>();
+
+    public DbSet<Order> Orders => Set<Order>();
+
+    public DbSet<OrderItem> OrderItems => Set<OrderItem>();
+
+    public DbSet<Campaign> Campaigns => Set<Campaign>();
+
+    public DbSet<CommunicationLog> CommunicationLogs => Set<CommunicationLog>();
+
+    public DbSet<User> Users => Set<User>();
+
+    protected override void OnModelCreating(ModelBuilder model)
+    {
+        model.ApplyConfigurationsFromAssembly(typeof(CrmDbContext).Assembly);
+    }
+
+    protected override void ConfigureConventions(ModelConfigurationBuilder conventions)
+    {
+        conventions.Properties<decimal>().HavePrecision(14, 2);
+        conventions.Properties<OrderStatus>().HaveConversion<UpperCaseEnumConverter<OrderStatus>>().HaveMaxLength(16);
+        conventions.Properties<CampaignStatus>().HaveConversion<UpperCaseEnumConverter<CampaignStatus>>().HaveMaxLength(16);
+        conventions.Properties<DeliveryStatus>().HaveConversion<UpperCaseEnumConverter<DeliveryStatus>>().HaveMaxLength(16);
+    }
+}
+
+/// <summary>Stores an enum as its upper-case name: PENDING, COMPLETED, ...</summary>
+public sealed class UpperCaseEnumConverter<TEnum>() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<TEnum, string>(
+    v => v.ToString().ToUpperInvariant(),
+    v => Enum.Parse<TEnum>(v, true))
+    where TEnum : struct, Enum;

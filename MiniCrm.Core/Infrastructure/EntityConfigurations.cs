@@ -1,0 +1,125 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+using MiniCrm.Core.Domain;
+
+namespace MiniCrm.Core.Infrastructure;
+
+internal sealed class CustomerConfiguration : IEntityTypeConfiguration<Customer>
+{
+    public void Configure(EntityTypeBuilder<Customer> customer)
+    {
+        customer.ToTable("customers", t =>
+        {
+            t.HasCheckConstraint("ck_customers_name", "char_length(name) >= 2");
+            t.HasCheckConstraint("ck_customers_phone", "phone ~ '^[0-9]{10}$'");
+            t.HasCheckConstraint("ck_customers_total_spend", "total_spend >= 0");
+        });
+        customer.Property(c => c.Id).HasDefaultValueSql("gen_random_uuid()");
+        customer.Property(c => c.Name).HasMaxLength(200);
+        customer.Property(c => c.Email).HasMaxLength(320);
+        customer.Property(c => c.Phone).HasMaxLength(10);
+        customer.Property(c => c.City).HasMaxLength(100);
+        customer.Property(c => c.CreatedAt).HasDefaultValueSql("now()");
+
+        customer.HasIndex(c => c.Email).IsUnique();
+        customer.HasIndex(c => c.Phone).IsUnique();
+        // Segment attributes, and the keyset order of the customer list (newest first).
+        customer.HasIndex(c => c.City);
+        customer.HasIndex(c => c.TotalSpend);
+        customer.HasIndex(c => c.Visits);
+        customer.HasIndex(c => c.LastOrderDate);
+        customer.HasIndex(c => new { c.CreatedAt, c.Id });
+    }
+}
+
+internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
+{
+    public void Configure(EntityTypeBuilder<Order> order)
+    {
+        order.ToTable("orders", t =>
+        {
+            t.HasCheckConstraint("ck_orders_amount", "amount >= 0");
+            t.HasCheckConstraint("ck_orders_status", "status IN ('PENDING','COMPLETED','CANCELLED','REFUNDED')");
+        });
+        order.Property(o => o.Id).HasMaxLength(100);
+        order.Property(o => o.CreatedAt).HasDefaultValueSql("now()");
+        order.HasOne(o => o.Customer).WithMany(c => c.Orders).HasForeignKey(o => o.CustomerId).OnDelete(DeleteBehavior.Cascade);
+        order.HasMany(o => o.Items).WithOne().HasForeignKey(i => i.OrderId).OnDelete(DeleteBehavior.Cascade);
+
+        order.HasIndex(o => new { o.CustomerId, o.OrderDate });
+        order.HasIndex(o => new { o.Status, o.OrderDate });
+        order.HasIndex(o => new { o.OrderDate, o.Id });
+    }
+}
+
+internal sealed class OrderItemConfiguration : IEntityTypeConfiguration<OrderItem>
+{
+    public void Configure(EntityTypeBuilder<OrderItem> item)
+    {
+        item.ToTable("order_items", t =>
+        {
+            t.HasCheckConstraint("ck_order_items_quantity", "quantity > 0");
+            t.HasCheckConstraint("ck_order_items_unit_price", "unit_price >= 0");
+            t.HasCheckConstraint("ck_order_items_total", "total = quantity * unit_price");
+        });
+        item.Property(i => i.Id).UseIdentityAlwaysColumn();
+        item.Property(i => i.Name).HasMaxLength(200);
+        item.HasIndex(i => i.OrderId);
+    }
+}
+
+internal sealed class CampaignConfiguration : IEntityTypeConfiguration<Campaign>
+{
+    public void Configure(EntityTypeBuilder<Campaign> campaign)
+    {
+        campaign.ToTable("campaigns", t =>
+        {
+            t.HasCheckConstraint("ck_campaigns_counters", "pending_count >= 0 AND sent_count >= 0 AND failed_count >= 0");
+            t.HasCheckConstraint("ck_campaigns_status", "status IN ('RUNNING','COMPLETED')");
+        });
+        campaign.Property(c => c.Id).HasDefaultValueSql("gen_random_uuid()");
+        campaign.Property(c => c.Name).HasMaxLength(200);
+        campaign.Property(c => c.CreatedBy).HasMaxLength(64);
+        campaign.Property(c => c.Segment).HasColumnType("jsonb");
+        campaign.Property(c => c.Message).HasMaxLength(2000);
+        campaign.Property(c => c.CreatedAt).HasDefaultValueSql("now()");
+        campaign.HasIndex(c => new { c.CreatedAt, c.Id });
+    }
+}
+
+internal sealed class CommunicationLogConfiguration : IEntityTypeConfiguration<CommunicationLog>
+{
+    public void Configure(EntityTypeBuilder<CommunicationLog> log)
+    {
+        log.ToTable("communication_logs", t =>
+            t.HasCheckConstraint("ck_communication_logs_status", "status IN ('PENDING','SENT','FAILED')"));
+        log.Property(l => l.Id).UseIdentityAlwaysColumn();
+        log.Property(l => l.PersonalizedMessage).HasColumnName("personalized_msg");
+        log.Property(l => l.CreatedAt).HasDefaultValueSql("now()");
+        log.HasOne<Campaign>().WithMany().HasForeignKey(l => l.CampaignId).OnDelete(DeleteBehavior.Cascade);
+        log.HasOne<Customer>().WithMany().HasForeignKey(l => l.CustomerId).OnDelete(DeleteBehavior.Cascade);
+
+        // One message per customer per campaign; also the log's keyset order and status filter.
+        log.HasIndex(l => new { l.CampaignId, l.CustomerId }).IsUnique();
+        log.HasIndex(l => new { l.CampaignId, l.Status, l.Id });
+        log.HasIndex(l => new { l.CampaignId, l.Id });
+        // The outbox: rows not yet handed to Kafka.
+        log.HasIndex(l => new { l.CampaignId, l.Id }, "ix_communication_logs_undispatched")
+            .HasDatabaseName("ix_communication_logs_undispatched")
+            .HasFilter("dispatched_at IS NULL");
+    }
+}
+
+internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
+{
+    public void Configure(EntityTypeBuilder<User> user)
+    {
+        user.ToTable("users");
+        user.Property(u => u.Id).HasMaxLength(64)
+            .HasDefaultValueSql("concat('user_', replace(cast(gen_random_uuid() as text), '-', ''))");
+        user.Property(u => u.CreatedAt).HasDefaultValueSql("now()");
+        user.Property(u => u.UpdatedAt).HasDefaultValueSql("now()");
+        user.HasIndex(u => u.GoogleId).IsUnique();
+        user.HasIndex(u => u.Email).IsUnique();
+    }
+}

@@ -1,0 +1,75 @@
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.EntityFrameworkCore;
+using MiniCrm.Core.Infrastructure;
+using MiniCrm.Tests.Infrastructure;
+using Npgsql;
+
+namespace MiniCrm.Tests.Foundation;
+
+[Collection(AppHostCollection.Name)]
+public sealed class AppHostStartupTests(AppHostFixture fixture)
+{
+    [Fact]
+    public void Every_resource_is_running_and_healthy()
+    {
+        Assert.Contains(fixture.Resources, r => r.Name == "postgres");
+        Assert.Contains(fixture.Resources, r => r.Name == "crmdb");
+        Assert.Contains(fixture.Resources, r => r.Name == "kafka");
+        foreach (var name in new[] { "api", "workers", "vendorsim", "ingest" })
+        {
+            Assert.Contains(fixture.Resources, r => r.Name == name);
+        }
+
+        foreach (var resource in fixture.Resources)
+        {
+            Assert.True(fixture.App.ResourceNotifications.TryGetCurrentState(resource.Name, out var state), resource.Name);
+            Assert.Equal(KnownResourceStates.Running, state.Snapshot.State?.Text);
+            Assert.Equal(Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Healthy, state.Snapshot.HealthStatus);
+        }
+    }
+
+    [Fact]
+    public async Task Api_serves_health_openapi_and_the_api_reference()
+    {
+        using var http = fixture.App.CreateHttpClient("api");
+
+        Assert.Equal("Healthy", await http.GetStringAsync("/health"));
+        var openApi = await http.GetStringAsync("/openapi/v1.json");
+        Assert.Contains("\"openapi\"", openApi);
+        var reference = await http.GetAsync("/scalar");
+        Assert.True(reference.IsSuccessStatusCode, $"/scalar answered {(int)reference.StatusCode}");
+        Assert.Contains("text/html", reference.Content.Headers.ContentType?.ToString());
+    }
+
+    [Fact]
+    public async Task Migrations_are_applied_once_to_the_real_database()
+    {
+        var connectionString = await fixture.App.GetConnectionStringAsync("crmdb");
+        var options = new DbContextOptionsBuilder<CrmDbContext>().UseNpgsql(connectionString);
+        options.UseCrmConventions();
+        await using var db = new CrmDbContext(options.Options);
+
+        var known = db.Database.GetMigrations().ToList();
+        Assert.NotEmpty(known);
+        Assert.Equal(known, await db.Database.GetAppliedMigrationsAsync());
+        Assert.Empty(await db.Database.GetPendingMigrationsAsync());
+
+        await using var connection = new NpgsqlConnection(connectionString);
+        await connection.OpenAsync();
+        await using var history = new NpgsqlCommand("SELECT count(*) FROM \"__EFMigrationsHistory\"", connection);
+        Assert.Equal((long)known.Count, await history.ExecuteScalarAsync());
+
+        await using var tables = new NpgsqlCommand(
+            "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> '__EFMigrationsHistory'",
+            connection);
+        Assert.Equal("campaigns,communication_logs,customers,order_items,orders,users", await tables.ExecuteScalarAsync());
+
+        // The schema's own rules hold, not only the API's: a phone must be ten digits.
+        await using var badPhone = new NpgsqlCommand(
+            "INSERT INTO customers (name, email, phone, city, total_spend, visits) VALUES ('Asha', 'asha@example.com', '12345', 'Pune', 0, 0)",
+            connection);
+        var error = await Assert.ThrowsAsync<PostgresException>(() => badPhone.ExecuteNonQueryAsync());
+        Assert.Equal("ck_customers_phone", error.ConstraintName);
+    }
+}

@@ -1,0 +1,98 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using Aspire.Hosting.Testing;
+using Confluent.Kafka;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Hosting;
+using MiniCrm.ServiceDefaults.Kafka;
+using MiniCrm.Tests.Infrastructure;
+
+namespace MiniCrm.Tests.Foundation;
+
+[Collection(AppHostCollection.Name)]
+public sealed class KafkaIntegrationTests(AppHostFixture fixture)
+{
+    [Fact]
+    public async Task Consumer_span_continues_the_producer_trace()
+    {
+        var spans = new ConcurrentBag<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == KafkaTelemetry.ActivitySourceName || source.Name == "test",
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+        using var testSource = new ActivitySource("test");
+
+        var topic = "trace-test-" + Guid.NewGuid().ToString("N")[..8];
+        using var host = await BuildClientHostAsync(groupId: topic);
+        var producer = host.Services.GetRequiredService<IProducer<string, string>>();
+        var consumer = host.Services.GetRequiredService<IConsumer<string, string>>();
+
+        ActivityTraceId producerTrace;
+        using (var root = testSource.StartActivity("launch campaign"))
+        {
+            Assert.NotNull(root);
+            producerTrace = root.TraceId;
+            await producer.ProduceAsync(topic, new Message<string, string> { Key = "c-1", Value = "hello" });
+        }
+
+        consumer.Subscribe(topic);
+        var result = consumer.Consume(TimeSpan.FromSeconds(30));
+        Assert.NotNull(result);
+        Assert.True(result.Message.Headers.TryGetLastBytes("traceparent", out var traceparent));
+        Assert.Contains(producerTrace.ToString(), Encoding.UTF8.GetString(traceparent));
+
+        using (KafkaTelemetry.StartProcess(result, topic))
+        {
+        }
+
+        consumer.Close();
+
+        var send = Assert.Single(spans, s => s.OperationName == $"send {topic}");
+        var process = Assert.Single(spans, s => s.OperationName == $"process {topic}");
+        Assert.Equal(producerTrace, send.TraceId);
+        Assert.Equal(send.TraceId, process.TraceId);
+        Assert.Equal(send.SpanId, process.ParentSpanId);
+        Assert.Equal(ActivityKind.Producer, send.Kind);
+        Assert.Equal(ActivityKind.Consumer, process.Kind);
+        Assert.Equal("kafka", process.GetTagItem("messaging.system"));
+        Assert.Equal(topic, send.GetTagItem("messaging.destination.name"));
+        Assert.NotNull(send.GetTagItem("messaging.kafka.offset"));
+    }
+
+    [Fact]
+    public async Task Registered_clients_report_healthy_against_the_broker()
+    {
+        using var host = await BuildClientHostAsync(groupId: "health-" + Guid.NewGuid().ToString("N")[..8]);
+        var report = await host.Services.GetRequiredService<HealthCheckService>().CheckHealthAsync();
+
+        Assert.Contains(report.Entries, e => e.Key == "Kafka.Producer.kafka");
+        Assert.Contains(report.Entries, e => e.Key == "Kafka.Consumer.kafka");
+        Assert.Equal(HealthStatus.Healthy, report.Status);
+    }
+
+    [Fact]
+    public void A_consumer_without_a_group_is_refused_with_the_setting_to_fix()
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration["ConnectionStrings:kafka"] = "127.0.0.1:9092";
+
+        var error = Assert.Throws<InvalidOperationException>(() => builder.AddKafkaConsumer<string, string>("kafka"));
+        Assert.Contains("GroupId", error.Message);
+    }
+
+    private async Task<IHost> BuildClientHostAsync(string groupId)
+    {
+        var builder = Host.CreateApplicationBuilder();
+        builder.Configuration["ConnectionStrings:kafka"] = await fixture.App.GetConnectionStringAsync("kafka");
+        builder.AddKafkaProducer<string, string>("kafka");
+        builder.AddKafkaConsumer<string, string>("kafka", settings => settings.Config.GroupId = groupId);
+        builder.Services.AddHealthChecks();
+        return builder.Build();
+    }
+}
