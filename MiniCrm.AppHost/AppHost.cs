@@ -23,7 +23,8 @@ var api = builder.AddProject<Projects.MiniCrm_Api>("api")
 
 var vendor = builder.AddProject<Projects.MiniCrm_VendorSim>("vendorsim")
     .WithReference(api).WaitFor(api)
-    .WithEnvironment("Receipts__SigningSecret", secrets.VendorSigningSecret);
+    .WithEnvironment("Vendor__SigningSecret", secrets.VendorSigningSecret)
+    .WithEnvironment("Vendor__FailureRate", builder.Configuration["Vendor:FailureRate"] ?? "0.1");
 
 // The Api applies the migrations before it reports healthy, so waiting for it means the schema is there.
 builder.AddProject<Projects.MiniCrm_Workers>("workers")
@@ -34,6 +35,10 @@ builder.AddProject<Projects.MiniCrm_Workers>("workers")
 
 builder.AddProject<Projects.MiniCrm_Ingest>("ingest")
     .WithReference(api).WaitFor(api)
-    .WithEnvironment("Ingestion__ApiKey", secrets.IngestApiKey);
+    .WithEnvironment("Ingestion__ApiKey", secrets.IngestApiKey)
+    .WithHttpCommand("/seed?customers=2000&orders=6000", "Seed 2,000 customers", commandName: "seed-small")
+    .WithHttpCommand("/seed?customers=200000&orders=600000", "Seed 200,000 customers", commandName: "seed-large")
+    .WithHttpCommand("/stream?rate=20", "Stream 20 items/s", commandName: "stream")
+    .WithHttpCommand("/stop", "Stop ingesting", commandName: "stop");
 
 builder.Build().Run();

@@ -1,4 +1,8 @@
+using Confluent.Kafka;
+using MiniCrm.Api.Apis;
 using MiniCrm.Api.Infrastructure;
+using MiniCrm.Api.Services;
+using MiniCrm.Core.Messaging;
 using Scalar.AspNetCore;
 
 namespace MiniCrm.Api.Extensions;
@@ -15,8 +19,30 @@ internal static class ApplicationServiceExtensions
         // The Api owns the schema: it migrates before it serves, and the AppHost starts the Workers after it.
         builder.Services.AddMigration<CrmDbContext>();
 
+        builder.AddKafkaProducer<string, byte[]>("kafka", settings => settings.Config.MessageTimeoutMs ??= 15_000);
+
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<PipelinePublisher>();
+        builder.Services.AddSingleton<ConsumerLagMonitor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<ConsumerLagMonitor>());
+        builder.Services.AddSingleton<ReceiptSignature>();
+        builder.Services.AddScoped<CustomerIntake>();
+        builder.Services.AddScoped<OrderIntake>();
+        builder.Services.AddScoped<SegmentQueries>();
+
         builder.Services.AddProblemDetails();
+        builder.Services.ConfigureHttpJsonOptions(options => MessageJson.Configure(options.SerializerOptions));
         builder.Services.AddOpenApi();
+    }
+
+    public static void MapCrmApis(this WebApplication app)
+    {
+        app.MapIngestionApi();
+        app.MapCustomersApi();
+        app.MapOrdersApi();
+        app.MapSegmentsApi();
+        app.MapCampaignsApi();
+        app.MapReceiptsApi();
     }
 
     public static void MapApiDocumentation(this WebApplication app)

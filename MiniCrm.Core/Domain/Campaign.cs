@@ -45,14 +45,24 @@ public sealed class Campaign
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>When the audience's log rows were written (the launch records the campaign; Workers write its audience).</summary>
+    public DateTimeOffset? PreparedAt { get; set; }
+
+    /// <summary>The dispatcher's position: deliveries go out in customer-id order, and this is the last one handed to Kafka.</summary>
+    public Guid? DispatchCursor { get; set; }
+
+    /// <summary>When the last delivery was handed to Kafka.</summary>
+    public DateTimeOffset? DispatchedAt { get; set; }
+
+    /// <summary>W3C traceparent of the launch request: the Workers continue this trace, so a campaign is one trace.</summary>
+    public string? TraceParent { get; set; }
+
     public DateTimeOffset? CompletedAt { get; set; }
 }
 
 /// <summary>One message of a campaign to one customer, and what became of it.</summary>
 public sealed class CommunicationLog
 {
-    public long Id { get; set; }
-
     public Guid CampaignId { get; set; }
 
     public Guid CustomerId { get; set; }
@@ -66,9 +76,6 @@ public sealed class CommunicationLog
     public required string PersonalizedMessage { get; set; }
 
     public DeliveryStatus Status { get; set; }
-
-    /// <summary>Set when the outbox dispatcher has handed the row to Kafka.</summary>
-    public DateTimeOffset? DispatchedAt { get; set; }
 
     public DateTimeOffset? DeliveredAt { get; set; }
 

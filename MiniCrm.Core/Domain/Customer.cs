@@ -14,10 +14,15 @@ public sealed class Customer
 
     public string? City { get; set; }
 
+    /// <summary>max(0, completed − refunded): never below zero, and the same whatever order the orders arrive in.</summary>
     public decimal TotalSpend { get; set; }
+
+    /// <summary>Completed minus refunded, unclamped; kept so <see cref="TotalSpend"/> can be updated incrementally and exactly.</summary>
+    public decimal NetSpend { get; set; }
 
     public int Visits { get; set; }
 
+    /// <summary>Date of the latest COMPLETED order.</summary>
     public DateTimeOffset? LastOrderDate { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }

@@ -24,8 +24,8 @@ internal sealed class CustomerConfiguration : IEntityTypeConfiguration<Customer>
         customer.HasIndex(c => c.Email).IsUnique();
         customer.HasIndex(c => c.Phone).IsUnique();
         // Segment attributes, and the keyset order of the customer list (newest first).
-        customer.HasIndex(c => c.City);
-        customer.HasIndex(c => c.TotalSpend);
+        // City is compared without case: see the lower(city) index in the migration.
+        customer.HasIndex(c => new { c.TotalSpend, c.Id });
         customer.HasIndex(c => c.Visits);
         customer.HasIndex(c => c.LastOrderDate);
         customer.HasIndex(c => new { c.CreatedAt, c.Id });
@@ -82,8 +82,13 @@ internal sealed class CampaignConfiguration : IEntityTypeConfiguration<Campaign>
         campaign.Property(c => c.CreatedBy).HasMaxLength(64);
         campaign.Property(c => c.Segment).HasColumnType("jsonb");
         campaign.Property(c => c.Message).HasMaxLength(2000);
+        campaign.Property(c => c.TraceParent).HasMaxLength(64);
         campaign.Property(c => c.CreatedAt).HasDefaultValueSql("now()");
         campaign.HasIndex(c => new { c.CreatedAt, c.Id });
+        // The Workers' queue of campaigns to prepare and to dispatch.
+        campaign.HasIndex(c => c.CreatedAt, "ix_campaigns_unfinished")
+            .HasDatabaseName("ix_campaigns_unfinished")
+            .HasFilter("dispatched_at IS NULL");
     }
 }
 
@@ -93,20 +98,18 @@ internal sealed class CommunicationLogConfiguration : IEntityTypeConfiguration<C
     {
         log.ToTable("communication_logs", t =>
             t.HasCheckConstraint("ck_communication_logs_status", "status IN ('PENDING','SENT','FAILED')"));
-        log.Property(l => l.Id).UseIdentityAlwaysColumn();
+        // One message per customer per campaign. The key is also the order of dispatch and of the
+        // log's pages. No other index and no foreign keys: a million-row campaign writes and updates
+        // this table in bulk, and every index or per-row check would be paid a million times. The
+        // rows are a record of what was sent (name, email and message are copied), kept even if a
+        // customer later changes.
+        log.HasKey(l => new { l.CampaignId, l.CustomerId });
+        log.Property(l => l.CustomerName).HasMaxLength(200);
+        log.Property(l => l.Email).HasMaxLength(320);
+        log.Property(l => l.Phone).HasMaxLength(10);
         log.Property(l => l.PersonalizedMessage).HasColumnName("personalized_msg");
+        log.Property(l => l.FailureReason).HasMaxLength(500);
         log.Property(l => l.CreatedAt).HasDefaultValueSql("now()");
-        log.HasOne<Campaign>().WithMany().HasForeignKey(l => l.CampaignId).OnDelete(DeleteBehavior.Cascade);
-        log.HasOne<Customer>().WithMany().HasForeignKey(l => l.CustomerId).OnDelete(DeleteBehavior.Cascade);
-
-        // One message per customer per campaign; also the log's keyset order and status filter.
-        log.HasIndex(l => new { l.CampaignId, l.CustomerId }).IsUnique();
-        log.HasIndex(l => new { l.CampaignId, l.Status, l.Id });
-        log.HasIndex(l => new { l.CampaignId, l.Id });
-        // The outbox: rows not yet handed to Kafka.
-        log.HasIndex(l => new { l.CampaignId, l.Id }, "ix_communication_logs_undispatched")
-            .HasDatabaseName("ix_communication_logs_undispatched")
-            .HasFilter("dispatched_at IS NULL");
     }
 }
 

@@ -1,4 +1,11 @@
 using MiniCrm.Core.Infrastructure;
+using MiniCrm.Core.Messaging;
+using MiniCrm.Workers.Campaigns;
+using MiniCrm.Workers.Customers;
+using MiniCrm.Workers.Deliveries;
+using MiniCrm.Workers.Messaging;
+using MiniCrm.Workers.Orders;
+using MiniCrm.Workers.Receipts;
 
 namespace MiniCrm.Workers.Extensions;
 
@@ -6,9 +13,19 @@ internal static class WorkerServiceExtensions
 {
     public static void AddWorkerServices(this IHostApplicationBuilder builder)
     {
-        builder.AddNpgsqlDbContext<CrmDbContext>(
-            CrmDatabase.ConnectionName,
-            settings => settings.DisableRetry = true,
-            options => options.UseCrmConventions());
+        builder.AddNpgsqlDataSource(CrmDatabase.ConnectionName);
+        // One producer for deliveries and dead letters.
+        builder.AddKafkaProducer<string, byte[]>("kafka");
+        builder.Services.AddSingleton(TimeProvider.System);
+
+        builder.AddBatchConsumer<CustomerSubmitted, CustomerBatchHandler>(KafkaTopics.Customers, ConsumerGroups.Customers);
+        builder.AddBatchConsumer<OrderSubmitted, OrderBatchHandler>(KafkaTopics.Orders, ConsumerGroups.Orders);
+        builder.AddBatchConsumer<ReceiptReceived, ReceiptBatchHandler>(KafkaTopics.DeliveryReceipts, ConsumerGroups.Receipts);
+        builder.AddBatchConsumer<DeliveryRequested, DeliveryBatchHandler>(KafkaTopics.CampaignDeliveries, ConsumerGroups.Deliveries);
+
+        builder.Services.AddScoped<ReceiptApplier>();
+        builder.Services.AddHttpClient<VendorClient>(http => http.BaseAddress = new Uri("http://vendorsim"));
+
+        builder.Services.AddHostedService<CampaignOutbox>();
     }
 }

@@ -29,6 +29,10 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                     failed_count = table.Column<int>(type: "integer", nullable: false),
                     summary = table.Column<string>(type: "text", nullable: true),
                     created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false, defaultValueSql: "now()"),
+                    prepared_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    dispatch_cursor = table.Column<Guid>(type: "uuid", nullable: true),
+                    dispatched_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    trace_parent = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     completed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
                 },
                 constraints: table =>
@@ -36,6 +40,27 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                     table.PrimaryKey("pk_campaigns", x => x.id);
                     table.CheckConstraint("ck_campaigns_counters", "pending_count >= 0 AND sent_count >= 0 AND failed_count >= 0");
                     table.CheckConstraint("ck_campaigns_status", "status IN ('RUNNING','COMPLETED')");
+                });
+
+            migrationBuilder.CreateTable(
+                name: "communication_logs",
+                columns: table => new
+                {
+                    campaign_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    customer_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    customer_name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    email = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: false),
+                    phone = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: true),
+                    personalized_msg = table.Column<string>(type: "text", nullable: false),
+                    status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
+                    delivered_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    failure_reason = table.Column<string>(type: "character varying(500)", maxLength: 500, nullable: true),
+                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false, defaultValueSql: "now()")
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("pk_communication_logs", x => new { x.campaign_id, x.customer_id });
+                    table.CheckConstraint("ck_communication_logs_status", "status IN ('PENDING','SENT','FAILED')");
                 });
 
             migrationBuilder.CreateTable(
@@ -48,6 +73,7 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                     phone = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: true),
                     city = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
                     total_spend = table.Column<decimal>(type: "numeric(14,2)", precision: 14, scale: 2, nullable: false),
+                    net_spend = table.Column<decimal>(type: "numeric(14,2)", precision: 14, scale: 2, nullable: false),
                     visits = table.Column<int>(type: "integer", nullable: false),
                     last_order_date = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false, defaultValueSql: "now()")
@@ -75,42 +101,6 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                 constraints: table =>
                 {
                     table.PrimaryKey("pk_users", x => x.id);
-                });
-
-            migrationBuilder.CreateTable(
-                name: "communication_logs",
-                columns: table => new
-                {
-                    id = table.Column<long>(type: "bigint", nullable: false)
-                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityAlwaysColumn),
-                    campaign_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    customer_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    customer_name = table.Column<string>(type: "text", nullable: false),
-                    email = table.Column<string>(type: "text", nullable: false),
-                    phone = table.Column<string>(type: "text", nullable: true),
-                    personalized_msg = table.Column<string>(type: "text", nullable: false),
-                    status = table.Column<string>(type: "character varying(16)", maxLength: 16, nullable: false),
-                    dispatched_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    delivered_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
-                    failure_reason = table.Column<string>(type: "text", nullable: true),
-                    created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false, defaultValueSql: "now()")
-                },
-                constraints: table =>
-                {
-                    table.PrimaryKey("pk_communication_logs", x => x.id);
-                    table.CheckConstraint("ck_communication_logs_status", "status IN ('PENDING','SENT','FAILED')");
-                    table.ForeignKey(
-                        name: "fk_communication_logs_campaigns_campaign_id",
-                        column: x => x.campaign_id,
-                        principalTable: "campaigns",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.Cascade);
-                    table.ForeignKey(
-                        name: "fk_communication_logs_customers_customer_id",
-                        column: x => x.customer_id,
-                        principalTable: "customers",
-                        principalColumn: "id",
-                        onDelete: ReferentialAction.Cascade);
                 });
 
             migrationBuilder.CreateTable(
@@ -169,36 +159,10 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                 columns: new[] { "created_at", "id" });
 
             migrationBuilder.CreateIndex(
-                name: "ix_communication_logs_campaign_id_customer_id",
-                table: "communication_logs",
-                columns: new[] { "campaign_id", "customer_id" },
-                unique: true);
-
-            migrationBuilder.CreateIndex(
-                name: "ix_communication_logs_campaign_id_id",
-                table: "communication_logs",
-                columns: new[] { "campaign_id", "id" });
-
-            migrationBuilder.CreateIndex(
-                name: "ix_communication_logs_campaign_id_status_id",
-                table: "communication_logs",
-                columns: new[] { "campaign_id", "status", "id" });
-
-            migrationBuilder.CreateIndex(
-                name: "ix_communication_logs_customer_id",
-                table: "communication_logs",
-                column: "customer_id");
-
-            migrationBuilder.CreateIndex(
-                name: "ix_communication_logs_undispatched",
-                table: "communication_logs",
-                columns: new[] { "campaign_id", "id" },
+                name: "ix_campaigns_unfinished",
+                table: "campaigns",
+                column: "created_at",
                 filter: "dispatched_at IS NULL");
-
-            migrationBuilder.CreateIndex(
-                name: "ix_customers_city",
-                table: "customers",
-                column: "city");
 
             migrationBuilder.CreateIndex(
                 name: "ix_customers_created_at_id",
@@ -223,9 +187,9 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                 unique: true);
 
             migrationBuilder.CreateIndex(
-                name: "ix_customers_total_spend",
+                name: "ix_customers_total_spend_id",
                 table: "customers",
-                column: "total_spend");
+                columns: new[] { "total_spend", "id" });
 
             migrationBuilder.CreateIndex(
                 name: "ix_customers_visits",
@@ -263,11 +227,17 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                 table: "users",
                 column: "google_id",
                 unique: true);
+
+            // Segments compare city without case; EF cannot model an expression index.
+            migrationBuilder.Sql("CREATE INDEX ix_customers_city_lower ON customers (lower(city));");
         }
 
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
+            migrationBuilder.DropTable(
+                name: "campaigns");
+
             migrationBuilder.DropTable(
                 name: "communication_logs");
 
@@ -276,9 +246,6 @@ namespace MiniCrm.Core.Infrastructure.Migrations
 
             migrationBuilder.DropTable(
                 name: "users");
-
-            migrationBuilder.DropTable(
-                name: "campaigns");
 
             migrationBuilder.DropTable(
                 name: "orders");

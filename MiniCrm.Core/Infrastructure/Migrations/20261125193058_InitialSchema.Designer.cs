@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace MiniCrm.Core.Infrastructure.Migrations
 {
     [DbContext(typeof(CrmDbContext))]
-    [Migration("20261125190712_InitialSchema")]
+    [Migration("20261125193058_InitialSchema")]
     partial class InitialSchema
     {
         /// <inheritdoc />
@@ -53,6 +53,14 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnType("character varying(64)")
                         .HasColumnName("created_by");
 
+                    b.Property<Guid?>("DispatchCursor")
+                        .HasColumnType("uuid")
+                        .HasColumnName("dispatch_cursor");
+
+                    b.Property<DateTimeOffset?>("DispatchedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("dispatched_at");
+
                     b.Property<int>("FailedCount")
                         .HasColumnType("integer")
                         .HasColumnName("failed_count");
@@ -78,6 +86,10 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("pending_count");
 
+                    b.Property<DateTimeOffset?>("PreparedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("prepared_at");
+
                     b.Property<string>("Segment")
                         .IsRequired()
                         .HasColumnType("jsonb")
@@ -97,11 +109,20 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnType("text")
                         .HasColumnName("summary");
 
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("trace_parent");
+
                     b.HasKey("Id")
                         .HasName("pk_campaigns");
 
                     b.HasIndex("CreatedAt", "Id")
                         .HasDatabaseName("ix_campaigns_created_at_id");
+
+                    b.HasIndex(new[] { "CreatedAt" }, "ix_campaigns_unfinished")
+                        .HasDatabaseName("ix_campaigns_unfinished")
+                        .HasFilter("dispatched_at IS NULL");
 
                     b.ToTable("campaigns", null, t =>
                         {
@@ -113,16 +134,13 @@ namespace MiniCrm.Core.Infrastructure.Migrations
 
             modelBuilder.Entity("MiniCrm.Core.Domain.CommunicationLog", b =>
                 {
-                    b.Property<long>("Id")
-                        .ValueGeneratedOnAdd()
-                        .HasColumnType("bigint")
-                        .HasColumnName("id");
-
-                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
-
                     b.Property<Guid>("CampaignId")
                         .HasColumnType("uuid")
                         .HasColumnName("campaign_id");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("customer_id");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .ValueGeneratedOnAdd()
@@ -130,30 +148,25 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnName("created_at")
                         .HasDefaultValueSql("now()");
 
-                    b.Property<Guid>("CustomerId")
-                        .HasColumnType("uuid")
-                        .HasColumnName("customer_id");
-
                     b.Property<string>("CustomerName")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
                         .HasColumnName("customer_name");
 
                     b.Property<DateTimeOffset?>("DeliveredAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("delivered_at");
 
-                    b.Property<DateTimeOffset?>("DispatchedAt")
-                        .HasColumnType("timestamp with time zone")
-                        .HasColumnName("dispatched_at");
-
                     b.Property<string>("Email")
                         .IsRequired()
-                        .HasColumnType("text")
+                        .HasMaxLength(320)
+                        .HasColumnType("character varying(320)")
                         .HasColumnName("email");
 
                     b.Property<string>("FailureReason")
-                        .HasColumnType("text")
+                        .HasMaxLength(500)
+                        .HasColumnType("character varying(500)")
                         .HasColumnName("failure_reason");
 
                     b.Property<string>("PersonalizedMessage")
@@ -162,7 +175,8 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnName("personalized_msg");
 
                     b.Property<string>("Phone")
-                        .HasColumnType("text")
+                        .HasMaxLength(10)
+                        .HasColumnType("character varying(10)")
                         .HasColumnName("phone");
 
                     b.Property<string>("Status")
@@ -171,25 +185,8 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnType("character varying(16)")
                         .HasColumnName("status");
 
-                    b.HasKey("Id")
+                    b.HasKey("CampaignId", "CustomerId")
                         .HasName("pk_communication_logs");
-
-                    b.HasIndex("CustomerId")
-                        .HasDatabaseName("ix_communication_logs_customer_id");
-
-                    b.HasIndex("CampaignId", "CustomerId")
-                        .IsUnique()
-                        .HasDatabaseName("ix_communication_logs_campaign_id_customer_id");
-
-                    b.HasIndex("CampaignId", "Id")
-                        .HasDatabaseName("ix_communication_logs_campaign_id_id");
-
-                    b.HasIndex("CampaignId", "Status", "Id")
-                        .HasDatabaseName("ix_communication_logs_campaign_id_status_id");
-
-                    b.HasIndex(new[] { "CampaignId", "Id" }, "ix_communication_logs_undispatched")
-                        .HasDatabaseName("ix_communication_logs_undispatched")
-                        .HasFilter("dispatched_at IS NULL");
 
                     b.ToTable("communication_logs", null, t =>
                         {
@@ -232,6 +229,11 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("name");
 
+                    b.Property<decimal>("NetSpend")
+                        .HasPrecision(14, 2)
+                        .HasColumnType("numeric(14,2)")
+                        .HasColumnName("net_spend");
+
                     b.Property<string>("Phone")
                         .HasMaxLength(10)
                         .HasColumnType("character varying(10)")
@@ -249,9 +251,6 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                     b.HasKey("Id")
                         .HasName("pk_customers");
 
-                    b.HasIndex("City")
-                        .HasDatabaseName("ix_customers_city");
-
                     b.HasIndex("Email")
                         .IsUnique()
                         .HasDatabaseName("ix_customers_email");
@@ -263,14 +262,14 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .IsUnique()
                         .HasDatabaseName("ix_customers_phone");
 
-                    b.HasIndex("TotalSpend")
-                        .HasDatabaseName("ix_customers_total_spend");
-
                     b.HasIndex("Visits")
                         .HasDatabaseName("ix_customers_visits");
 
                     b.HasIndex("CreatedAt", "Id")
                         .HasDatabaseName("ix_customers_created_at_id");
+
+                    b.HasIndex("TotalSpend", "Id")
+                        .HasDatabaseName("ix_customers_total_spend_id");
 
                     b.ToTable("customers", null, t =>
                         {
@@ -433,23 +432,6 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasDatabaseName("ix_users_google_id");
 
                     b.ToTable("users", (string)null);
-                });
-
-            modelBuilder.Entity("MiniCrm.Core.Domain.CommunicationLog", b =>
-                {
-                    b.HasOne("MiniCrm.Core.Domain.Campaign", null)
-                        .WithMany()
-                        .HasForeignKey("CampaignId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_communication_logs_campaigns_campaign_id");
-
-                    b.HasOne("MiniCrm.Core.Domain.Customer", null)
-                        .WithMany()
-                        .HasForeignKey("CustomerId")
-                        .OnDelete(DeleteBehavior.Cascade)
-                        .IsRequired()
-                        .HasConstraintName("fk_communication_logs_customers_customer_id");
                 });
 
             modelBuilder.Entity("MiniCrm.Core.Domain.Order", b =>

@@ -1,0 +1,132 @@
+using System.Globalization;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using MiniCrm.Api.Http;
+using MiniCrm.Api.Services;
+using MiniCrm.Core.Segments;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace MiniCrm.Api.Apis;
+
+public sealed record CustomerDetail(CustomerSummary Customer, IReadOnlyList<OrderView> RecentOrders);
+
+public static class CustomersApi
+{
+    private const int RecentOrders = 100;
+
+    public static IEndpointRouteBuilder MapCustomersApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api/customers").WithTags("Customers");
+        api.MapGet("/", ListCustomers).WithSummary("Customers, newest first or by spend, optionally those a rule group selects");
+        api.MapGet("/{id:guid}", GetCustomer).WithSummary("One customer with their most recent orders");
+        return app;
+    }
+
+    /// <param name="sort"><c>createdAt</c> (newest first, the default) or <c>totalSpend</c> (highest first).</param>
+    /// <param name="rules">A rule group as JSON, to list only the customers it selects.</param>
+    public static async Task<Results<Ok<Page<CustomerSummary>>, ValidationProblem>> ListCustomers(
+        CrmDbContext db, TimeProvider clock, int? limit, string? cursor, string? sort, string? rules, CancellationToken ct)
+    {
+        var errors = new List<FieldError>();
+        var bySpend = sort switch
+        {
+            null or "" or "createdAt" => false,
+            "totalSpend" => true,
+            _ => Fail(errors, "sort", "Use createdAt or totalSpend."),
+        };
+
+        var segment = SegmentSql.Compile(RuleGroup.Everyone, clock.GetUtcNow());
+        if (!string.IsNullOrWhiteSpace(rules))
+        {
+            try
+            {
+                using var json = JsonDocument.Parse(rules);
+                if (RuleGroupParser.Parse(json.RootElement, errors) is { } group)
+                {
+                    segment = SegmentSql.Compile(group, clock.GetUtcNow());
+                }
+            }
+            catch (JsonException ex)
+            {
+                errors.Add(new FieldError("rules", $"Not valid JSON: {ex.Message}"));
+            }
+        }
+
+        var parameters = segment.CloneParameters().ToList();
+        var keyset = "";
+        if (cursor is not null)
+        {
+            if (!KeysetCursor.TryDecode(cursor, out var value, out var id) || !Guid.TryParse(id, out var afterId))
+            {
+                errors.Add(new FieldError("cursor", "Not a cursor this API returned."));
+            }
+            else if (bySpend && decimal.TryParse(value, CultureInfo.InvariantCulture, out var spend))
+            {
+                parameters.Add(new NpgsqlParameter("after_value", NpgsqlDbType.Numeric) { Value = spend });
+                parameters.Add(new NpgsqlParameter("after_id", NpgsqlDbType.Uuid) { Value = afterId });
+                keyset = "AND (c.total_spend, c.id) < (@after_value, @after_id)";
+            }
+            else if (!bySpend && DateTime.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var created))
+            {
+                parameters.Add(new NpgsqlParameter("after_value", NpgsqlDbType.TimestampTz) { Value = created });
+                parameters.Add(new NpgsqlParameter("after_id", NpgsqlDbType.Uuid) { Value = afterId });
+                keyset = "AND (c.created_at, c.id) < (@after_value, @after_id)";
+            }
+            else
+            {
+                errors.Add(new FieldError("cursor", "Not a cursor for this sort order."));
+            }
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        var take = Paging.Clamp(limit);
+        var order = bySpend ? "c.total_spend DESC, c.id DESC" : "c.created_at DESC, c.id DESC";
+        var rows = await db.ListAsync(
+            $"SELECT {SegmentQueries.CustomerColumns} FROM customers c WHERE {segment.Condition} {keyset} ORDER BY {order} LIMIT {take + 1}",
+            parameters, SegmentQueries.ReadCustomer, ct);
+
+        string? next = null;
+        if (rows.Count > take)
+        {
+            rows.RemoveAt(take);
+            var last = rows[^1];
+            next = KeysetCursor.Encode(
+                bySpend ? last.TotalSpend.ToString(CultureInfo.InvariantCulture) : last.CreatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
+                last.Id.ToString());
+        }
+
+        return TypedResults.Ok(new Page<CustomerSummary>(rows, next));
+    }
+
+    public static async Task<Results<Ok<CustomerDetail>, NotFound>> GetCustomer(Guid id, CrmDbContext db, CancellationToken ct)
+    {
+        var customer = await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
+        if (customer is null)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var orders = await db.Orders.AsNoTracking()
+            .Where(o => o.CustomerId == id)
+            .OrderByDescending(o => o.OrderDate).ThenByDescending(o => o.Id)
+            .Take(RecentOrders)
+            .Include(o => o.Items)
+            .ToListAsync(ct);
+
+        return TypedResults.Ok(new CustomerDetail(
+            new CustomerSummary(customer.Id, customer.Name, customer.Email, customer.Phone, customer.City,
+                customer.TotalSpend, customer.Visits, customer.LastOrderDate, customer.CreatedAt),
+            [.. orders.Select(OrderView.From)]));
+    }
+
+    private static bool Fail(List<FieldError> errors, string field, string message)
+    {
+        errors.Add(new FieldError(field, message));
+        return false;
+    }
+}

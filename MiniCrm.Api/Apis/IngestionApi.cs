@@ -1,0 +1,119 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using MiniCrm.Api.Http;
+using MiniCrm.Api.Services;
+using MiniCrm.Core.Messaging;
+
+namespace MiniCrm.Api.Apis;
+
+/// <summary>The answer to an ingestion request: how many items went to Kafka, and why each other one did not.</summary>
+public sealed record IngestionResult(int Accepted, IReadOnlyList<AcceptedItem> Items, IReadOnlyList<RejectedItem> Rejected);
+
+public sealed record AcceptedItem(int Index, string Id);
+
+/// <summary>
+/// Customers and orders from source systems: one item or an array of up to 5,000. Valid items are
+/// published to Kafka and acknowledged before the answer (202); the Workers persist them.
+/// </summary>
+public static class IngestionApi
+{
+    public const int MaxItemsPerRequest = 5_000;
+
+    public static IEndpointRouteBuilder MapIngestionApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/customers", SubmitCustomers)
+            .WithTags("Ingestion")
+            .WithSummary("Submit one customer or an array of customers")
+            .Accepts<object>("application/json")
+            .RequireIngestionApiKey();
+        app.MapPost("/api/orders", SubmitOrders)
+            .WithTags("Ingestion")
+            .WithSummary("Submit one order or an array of orders")
+            .Accepts<object>("application/json")
+            .RequireIngestionApiKey();
+        return app;
+    }
+
+    public static async Task<Results<Accepted<IngestionResult>, ValidationProblem, ProblemHttpResult>> SubmitCustomers(
+        HttpContext context, CustomerIntake intake, PipelinePublisher publisher, ConsumerLagMonitor lag, CancellationToken ct)
+    {
+        if (lag.IsBehind(KafkaTopics.Customers))
+        {
+            return Behind(context, lag, KafkaTopics.Customers);
+        }
+
+        var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
+        using var _ = document;
+        if (error is not null)
+        {
+            return AsResult(error);
+        }
+
+        var items = JsonBody.Items(document!.RootElement, MaxItemsPerRequest, out error);
+        if (error is not null)
+        {
+            return AsResult(error);
+        }
+
+        var result = await intake.ValidateAsync(items!, ct);
+        return await PublishAsync(context, KafkaTopics.Customers, result, c => c.CustomerId.ToString(), publisher, ct);
+    }
+
+    public static async Task<Results<Accepted<IngestionResult>, ValidationProblem, ProblemHttpResult>> SubmitOrders(
+        HttpContext context, OrderIntake intake, PipelinePublisher publisher, ConsumerLagMonitor lag, CancellationToken ct)
+    {
+        if (lag.IsBehind(KafkaTopics.Orders))
+        {
+            return Behind(context, lag, KafkaTopics.Orders);
+        }
+
+        var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
+        using var _ = document;
+        if (error is not null)
+        {
+            return AsResult(error);
+        }
+
+        var items = JsonBody.Items(document!.RootElement, MaxItemsPerRequest, out error);
+        if (error is not null)
+        {
+            return AsResult(error);
+        }
+
+        var result = await intake.ValidateAsync(items!, ct);
+        return await PublishAsync(context, KafkaTopics.Orders, result, o => o.OrderId, publisher, ct);
+    }
+
+    private static async Task<Results<Accepted<IngestionResult>, ValidationProblem, ProblemHttpResult>> PublishAsync<T>(
+        HttpContext context, string topic, Intake<T> intake, Func<T, string> idOf, PipelinePublisher publisher, CancellationToken ct)
+    {
+        if (intake.Accepted.Count == 0)
+        {
+            var problem = Problems.Validation(intake.Rejected.Select(r => new MiniCrm.Core.Segments.FieldError($"[{r.Index}].{r.Field}", r.Message)));
+            return problem;
+        }
+
+        if (!await publisher.PublishAllAsync(topic, [.. intake.Accepted.Select(a => (a.Key, a.Message))], ct))
+        {
+            return Problems.Unavailable(
+                "Kafka did not acknowledge the items in time, so none is claimed as accepted. Resubmit the same request: items that did get through are recognised and not stored twice.",
+                retryAfterSeconds: 5, context);
+        }
+
+        return TypedResults.Accepted((string?)null, new IngestionResult(
+            intake.Accepted.Count,
+            [.. intake.Accepted.Select(a => new AcceptedItem(a.Index, idOf(a.Message)))],
+            intake.Rejected));
+    }
+
+    private static ProblemHttpResult Behind(HttpContext context, ConsumerLagMonitor lag, string topic) =>
+        Problems.Unavailable(
+            $"The pipeline is {lag.LagOf(topic):N0} messages behind on {topic} (limit {lag.MaxPartitionLag:N0} per partition). Retry after the delay in Retry-After; nothing from this request was accepted.",
+            retryAfterSeconds: 1, context);
+
+    private static Results<Accepted<IngestionResult>, ValidationProblem, ProblemHttpResult> AsResult(IResult error) => error switch
+    {
+        ValidationProblem v => v,
+        ProblemHttpResult p => p,
+        _ => TypedResults.Problem(statusCode: 400),
+    };
+}

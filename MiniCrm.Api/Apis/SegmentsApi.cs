@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using MiniCrm.Api.Http;
+using MiniCrm.Api.Services;
+using MiniCrm.Core.Segments;
+
+namespace MiniCrm.Api.Apis;
+
+public sealed record SegmentPreview(long Count, string Description, IReadOnlyList<CustomerSummary> Sample);
+
+public static class SegmentsApi
+{
+    public const int SampleSize = 10;
+
+    public static IEndpointRouteBuilder MapSegmentsApi(this IEndpointRouteBuilder app)
+    {
+        app.MapPost("/api/segments/preview", Preview)
+            .WithTags("Segments")
+            .WithSummary("How many customers a rule group selects, with a sample of them")
+            .Accepts<object>("application/json");
+        return app;
+    }
+
+    public static async Task<Results<Ok<SegmentPreview>, ValidationProblem, ProblemHttpResult>> Preview(
+        HttpContext context, SegmentQueries segments, TimeProvider clock, CancellationToken ct)
+    {
+        var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
+        using var _ = document;
+        if (error is not null)
+        {
+            return error is ValidationProblem v ? v : (ProblemHttpResult)error;
+        }
+
+        var errors = new List<FieldError>();
+        if (RuleGroupParser.Parse(document!.RootElement, errors) is not { } group)
+        {
+            return Problems.Validation(errors);
+        }
+
+        var segment = SegmentSql.Compile(group, clock.GetUtcNow());
+        var count = await segments.CountAsync(segment, ct);
+        var sample = await segments.SampleAsync(segment, SampleSize, ct);
+        return TypedResults.Ok(new SegmentPreview(count, SegmentText.Describe(group), sample));
+    }
+}

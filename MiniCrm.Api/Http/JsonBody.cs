@@ -1,0 +1,229 @@
+using System.Text.Json;
+using MiniCrm.Core.Segments;
+
+namespace MiniCrm.Api.Http;
+
+/// <summary>
+/// Reads request bodies as JSON documents, so malformed JSON, wrong types and unknown values each
+/// get a precise field error instead of the framework's generic 400.
+/// </summary>
+internal static class JsonBody
+{
+    public static async Task<(JsonDocument? Document, IResult? Error)> ReadAsync(HttpRequest request, CancellationToken ct)
+    {
+        if (request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return (null, TypedResults.Problem(
+                statusCode: StatusCodes.Status415UnsupportedMediaType,
+                title: "Unsupported media type",
+                detail: "Send the body as JSON with 'Content-Type: application/json'."));
+        }
+
+        try
+        {
+            return (await JsonDocument.ParseAsync(request.Body, new JsonDocumentOptions { MaxDepth = 64 }, ct), null);
+        }
+        catch (JsonException ex)
+        {
+            return (null, Problems.Validation(new FieldError("body", $"The body is not valid JSON: {ex.Message}")));
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            return (null, TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "Request too large", detail: ex.Message));
+        }
+    }
+
+    /// <summary>One object or an array of objects, as the ingestion endpoints take.</summary>
+    public static IReadOnlyList<JsonElement>? Items(JsonElement root, int maxItems, out IResult? error)
+    {
+        error = null;
+        switch (root.ValueKind)
+        {
+            case JsonValueKind.Object:
+                return [root];
+            case JsonValueKind.Array:
+                var count = root.GetArrayLength();
+                if (count == 0)
+                {
+                    error = Problems.Validation(new FieldError("body", "The array is empty; send at least one item."));
+                    return null;
+                }
+
+                if (count > maxItems)
+                {
+                    error = Problems.Validation(new FieldError("body", $"At most {maxItems} items per request; this one has {count}. Split it into several requests."));
+                    return null;
+                }
+
+                return [.. root.EnumerateArray()];
+            default:
+                error = Problems.Validation(new FieldError("body", "Send one object or an array of objects."));
+                return null;
+        }
+    }
+}
+
+/// <summary>Field readers that say exactly what is wrong with a value.</summary>
+internal sealed class FieldReader(JsonElement item, string prefix, List<FieldError> errors)
+{
+    public bool IsObject => item.ValueKind == JsonValueKind.Object;
+
+    public string? String(string name, bool required, int maxLength, int minLength = 1)
+    {
+        if (!item.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+            {
+                Error(name, "Required.");
+            }
+
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            Error(name, $"Must be text, not {Kind(value)}.");
+            return null;
+        }
+
+        var text = value.GetString()!.Trim();
+        if (text.Length < minLength)
+        {
+            Error(name, minLength == 1 ? "Must not be empty." : $"Must be at least {minLength} characters.");
+            return null;
+        }
+
+        if (text.Length > maxLength)
+        {
+            Error(name, $"Must be at most {maxLength} characters.");
+            return null;
+        }
+
+        return text;
+    }
+
+    public decimal? Money(string name, bool required)
+    {
+        if (!item.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            if (required)
+            {
+                Error(name, "Required.");
+            }
+
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetDecimal(out var number))
+        {
+            Error(name, $"Must be a number, not {Kind(value)}.");
+            return null;
+        }
+
+        if (number < 0)
+        {
+            Error(name, "Must be zero or more.");
+            return null;
+        }
+
+        if (number > 999_999_999_999.99m)
+        {
+            Error(name, "Is too large.");
+            return null;
+        }
+
+        if (decimal.Round(number, 2) != number)
+        {
+            Error(name, "Has at most two decimal places.");
+            return null;
+        }
+
+        return number;
+    }
+
+    public int? PositiveInteger(string name, int max)
+    {
+        if (!item.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            Error(name, "Required.");
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Number || !value.TryGetInt32(out var number))
+        {
+            Error(name, $"Must be a whole number, not {Kind(value)}.");
+            return null;
+        }
+
+        if (number < 1 || number > max)
+        {
+            Error(name, $"Must be between 1 and {max}.");
+            return null;
+        }
+
+        return number;
+    }
+
+    public Guid? Guid(string name)
+    {
+        if (!item.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String || !System.Guid.TryParse(value.GetString(), out var id))
+        {
+            Error(name, "Must be a customer id (a UUID).");
+            return null;
+        }
+
+        return id;
+    }
+
+    public DateTimeOffset? Timestamp(string name)
+    {
+        if (!item.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String || !value.TryGetDateTimeOffset(out var timestamp))
+        {
+            Error(name, "Must be an ISO 8601 date and time, for example 2025-03-01T10:00:00Z.");
+            return null;
+        }
+
+        return timestamp;
+    }
+
+    public JsonElement? Array(string name)
+    {
+        if (!item.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            Error(name, "Required.");
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.Array)
+        {
+            Error(name, $"Must be an array, not {Kind(value)}.");
+            return null;
+        }
+
+        return value;
+    }
+
+    public void Error(string name, string message) => errors.Add(new FieldError(Path(name), message));
+
+    public string Path(string name) => prefix.Length == 0 ? name : $"{prefix}.{name}";
+
+    private static string Kind(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.String => "text",
+        JsonValueKind.Number => "a number",
+        JsonValueKind.True or JsonValueKind.False => "true/false",
+        JsonValueKind.Array => "an array",
+        JsonValueKind.Object => "an object",
+        _ => value.ValueKind.ToString().ToLowerInvariant(),
+    };
+}

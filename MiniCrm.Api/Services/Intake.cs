@@ -1,0 +1,268 @@
+using System.Net.Mail;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using MiniCrm.Api.Http;
+using MiniCrm.Core.Messaging;
+using MiniCrm.Core.Segments;
+
+namespace MiniCrm.Api.Services;
+
+/// <summary>What became of each item of an ingestion request.</summary>
+public sealed record Intake<T>(List<(int Index, string Key, T Message)> Accepted, List<RejectedItem> Rejected);
+
+public sealed record RejectedItem(int Index, string Field, string Message);
+
+/// <summary>
+/// Validates customers as DESIGN.md defines them, in bulk: one query finds which emails and phones
+/// exist already, whatever the size of the request.
+/// </summary>
+public sealed partial class CustomerIntake(CrmDbContext db, TimeProvider clock)
+{
+    public const int MaxNameLength = 200;
+    public const int MaxCityLength = 100;
+
+    public async Task<Intake<CustomerSubmitted>> ValidateAsync(IReadOnlyList<JsonElement> items, CancellationToken ct)
+    {
+        var candidates = new List<(int Index, CustomerSubmitted Customer)>();
+        var rejected = new List<RejectedItem>();
+        var now = clock.GetUtcNow();
+
+        for (var i = 0; i < items.Count; i++)
+        {
+            var errors = new List<FieldError>();
+            var reader = new FieldReader(items[i], "", errors);
+            if (!reader.IsObject)
+            {
+                rejected.Add(new RejectedItem(i, "item", "Must be an object: {\"name\", \"email\", \"phone\", \"city\"}."));
+                continue;
+            }
+
+            var name = reader.String("name", required: true, MaxNameLength, minLength: 2);
+            var email = reader.String("email", required: true, 320)?.ToLowerInvariant();
+            if (email is not null && !IsEmail(email))
+            {
+                reader.Error("email", "Is not a valid email address.");
+                email = null;
+            }
+
+            var phone = reader.String("phone", required: false, 20);
+            if (phone is not null)
+            {
+                phone = PhoneSeparators().Replace(phone, "");
+                if (!TenDigits().IsMatch(phone))
+                {
+                    reader.Error("phone", "Must be 10 digits.");
+                    phone = null;
+                }
+            }
+
+            var city = reader.String("city", required: true, MaxCityLength);
+            if (errors.Count > 0)
+            {
+                rejected.AddRange(errors.Select(e => new RejectedItem(i, e.Field, e.Message)));
+                continue;
+            }
+
+            candidates.Add((i, new CustomerSubmitted(Guid.CreateVersion7(now), name!, email!, phone, city, now)));
+        }
+
+        // Uniqueness: within the request, then against the database.
+        var emails = candidates.Select(c => c.Customer.Email).Distinct().ToList();
+        var phones = candidates.Where(c => c.Customer.Phone is not null).Select(c => c.Customer.Phone!).Distinct().ToList();
+        var existing = await db.Customers.AsNoTracking()
+            .Where(c => emails.Contains(c.Email) || (c.Phone != null && phones.Contains(c.Phone)))
+            .Select(c => new { c.Email, c.Phone })
+            .ToListAsync(ct);
+        var takenEmails = existing.Select(e => e.Email).ToHashSet();
+        var takenPhones = existing.Where(e => e.Phone is not null).Select(e => e.Phone!).ToHashSet();
+        var seenEmails = new Dictionary<string, int>();
+        var seenPhones = new Dictionary<string, int>();
+
+        var accepted = new List<(int, string, CustomerSubmitted)>();
+        foreach (var (index, customer) in candidates)
+        {
+            if (takenEmails.Contains(customer.Email))
+            {
+                rejected.Add(new RejectedItem(index, "email", "A customer with this email exists already."));
+            }
+            else if (customer.Phone is not null && takenPhones.Contains(customer.Phone))
+            {
+                rejected.Add(new RejectedItem(index, "phone", "A customer with this phone exists already."));
+            }
+            else if (seenEmails.TryGetValue(customer.Email, out var first))
+            {
+                rejected.Add(new RejectedItem(index, "email", $"Repeats the email of item {first}."));
+            }
+            else if (customer.Phone is not null && seenPhones.TryGetValue(customer.Phone, out var firstPhone))
+            {
+                rejected.Add(new RejectedItem(index, "phone", $"Repeats the phone of item {firstPhone}."));
+            }
+            else
+            {
+                seenEmails[customer.Email] = index;
+                if (customer.Phone is not null)
+                {
+                    seenPhones[customer.Phone] = index;
+                }
+
+                accepted.Add((index, customer.Email, customer));
+            }
+        }
+
+        return new Intake<CustomerSubmitted>(accepted, [.. rejected.OrderBy(r => r.Index)]);
+    }
+
+    private static bool IsEmail(string email) =>
+        SimpleEmail().IsMatch(email) && MailAddress.TryCreate(email, out var address) && address.Address == email;
+
+    [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
+    private static partial Regex SimpleEmail();
+
+    [GeneratedRegex(@"^[0-9]{10}$")]
+    private static partial Regex TenDigits();
+
+    [GeneratedRegex(@"[\s\-().]")]
+    private static partial Regex PhoneSeparators();
+}
+
+/// <summary>
+/// Validates orders: their own fields, their items (total = quantity × unit price), that the order id
+/// is new and that the customer exists, by id or by email, resolved in bulk.
+/// </summary>
+public sealed class OrderIntake(CrmDbContext db, TimeProvider clock)
+{
+    public const int MaxItems = 100;
+
+    private static readonly Dictionary<string, OrderStatus> Statuses = new(StringComparer.Ordinal)
+    {
+        ["PENDING"] = OrderStatus.Pending,
+        ["COMPLETED"] = OrderStatus.Completed,
+        ["CANCELLED"] = OrderStatus.Cancelled,
+        ["REFUNDED"] = OrderStatus.Refunded,
+    };
+
+    private sealed record Candidate(int Index, string OrderId, Guid? CustomerId, string? CustomerEmail, decimal Amount,
+        OrderStatus Status, DateTimeOffset OrderDate, List<OrderLineSubmitted> Items);
+
+    public async Task<Intake<OrderSubmitted>> ValidateAsync(IReadOnlyList<JsonElement> items, CancellationToken ct)
+    {
+        var rejected = new List<RejectedItem>();
+        var candidates = new List<Candidate>();
+        var now = clock.GetUtcNow();
+
+        for (var i = 0; i < items.Count; i++)
+        {
+            var errors = new List<FieldError>();
+            var reader = new FieldReader(items[i], "", errors);
+            if (!reader.IsObject)
+            {
+                rejected.Add(new RejectedItem(i, "item", "Must be an object: {\"orderId\", \"customerId\" or \"customerEmail\", \"amount\", \"status\", \"items\"}."));
+                continue;
+            }
+
+            var orderId = reader.String("orderId", required: true, 100);
+            var customerId = reader.Guid("customerId");
+            var customerEmail = reader.String("customerEmail", required: false, 320)?.ToLowerInvariant();
+            if (customerId is null && customerEmail is null && !errors.Any(e => e.Field.StartsWith("customer")))
+            {
+                reader.Error("customerId", "Name the customer by customerId or customerEmail.");
+            }
+
+            var amount = reader.Money("amount", required: true);
+            var statusText = reader.String("status", required: true, 20);
+            OrderStatus status = default;
+            if (statusText is not null && !Statuses.TryGetValue(statusText, out status))
+            {
+                reader.Error("status", "Must be one of PENDING, COMPLETED, CANCELLED, REFUNDED.");
+            }
+
+            var orderDate = reader.Timestamp("orderDate") ?? now;
+            if (orderDate > now.AddDays(1))
+            {
+                reader.Error("orderDate", "Is in the future.");
+            }
+
+            var lines = new List<OrderLineSubmitted>();
+            if (reader.Array("items") is { } itemsJson)
+            {
+                var count = itemsJson.GetArrayLength();
+                if (count == 0)
+                {
+                    reader.Error("items", "An order has at least one item.");
+                }
+                else if (count > MaxItems)
+                {
+                    reader.Error("items", $"An order has at most {MaxItems} items.");
+                }
+                else
+                {
+                    var j = 0;
+                    foreach (var line in itemsJson.EnumerateArray())
+                    {
+                        var lineReader = new FieldReader(line, $"items[{j++}]", errors);
+                        if (!lineReader.IsObject)
+                        {
+                            errors.Add(new FieldError($"items[{j - 1}]", "Must be an object: {\"name\", \"quantity\", \"unitPrice\"}."));
+                            continue;
+                        }
+
+                        var name = lineReader.String("name", required: true, 200);
+                        var quantity = lineReader.PositiveInteger("quantity", 1_000_000);
+                        var unitPrice = lineReader.Money("unitPrice", required: true);
+                        var total = lineReader.Money("total", required: false);
+                        if (total is not null && quantity is not null && unitPrice is not null && total != quantity * unitPrice)
+                        {
+                            lineReader.Error("total", $"Must equal quantity × unitPrice ({quantity * unitPrice}).");
+                        }
+
+                        if (name is not null && quantity is not null && unitPrice is not null)
+                        {
+                            lines.Add(new OrderLineSubmitted(name, quantity.Value, unitPrice.Value));
+                        }
+                    }
+                }
+            }
+
+            if (errors.Count > 0)
+            {
+                rejected.AddRange(errors.Select(e => new RejectedItem(i, e.Field, e.Message)));
+                continue;
+            }
+
+            candidates.Add(new Candidate(i, orderId!, customerId, customerEmail, amount!.Value, status, orderDate, lines));
+        }
+
+        var orderIds = candidates.Select(c => c.OrderId).Distinct().ToList();
+        var existingOrders = (await db.Orders.AsNoTracking().Where(o => orderIds.Contains(o.Id)).Select(o => o.Id).ToListAsync(ct)).ToHashSet();
+        var ids = candidates.Where(c => c.CustomerId is not null).Select(c => c.CustomerId!.Value).Distinct().ToList();
+        var emails = candidates.Where(c => c.CustomerId is null).Select(c => c.CustomerEmail!).Distinct().ToList();
+        var knownIds = (await db.Customers.AsNoTracking().Where(c => ids.Contains(c.Id)).Select(c => c.Id).ToListAsync(ct)).ToHashSet();
+        var byEmail = await db.Customers.AsNoTracking().Where(c => emails.Contains(c.Email)).ToDictionaryAsync(c => c.Email, c => c.Id, ct);
+
+        var accepted = new List<(int, string, OrderSubmitted)>();
+        var seen = new Dictionary<string, int>();
+        foreach (var c in candidates)
+        {
+            Guid? customer = c.CustomerId is { } id ? (knownIds.Contains(id) ? id : null) : (byEmail.TryGetValue(c.CustomerEmail!, out var byMail) ? byMail : null);
+            if (existingOrders.Contains(c.OrderId))
+            {
+                rejected.Add(new RejectedItem(c.Index, "orderId", "An order with this id exists already."));
+            }
+            else if (seen.TryGetValue(c.OrderId, out var first))
+            {
+                rejected.Add(new RejectedItem(c.Index, "orderId", $"Repeats the order id of item {first}."));
+            }
+            else if (customer is null)
+            {
+                rejected.Add(new RejectedItem(c.Index, c.CustomerId is null ? "customerEmail" : "customerId", "No such customer."));
+            }
+            else
+            {
+                seen[c.OrderId] = c.Index;
+                accepted.Add((c.Index, customer.Value.ToString(), new OrderSubmitted(c.OrderId, customer.Value, c.Amount, c.Status, c.OrderDate, c.Items)));
+            }
+        }
+
+        return new Intake<OrderSubmitted>(accepted, [.. rejected.OrderBy(r => r.Index)]);
+    }
+}

@@ -1,0 +1,39 @@
+using Confluent.Kafka;
+using MiniCrm.Core.Messaging;
+
+namespace MiniCrm.Api.Services;
+
+/// <summary>
+/// Publishes accepted items and waits for Kafka's acknowledgement of every one, so a 202 means
+/// the items are durably in the log. A failure or a timeout is reported as such; items already
+/// acknowledged are harmless when the caller resubmits (ids make every consumer idempotent).
+/// </summary>
+public sealed partial class PipelinePublisher(IProducer<string, byte[]> producer, IConfiguration configuration, ILogger<PipelinePublisher> logger)
+{
+    private readonly TimeSpan _timeout = TimeSpan.FromSeconds(configuration.GetValue("Ingestion:AcknowledgeTimeoutSeconds", 15));
+
+    public async Task<bool> PublishAllAsync<T>(string topic, IReadOnlyCollection<(string Key, T Message)> messages, CancellationToken ct)
+    {
+        if (messages.Count == 0)
+        {
+            return true;
+        }
+
+        var deliveries = messages
+            .Select(m => producer.ProduceAsync(topic, new Message<string, byte[]> { Key = m.Key, Value = MessageJson.Serialize(m.Message) }, ct))
+            .ToList();
+        try
+        {
+            await Task.WhenAll(deliveries).WaitAsync(_timeout, ct);
+            return true;
+        }
+        catch (Exception ex) when (ex is KafkaException or TimeoutException)
+        {
+            LogNotAcknowledged(ex, messages.Count, topic);
+            return false;
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Kafka did not acknowledge {Count} message(s) to {Topic} in time.")]
+    private partial void LogNotAcknowledged(Exception ex, int count, string topic);
+}

@@ -1,0 +1,47 @@
+using MiniCrm.Core.Domain;
+
+namespace MiniCrm.Core.Messaging;
+
+/// <summary>A customer accepted by the Api. <see cref="CustomerId"/> is fixed at acceptance, so a redelivery inserts nothing new.</summary>
+public sealed record CustomerSubmitted(
+    Guid CustomerId,
+    string Name,
+    string Email,
+    string? Phone,
+    string? City,
+    DateTimeOffset SubmittedAt);
+
+/// <summary>An order accepted by the Api, its customer already resolved to an id. The source's order id makes it idempotent.</summary>
+public sealed record OrderSubmitted(
+    string OrderId,
+    Guid CustomerId,
+    decimal Amount,
+    OrderStatus Status,
+    DateTimeOffset OrderDate,
+    IReadOnlyList<OrderLineSubmitted> Items);
+
+public sealed record OrderLineSubmitted(string Name, int Quantity, decimal UnitPrice);
+
+/// <summary>A slice of a campaign's audience, ready for the vendor. Keyed by campaign id.</summary>
+public sealed record DeliveryRequested(
+    Guid CampaignId,
+    IReadOnlyList<DeliveryItem> Deliveries);
+
+public sealed record DeliveryItem(Guid CustomerId, string Name, string Email, string? Phone, string Message);
+
+/// <summary>A vendor's report on one delivery. Only the first report of a delivery counts.</summary>
+public sealed record ReceiptReceived(
+    Guid CampaignId,
+    Guid CustomerId,
+    DeliveryStatus Status,
+    DateTimeOffset DeliveredAt,
+    string? Reason);
+
+/// <summary>Consumer group names, shared by the Workers (who consume) and the Api (which watches their lag).</summary>
+public static class ConsumerGroups
+{
+    public const string Customers = "minicrm-customers";
+    public const string Orders = "minicrm-orders";
+    public const string Deliveries = "minicrm-deliveries";
+    public const string Receipts = "minicrm-receipts";
+}

@@ -1,0 +1,157 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using MiniCrm.Ingest.Generation;
+
+namespace MiniCrm.Ingest.Submission;
+
+/// <summary>Counters of a run, readable while it goes on.</summary>
+public sealed class IngestProgress
+{
+    private long _customersAccepted, _customersRejected, _ordersAccepted, _ordersRejected;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+
+    public string Kind { get; init; } = "seed";
+    public long CustomersTarget { get; init; }
+    public long OrdersTarget { get; init; }
+    public long CustomersAccepted => Interlocked.Read(ref _customersAccepted);
+    public long CustomersRejected => Interlocked.Read(ref _customersRejected);
+    public long OrdersAccepted => Interlocked.Read(ref _ordersAccepted);
+    public long OrdersRejected => Interlocked.Read(ref _ordersRejected);
+    public double ElapsedSeconds => _clock.Elapsed.TotalSeconds;
+    public double CustomersPerSecond => CustomersAccepted / Math.Max(ElapsedSeconds, 0.001);
+    public double OrdersPerSecond => OrdersAccepted / Math.Max(ElapsedSeconds, 0.001);
+    public ConcurrentQueue<string> SampleRejections { get; } = new();
+    public bool Finished { get; set; }
+    public string? Error { get; set; }
+
+    internal void AddCustomers(int accepted, int rejected) { Interlocked.Add(ref _customersAccepted, accepted); Interlocked.Add(ref _customersRejected, rejected); }
+    internal void AddOrders(int accepted, int rejected) { Interlocked.Add(ref _ordersAccepted, accepted); Interlocked.Add(ref _ordersRejected, rejected); }
+    internal void Stop() => _clock.Stop();
+}
+
+/// <summary>Seeds or streams generated customers and orders through the CRM's ingestion API.</summary>
+public sealed class IngestRunner(CrmIngestionClient crm, IConfiguration configuration)
+{
+    private readonly int _batchSize = configuration.GetValue("Ingest:BatchSize", 1_000);
+    private readonly int _concurrency = configuration.GetValue("Ingest:Concurrency", 4);
+    private static readonly TimeSpan CustomerWait = TimeSpan.FromMinutes(2);
+
+    /// <summary>
+    /// Submits the customers, then orders for them (by email). An order whose customer is still on
+    /// its way through the pipeline is rejected as unknown; it is submitted again until the customer
+    /// arrives (for up to two minutes).
+    /// </summary>
+    public async Task SeedAsync(long customers, long orders, IngestProgress progress, CancellationToken ct)
+    {
+        var fakers = new CrmFakers();
+        var emails = new ConcurrentBag<string>();
+
+        await ForEachBatchAsync(customers, async size =>
+        {
+            var batch = Enumerable.Range(0, size).Select(_ => fakers.NextCustomer()).ToList();
+            var result = await crm.SubmitCustomersAsync(batch, ct);
+            var rejected = result.Rejected.Select(r => r.Index).ToHashSet();
+            for (var i = 0; i < batch.Count; i++)
+            {
+                if (!rejected.Contains(i))
+                {
+                    emails.Add(batch[i].Email);
+                }
+            }
+
+            Record(progress, result, isCustomer: true);
+        }, ct);
+
+        var known = emails.ToArray();
+        if (known.Length == 0 || orders == 0)
+        {
+            return;
+        }
+
+        await ForEachBatchAsync(orders, async size =>
+        {
+            var pending = Enumerable.Range(0, size).Select(_ => fakers.NextOrder(known[Random.Shared.Next(known.Length)])).ToList();
+            var deadline = DateTime.UtcNow + CustomerWait;
+            while (pending.Count > 0)
+            {
+                var result = await crm.SubmitOrdersAsync(pending, ct);
+                var waiting = result.Rejected.Where(r => r.Field == "customerEmail").Select(r => r.Index).ToHashSet();
+                progress.AddOrders(result.Accepted, result.Rejected.Count - waiting.Count);
+                foreach (var r in result.Rejected.Where(r => !waiting.Contains(r.Index)).Take(3))
+                {
+                    progress.SampleRejections.Enqueue($"order {r.Index}: {r.Field}: {r.Message}");
+                }
+
+                pending = [.. waiting.Select(i => pending[i])];
+                if (pending.Count > 0)
+                {
+                    if (DateTime.UtcNow > deadline)
+                    {
+                        progress.AddOrders(0, pending.Count);
+                        progress.SampleRejections.Enqueue($"{pending.Count} orders: their customers did not arrive within {CustomerWait.TotalMinutes} minutes");
+                        break;
+                    }
+
+                    await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                }
+            }
+        }, ct);
+    }
+
+    /// <summary>A steady flow: each second, <paramref name="perSecond"/> items, one in four a new customer, the rest orders.</summary>
+    public async Task StreamAsync(int perSecond, IngestProgress progress, CancellationToken ct)
+    {
+        var fakers = new CrmFakers();
+        var emails = new List<string>();
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        while (await timer.WaitForNextTickAsync(ct))
+        {
+            var newCustomers = Math.Max(1, perSecond / 4);
+            var customers = Enumerable.Range(0, newCustomers).Select(_ => fakers.NextCustomer()).ToList();
+            var result = await crm.SubmitCustomersAsync(customers, ct);
+            Record(progress, result, isCustomer: true);
+            var rejected = result.Rejected.Select(r => r.Index).ToHashSet();
+            emails.AddRange(customers.Where((_, i) => !rejected.Contains(i)).Select(c => c.Email));
+
+            // Orders go to customers submitted at least a second ago, who have had time to arrive.
+            var ready = emails.Count - customers.Count + rejected.Count;
+            if (ready > 0)
+            {
+                var orders = Enumerable.Range(0, perSecond - newCustomers).Select(_ => fakers.NextOrder(emails[Random.Shared.Next(ready)])).ToList();
+                if (orders.Count > 0)
+                {
+                    Record(progress, await crm.SubmitOrdersAsync(orders, ct), isCustomer: false);
+                }
+            }
+        }
+    }
+
+    private static void Record(IngestProgress progress, SubmitResult result, bool isCustomer)
+    {
+        var rejectedItems = result.Rejected.Select(r => r.Index).Distinct().Count();
+        if (isCustomer)
+        {
+            progress.AddCustomers(result.Accepted, rejectedItems);
+        }
+        else
+        {
+            progress.AddOrders(result.Accepted, rejectedItems);
+        }
+
+        foreach (var r in result.Rejected.Take(3))
+        {
+            if (progress.SampleRejections.Count < 20)
+            {
+                progress.SampleRejections.Enqueue($"{(isCustomer ? "customer" : "order")} {r.Index}: {r.Field}: {r.Message}");
+            }
+        }
+    }
+
+    private async Task ForEachBatchAsync(long total, Func<int, Task> submit, CancellationToken ct)
+    {
+        var batches = Enumerable.Range(0, (int)((total + _batchSize - 1) / _batchSize))
+            .Select(i => (int)Math.Min(_batchSize, total - (long)i * _batchSize));
+        await Parallel.ForEachAsync(batches, new ParallelOptions { MaxDegreeOfParallelism = _concurrency, CancellationToken = ct },
+            async (size, _) => await submit(size));
+    }
+}

@@ -1,0 +1,45 @@
+using MiniCrm.VendorSim.Receipts;
+
+namespace MiniCrm.VendorSim.Extensions;
+
+internal static class VendorServiceExtensions
+{
+    public static void AddVendorServices(this IHostApplicationBuilder builder)
+    {
+        builder.Services.Configure<VendorOptions>(builder.Configuration.GetSection(VendorOptions.SectionName));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton<DeliveryQueue>();
+        builder.Services.AddSingleton<ReceiptQueue>();
+        builder.Services.AddHostedService<DeliverySimulator>();
+        builder.Services.AddHostedService<ReceiptSender>();
+        builder.Services.AddHttpClient<CrmReceiptsClient>(http => http.BaseAddress = new Uri(builder.Configuration["Vendor:CrmBaseAddress"] ?? "http://api"));
+    }
+}
+
+/// <summary>How the simulated vendor behaves; every option is in the README.</summary>
+public sealed class VendorOptions
+{
+    public const string SectionName = "Vendor";
+
+    /// <summary>Share of deliveries that fail, 0 to 1.</summary>
+    public double FailureRate { get; set; } = 0.10;
+
+    /// <summary>Share of receipts sent twice, 0 to 1 (to prove the CRM counts each delivery once).</summary>
+    public double DuplicateRate { get; set; }
+
+    /// <summary>Simulated time to deliver one batch.</summary>
+    public int LatencyMilliseconds { get; set; } = 20;
+
+    /// <summary>Deliveries waiting to be simulated before new batches are refused with 503.</summary>
+    public int QueueCapacity { get; set; } = 200_000;
+
+    public int ReceiptBatchSize { get; set; } = 2_000;
+
+    public int ReceiptFlushMilliseconds { get; set; } = 200;
+
+    /// <summary>Receipt batches posted to the CRM at the same time.</summary>
+    public int ReceiptSenders { get; set; } = 4;
+
+    /// <summary>The secret shared with the CRM to sign receipts (the AppHost's vendor-signing-secret).</summary>
+    public string SigningSecret { get; set; } = "";
+}

@@ -1,0 +1,2 @@
+global using MiniCrm.VendorSim.Deliveries;
+global using MiniCrm.VendorSim.Extensions;

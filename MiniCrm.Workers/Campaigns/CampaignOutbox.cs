@@ -1,0 +1,269 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Confluent.Kafka;
+using MiniCrm.Core.Campaigns;
+using MiniCrm.Core.Messaging;
+using MiniCrm.Core.Segments;
+using MiniCrm.ServiceDefaults.Kafka;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace MiniCrm.Workers.Campaigns;
+
+public sealed class DispatchOptions
+{
+    /// <summary>Log rows read and handed to Kafka per step (one transaction).</summary>
+    public int StepSize { get; set; } = 5_000;
+
+    /// <summary>Deliveries per campaign-deliveries message (one vendor request).</summary>
+    public int DeliveriesPerMessage { get; set; } = 500;
+
+    /// <summary>Upper bound on deliveries per second for one campaign; 0 for none.</summary>
+    public int MaxPerSecondPerCampaign { get; set; }
+
+    /// <summary>Pause dispatching while the delivery consumers are this many messages behind on any partition.</summary>
+    public long MaxPartitionLag { get; set; } = 40;
+
+    public int PollMilliseconds { get; set; } = 250;
+}
+
+/// <summary>
+/// The campaign outbox. A launched campaign is a row; this service, in the Workers:
+/// <list type="number">
+/// <item>prepares it: writes one personalised log row per customer of the segment, in one set-based
+/// transaction (INSERT ... SELECT, nothing loaded into memory), and fixes the audience size;</item>
+/// <item>dispatches it: streams pending rows in customer-id order to campaign-deliveries, a step at a
+/// time, recording after Kafka's acknowledgement the last customer handed over (the cursor), so a
+/// crash resumes exactly there. A step re-sent after a crash produces duplicate receipts, which change nothing.</item>
+/// </list>
+/// Several Workers can run it: each campaign row is locked (SKIP LOCKED) by the one working on it.
+/// </summary>
+public sealed partial class CampaignOutbox(
+    NpgsqlDataSource database,
+    IProducer<string, byte[]> producer,
+    IConfiguration configuration,
+    ILogger<CampaignOutbox> logger) : BackgroundService
+{
+    private static readonly ActivitySource ActivitySource = new("MiniCrm");
+    private readonly DispatchOptions _options = configuration.GetSection("Dispatch").Get<DispatchOptions>() ?? new();
+    private readonly Dictionary<Guid, DateTime> _nextAllowed = [];
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        using var lag = new KafkaConsumerLag(configuration.GetConnectionString("kafka")!, KafkaTopics.CampaignDeliveries, ConsumerGroups.Deliveries);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var worked = false;
+            try
+            {
+                worked |= await PrepareNextAsync(stoppingToken);
+                if (await Task.Run(() => lag.MaxPartitionLag(TimeSpan.FromSeconds(5)), stoppingToken) <= _options.MaxPartitionLag)
+                {
+                    worked |= await DispatchStepAsync(stoppingToken);
+                }
+            }
+            catch (Exception ex) when (ex is NpgsqlException or KafkaException or TimeoutException)
+            {
+                LogStepFailed(ex);
+                await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
+            }
+
+            if (!worked)
+            {
+                await Task.Delay(_options.PollMilliseconds, stoppingToken);
+            }
+        }
+    }
+
+    private async Task<bool> PrepareNextAsync(CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+
+        Guid id;
+        string name, segmentJson, message;
+        DateTime createdAt;
+        string? traceParent;
+        await using (var pick = new NpgsqlCommand(
+            "SELECT id, name, segment::text, message, created_at, trace_parent FROM campaigns WHERE prepared_at IS NULL ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED",
+            connection, transaction))
+        await using (var reader = await pick.ExecuteReaderAsync(ct))
+        {
+            if (!await reader.ReadAsync(ct))
+            {
+                return false;
+            }
+
+            (id, name, segmentJson, message, createdAt, traceParent) =
+                (reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetDateTime(4), reader.IsDBNull(5) ? null : reader.GetString(5));
+        }
+
+        using var activity = ActivitySource.StartActivity("prepare campaign", ActivityKind.Internal, ParentOf(traceParent));
+        activity?.SetTag("minicrm.campaign.id", id);
+        var started = Stopwatch.GetTimestamp();
+
+        var errors = new List<FieldError>();
+        using var segmentDocument = JsonDocument.Parse(segmentJson);
+        var group = RuleGroupParser.Parse(segmentDocument.RootElement, errors)
+            ?? throw new InvalidDataException($"Campaign {id} has an invalid segment: {string.Join("; ", errors.Select(e => e.Message))}");
+        var template = MessageTemplate.Parse(message, errors)
+            ?? throw new InvalidDataException($"Campaign {id} has an invalid message: {string.Join("; ", errors.Select(e => e.Message))}");
+
+        // "Days ago" is measured from the launch, so the audience is the one the marketer previewed.
+        var segment = SegmentSql.Compile(group, new DateTimeOffset(createdAt, TimeSpan.Zero));
+        int audience;
+        await using (var insert = new NpgsqlCommand(
+            $"""
+            INSERT INTO communication_logs (campaign_id, customer_id, customer_name, email, phone, personalized_msg, status, created_at)
+            SELECT @campaign, c.id, c.name, c.email, c.phone, {MessageTemplate.SqlExpression("@template")}, 'PENDING', now()
+            FROM customers c WHERE {segment.Condition}
+            ON CONFLICT DO NOTHING
+            """,
+            connection, transaction))
+        {
+            insert.CommandTimeout = 0; // a million rows take longer than the default 30 s on a small machine
+            insert.Parameters.AddRange(segment.CloneParameters().ToArray());
+            insert.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = id });
+            insert.Parameters.Add(new NpgsqlParameter("template", NpgsqlDbType.Text) { Value = template.Text });
+            audience = await insert.ExecuteNonQueryAsync(ct);
+        }
+
+        await using (var update = new NpgsqlCommand(
+            """
+            UPDATE campaigns SET prepared_at = now(), audience_size = @audience, pending_count = @audience,
+                status = CASE WHEN @audience = 0 THEN 'COMPLETED' ELSE status END,
+                dispatched_at = CASE WHEN @audience = 0 THEN now() END,
+                completed_at = CASE WHEN @audience = 0 THEN now() END,
+                summary = CASE WHEN @audience = 0 THEN name || ' reached no customer: none matched the segment when it was prepared.' END
+            WHERE id = @campaign
+            """,
+            connection, transaction))
+        {
+            update.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = id });
+            update.Parameters.Add(new NpgsqlParameter("audience", NpgsqlDbType.Integer) { Value = audience });
+            await update.ExecuteNonQueryAsync(ct);
+        }
+
+        await transaction.CommitAsync(ct);
+        LogPrepared(name, id, audience, Stopwatch.GetElapsedTime(started).TotalSeconds);
+        return true;
+    }
+
+    private async Task<bool> DispatchStepAsync(CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        var campaigns = new List<Guid>();
+        await using (var list = new NpgsqlCommand(
+            "SELECT id FROM campaigns WHERE dispatched_at IS NULL AND prepared_at IS NOT NULL ORDER BY created_at LIMIT 20", connection))
+        await using (var reader = await list.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                campaigns.Add(reader.GetGuid(0));
+            }
+        }
+
+        var worked = false;
+        foreach (var campaign in campaigns)
+        {
+            if (_nextAllowed.TryGetValue(campaign, out var next) && next > DateTime.UtcNow)
+            {
+                continue;
+            }
+
+            worked |= await DispatchCampaignStepAsync(connection, campaign, ct);
+        }
+
+        return worked;
+    }
+
+    private async Task<bool> DispatchCampaignStepAsync(NpgsqlConnection connection, Guid campaign, CancellationToken ct)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        Guid cursor;
+        string? traceParent;
+        await using (var lockRow = new NpgsqlCommand(
+            "SELECT dispatch_cursor, trace_parent FROM campaigns WHERE id = @id AND dispatched_at IS NULL FOR UPDATE SKIP LOCKED", connection, transaction))
+        {
+            lockRow.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = campaign });
+            await using var reader = await lockRow.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct))
+            {
+                return false;
+            }
+
+            cursor = reader.IsDBNull(0) ? Guid.Empty : reader.GetGuid(0);
+            traceParent = reader.IsDBNull(1) ? null : reader.GetString(1);
+        }
+
+        using var activity = ActivitySource.StartActivity("dispatch campaign", ActivityKind.Internal, ParentOf(traceParent));
+        activity?.SetTag("minicrm.campaign.id", campaign);
+
+        var deliveries = new List<DeliveryItem>(_options.StepSize);
+        await using (var read = new NpgsqlCommand(
+            """
+            SELECT customer_id, customer_name, email, phone, personalized_msg FROM communication_logs
+            WHERE campaign_id = @id AND customer_id > @cursor AND status = 'PENDING'
+            ORDER BY customer_id LIMIT @step
+            """,
+            connection, transaction))
+        {
+            read.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = campaign });
+            read.Parameters.Add(new NpgsqlParameter("cursor", NpgsqlDbType.Uuid) { Value = cursor });
+            read.Parameters.Add(new NpgsqlParameter("step", NpgsqlDbType.Integer) { Value = _options.StepSize });
+            await using var reader = await read.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                deliveries.Add(new DeliveryItem(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4)));
+            }
+        }
+
+        // Keyed by the chunk's first customer, so a large campaign spreads over every partition.
+        var acknowledgements = deliveries.Chunk(_options.DeliveriesPerMessage)
+            .Select(chunk => producer.ProduceAsync(KafkaTopics.CampaignDeliveries, new Message<string, byte[]>
+            {
+                Key = chunk[0].CustomerId.ToString(),
+                Value = MessageJson.Serialize(new DeliveryRequested(campaign, chunk)),
+            }, ct))
+            .ToList();
+        await Task.WhenAll(acknowledgements);
+
+        var done = deliveries.Count < _options.StepSize;
+        await using (var advance = new NpgsqlCommand(
+            "UPDATE campaigns SET dispatch_cursor = @cursor, dispatched_at = CASE WHEN @done THEN now() END WHERE id = @id",
+            connection, transaction))
+        {
+            advance.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = campaign });
+            advance.Parameters.Add(new NpgsqlParameter("cursor", NpgsqlDbType.Uuid) { Value = deliveries.Count > 0 ? deliveries[^1].CustomerId : cursor });
+            advance.Parameters.Add(new NpgsqlParameter("done", NpgsqlDbType.Boolean) { Value = done });
+            await advance.ExecuteNonQueryAsync(ct);
+        }
+
+        await transaction.CommitAsync(ct);
+        activity?.SetTag("minicrm.delivery.count", deliveries.Count);
+        if (_options.MaxPerSecondPerCampaign > 0)
+        {
+            _nextAllowed[campaign] = DateTime.UtcNow.AddSeconds((double)deliveries.Count / _options.MaxPerSecondPerCampaign);
+        }
+
+        if (done)
+        {
+            _nextAllowed.Remove(campaign);
+            LogDispatched(campaign);
+        }
+
+        return deliveries.Count > 0;
+    }
+
+    private static ActivityContext ParentOf(string? traceParent) =>
+        ActivityContext.TryParse(traceParent, null, isRemote: true, out var context) ? context : default;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Prepared campaign '{Name}' ({CampaignId}): {Audience} personalised messages in {Seconds:0.0} s.")]
+    private partial void LogPrepared(string name, Guid campaignId, int audience, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId}: every delivery is handed to Kafka.")]
+    private partial void LogDispatched(Guid campaignId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A campaign outbox step failed; retrying.")]
+    private partial void LogStepFailed(Exception ex);
+}

@@ -1,0 +1,33 @@
+using MiniCrm.Core.Messaging;
+using MiniCrm.Workers.Messaging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace MiniCrm.Workers.Customers;
+
+/// <summary>
+/// Inserts a batch of customers with one statement. A customer whose id, email or phone exists
+/// already is skipped (ON CONFLICT DO NOTHING), so a redelivered message changes nothing.
+/// </summary>
+public sealed class CustomerBatchHandler(NpgsqlDataSource database) : IBatchHandler<CustomerSubmitted>
+{
+    private const string Insert = """
+        INSERT INTO customers (id, name, email, phone, city, total_spend, net_spend, visits, created_at)
+        SELECT id, name, email, phone, city, 0, 0, 0, created_at
+        FROM unnest(@ids, @names, @emails, @phones, @cities, @created) AS c(id, name, email, phone, city, created_at)
+        ON CONFLICT DO NOTHING
+        """;
+
+    public async Task HandleAsync(IReadOnlyList<Consumed<CustomerSubmitted>> batch, CancellationToken ct)
+    {
+        var messages = batch.Select(b => b.Message).ToList();
+        await using var command = database.CreateCommand(Insert);
+        command.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. messages.Select(m => m.CustomerId)]));
+        command.Parameters.Add(new NpgsqlParameter<string[]>("names", [.. messages.Select(m => m.Name)]));
+        command.Parameters.Add(new NpgsqlParameter<string[]>("emails", [.. messages.Select(m => m.Email)]));
+        command.Parameters.Add(new NpgsqlParameter("phones", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = messages.Select(m => (object?)m.Phone ?? DBNull.Value).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter("cities", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = messages.Select(m => (object?)m.City ?? DBNull.Value).ToArray() });
+        command.Parameters.Add(new NpgsqlParameter<DateTime[]>("created", [.. messages.Select(m => m.SubmittedAt.UtcDateTime)]));
+        await command.ExecuteNonQueryAsync(ct);
+    }
+}

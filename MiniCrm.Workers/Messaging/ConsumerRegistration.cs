@@ -1,0 +1,43 @@
+using Confluent.Kafka;
+using MiniCrm.ServiceDefaults.Kafka;
+
+namespace MiniCrm.Workers.Messaging;
+
+internal static class ConsumerRegistration
+{
+    /// <summary>A consumer group on <paramref name="topic"/> whose batches go to <typeparamref name="THandler"/>.</summary>
+    public static void AddBatchConsumer<TMessage, THandler>(this IHostApplicationBuilder builder, string topic, string group)
+        where THandler : class, IBatchHandler<TMessage>
+    {
+        builder.AddKeyedKafkaConsumer<string, byte[]>("kafka", group, settings =>
+        {
+            settings.Config.GroupId = group;
+            // An offset the broker no longer has is an error to report, never a silent jump.
+            settings.Config.AutoOffsetReset = AutoOffsetReset.Error;
+        }, (_, consumer) => consumer.SetPartitionsAssignedHandler(StartNewPartitionsAtTheBeginning));
+
+        var options = builder.Configuration.GetSection($"Consumers:{group}").Get<BatchConsumerOptions>() ?? new BatchConsumerOptions();
+        builder.Services.AddScoped<IBatchHandler<TMessage>, THandler>();
+        builder.Services.AddSingleton<IHostedService>(sp => new KafkaBatchConsumer<TMessage>(
+            topic,
+            group,
+            sp.GetRequiredKeyedService<IConsumer<string, byte[]>>(group),
+            sp.GetRequiredKeyedService<KafkaClientHealth>(group),
+            sp.GetRequiredService<IProducer<string, byte[]>>(),
+            sp.GetRequiredService<IServiceScopeFactory>(),
+            options,
+            sp.GetRequiredService<ILogger<KafkaBatchConsumer<TMessage>>>()));
+    }
+
+    /// <summary>
+    /// With auto.offset.reset=error, a partition this group has never committed would fail too; such
+    /// partitions start at the beginning of the log explicitly, the others at their committed offset.
+    /// </summary>
+    private static IEnumerable<TopicPartitionOffset> StartNewPartitionsAtTheBeginning(IConsumer<string, byte[]> consumer, List<TopicPartition> partitions)
+    {
+        var committed = consumer.Committed(partitions, TimeSpan.FromSeconds(10));
+        return committed.Select(c => c.Offset == Offset.Unset
+            ? new TopicPartitionOffset(c.TopicPartition, Offset.Beginning)
+            : new TopicPartitionOffset(c.TopicPartition, c.Offset));
+    }
+}

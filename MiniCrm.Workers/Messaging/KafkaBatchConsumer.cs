@@ -1,0 +1,275 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Confluent.Kafka;
+using MiniCrm.Core.Messaging;
+using MiniCrm.ServiceDefaults.Kafka;
+using Npgsql;
+
+namespace MiniCrm.Workers.Messaging;
+
+/// <summary>Handles a batch of messages in one database transaction; throwing means "nothing of it happened".</summary>
+public interface IBatchHandler<TMessage>
+{
+    Task HandleAsync(IReadOnlyList<Consumed<TMessage>> batch, CancellationToken ct);
+}
+
+/// <summary>A message and the trace context of the span that produced it.</summary>
+public sealed record Consumed<TMessage>(TMessage Message, ActivityContext Producer);
+
+public sealed class BatchConsumerOptions
+{
+    public int MaxBatchSize { get; set; } = 2_000;
+
+    public int BatchWindowMilliseconds { get; set; } = 200;
+}
+
+/// <summary>
+/// The Workers' consumer loop, the same for every topic:
+/// <list type="number">
+/// <item>gathers up to <c>MaxBatchSize</c> messages or what arrives within the window;</item>
+/// <item>sends messages that cannot be read to the topic's dead-letter topic with the reason, so they never block a partition;</item>
+/// <item>hands the rest to the handler, which commits one database transaction (retried with backoff while the database is unavailable);</item>
+/// <item>commits the offsets only after that transaction: a crash in between redelivers the batch, and handlers are idempotent.</item>
+/// </list>
+/// A data error that keeps failing a batch is narrowed down to the message that causes it, which is dead-lettered.
+/// An offset that fell out of the broker's retention is an error that turns the consumer unhealthy; it is never skipped silently.
+/// </summary>
+public sealed partial class KafkaBatchConsumer<TMessage>(
+    string topic,
+    string group,
+    IConsumer<string, byte[]> consumer,
+    KafkaClientHealth health,
+    IProducer<string, byte[]> deadLetters,
+    IServiceScopeFactory scopes,
+    BatchConsumerOptions options,
+    ILogger<KafkaBatchConsumer<TMessage>> logger) : BackgroundService
+{
+    private const int AttemptsBeforeIsolating = 3;
+
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        // Consume() blocks; give the loop a thread of its own rather than a pool thread.
+        Task.Factory.StartNew(() => RunAsync(stoppingToken), stoppingToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).Unwrap();
+
+    private async Task RunAsync(CancellationToken ct)
+    {
+        consumer.Subscribe(topic);
+        LogSubscribed(topic, group);
+        try
+        {
+            while (!ct.IsCancellationRequested)
+            {
+                var batch = Gather(ct);
+                if (batch.Count == 0)
+                {
+                    continue;
+                }
+
+                await ProcessAsync(batch, ct);
+                Commit(batch);
+            }
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            consumer.Close();
+        }
+    }
+
+    private List<ConsumeResult<string, byte[]>> Gather(CancellationToken ct)
+    {
+        var batch = new List<ConsumeResult<string, byte[]>>();
+        var window = Stopwatch.StartNew();
+        while (batch.Count < options.MaxBatchSize && !ct.IsCancellationRequested)
+        {
+            var wait = batch.Count == 0 ? 1000 : options.BatchWindowMilliseconds - (int)window.ElapsedMilliseconds;
+            if (wait <= 0)
+            {
+                break;
+            }
+
+            try
+            {
+                var result = consumer.Consume(wait);
+                if (result is null)
+                {
+                    if (batch.Count > 0)
+                    {
+                        break;
+                    }
+
+                    window.Restart();
+                    continue;
+                }
+
+                if (!result.IsPartitionEOF)
+                {
+                    batch.Add(result);
+                }
+            }
+            catch (ConsumeException ex) when (ex.Error.Code == ErrorCode.Local_AutoOffsetReset || ex.Error.Code == ErrorCode.OffsetOutOfRange)
+            {
+                var reason = $"{topic}: the committed offset is no longer in the broker (messages were dropped by retention before this group read them): {ex.Error.Reason}";
+                health.ReportFailure(reason);
+                LogOffsetOutOfRange(reason);
+            }
+            catch (ConsumeException ex)
+            {
+                LogConsumeError(topic, ex.Error.Code, ex.Error.Reason);
+            }
+        }
+
+        return batch;
+    }
+
+    private async Task ProcessAsync(List<ConsumeResult<string, byte[]>> batch, CancellationToken ct)
+    {
+        var readable = new List<(ConsumeResult<string, byte[]> Result, Consumed<TMessage> Message)>(batch.Count);
+        var poison = new List<(ConsumeResult<string, byte[]> Result, string Reason)>();
+        foreach (var result in batch)
+        {
+            try
+            {
+                readable.Add((result, new Consumed<TMessage>(MessageJson.Deserialize<TMessage>(result.Message.Value), KafkaTelemetry.Extract(result.Message.Headers))));
+            }
+            catch (Exception ex) when (ex is JsonException or NotSupportedException or ArgumentException)
+            {
+                poison.Add((result, $"Unreadable {typeof(TMessage).Name}: {ex.Message}"));
+            }
+        }
+
+        if (readable.Count > 0)
+        {
+            using var activity = KafkaTelemetry.StartProcessBatch(topic, [.. readable.Select(r => r.Result)], group);
+            poison.AddRange(await HandleWithRetriesAsync(readable, ct));
+        }
+
+        foreach (var (result, reason) in poison)
+        {
+            await DeadLetterAsync(result, reason, ct);
+        }
+    }
+
+    /// <returns>The messages that turned out to be poison, with their reasons.</returns>
+    private async Task<List<(ConsumeResult<string, byte[]>, string)>> HandleWithRetriesAsync(
+        List<(ConsumeResult<string, byte[]> Result, Consumed<TMessage> Message)> readable, CancellationToken ct)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await HandleAsync([.. readable.Select(r => r.Message)], ct);
+                return [];
+            }
+            catch (Exception ex) when (IsDataError(ex) && attempt >= AttemptsBeforeIsolating)
+            {
+                LogIsolating(topic, readable.Count, ex.Message);
+                return await IsolatePoisonAsync(readable, ct);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                var delay = TimeSpan.FromMilliseconds(Math.Min(30_000, 250 * Math.Pow(2, Math.Min(attempt, 7))));
+                LogRetry(ex, topic, attempt, delay.TotalSeconds);
+                await Task.Delay(delay, ct);
+            }
+        }
+    }
+
+    private async Task<List<(ConsumeResult<string, byte[]>, string)>> IsolatePoisonAsync(
+        List<(ConsumeResult<string, byte[]> Result, Consumed<TMessage> Message)> readable, CancellationToken ct)
+    {
+        var poison = new List<(ConsumeResult<string, byte[]>, string)>();
+        foreach (var (result, message) in readable)
+        {
+            for (var attempt = 1; ; attempt++)
+            {
+                try
+                {
+                    await HandleAsync([message], ct);
+                    break;
+                }
+                catch (Exception ex) when (IsDataError(ex))
+                {
+                    poison.Add((result, $"Rejected by the database: {ex.Message}"));
+                    break;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    LogRetry(ex, topic, attempt, 1);
+                    await Task.Delay(TimeSpan.FromSeconds(1), ct);
+                }
+            }
+        }
+
+        return poison;
+    }
+
+    private async Task HandleAsync(IReadOnlyList<Consumed<TMessage>> messages, CancellationToken ct)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        await scope.ServiceProvider.GetRequiredService<IBatchHandler<TMessage>>().HandleAsync(messages, ct);
+    }
+
+    /// <summary>Errors the same input will always cause again (bad data), as opposed to an unavailable database.</summary>
+    private static bool IsDataError(Exception ex) =>
+        ex is InvalidDataException ||
+        (ex is PostgresException pg && (pg.SqlState.StartsWith("22", StringComparison.Ordinal) || pg.SqlState.StartsWith("23", StringComparison.Ordinal)));
+
+    private async Task DeadLetterAsync(ConsumeResult<string, byte[]> result, string reason, CancellationToken ct)
+    {
+        var headers = new Headers();
+        foreach (var header in result.Message.Headers ?? [])
+        {
+            headers.Add(header.Key, header.GetValueBytes());
+        }
+
+        headers.Add("dlq-reason", Encoding.UTF8.GetBytes(reason));
+        headers.Add("dlq-source", Encoding.UTF8.GetBytes($"{result.Topic}/{result.Partition.Value}/{result.Offset.Value}"));
+        headers.Add("dlq-consumer-group", Encoding.UTF8.GetBytes(group));
+
+        // Acknowledged before the offset is committed: a dead letter is never lost either.
+        await deadLetters.ProduceAsync(KafkaTopics.DeadLetterOf(result.Topic),
+            new Message<string, byte[]> { Key = result.Message.Key, Value = result.Message.Value, Headers = headers }, ct);
+        LogDeadLettered(result.Topic, result.Partition.Value, result.Offset.Value, reason);
+    }
+
+    private void Commit(List<ConsumeResult<string, byte[]>> batch)
+    {
+        var offsets = batch
+            .GroupBy(r => r.TopicPartition)
+            .Select(g => new TopicPartitionOffset(g.Key, new Offset(g.Max(r => r.Offset.Value) + 1)))
+            .ToList();
+        try
+        {
+            consumer.Commit(offsets);
+        }
+        catch (KafkaException ex)
+        {
+            // The partitions moved to another member during the batch; it will redeliver, and handlers are idempotent.
+            LogCommitFailed(topic, ex.Error.Reason);
+        }
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Topic} as group {Group}.")]
+    private partial void LogSubscribed(string topic, string group);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "{Reason}")]
+    private partial void LogOffsetOutOfRange(string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Consuming {Topic} failed: {Code} {Reason}")]
+    private partial void LogConsumeError(string topic, ErrorCode code, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Handling a batch of {Topic} failed (attempt {Attempt}); retrying in {Seconds:0.#} s.")]
+    private partial void LogRetry(Exception ex, string topic, int attempt, double seconds);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} {Topic} messages keeps failing on data ({Reason}); handling them one by one to find the bad ones.")]
+    private partial void LogIsolating(string topic, int count, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Dead-lettered {Topic}/{Partition}/{Offset}: {Reason}")]
+    private partial void LogDeadLettered(string topic, int partition, long offset, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Committing offsets of {Topic} failed: {Reason}")]
+    private partial void LogCommitFailed(string topic, string reason);
+}

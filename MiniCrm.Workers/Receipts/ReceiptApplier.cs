@@ -1,0 +1,100 @@
+using MiniCrm.Core.Domain;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace MiniCrm.Workers.Receipts;
+
+public sealed record DeliveryOutcome(Guid CampaignId, Guid CustomerId, DeliveryStatus Status, DateTimeOffset At, string? Reason);
+
+/// <summary>
+/// Applies delivery outcomes (vendor receipts, and deliveries that could not be handed to the vendor)
+/// in one statement. Only a PENDING → SENT/FAILED transition counts: counters move by the rows that
+/// actually changed, so duplicated receipts change nothing. A campaign whose last pending delivery
+/// settles is COMPLETED with its summary in the same transaction, exactly once (the status guards it).
+/// </summary>
+public sealed class ReceiptApplier(NpgsqlDataSource database)
+{
+    private const string Apply = """
+        WITH outcome AS (
+            SELECT DISTINCT ON (campaign_id, customer_id) *
+            FROM unnest(@campaigns, @customers, @statuses, @at, @reasons) AS r(campaign_id, customer_id, status, at, reason)
+            ORDER BY campaign_id, customer_id
+        ), changed AS (
+            UPDATE communication_logs l
+            SET status = o.status, delivered_at = o.at, failure_reason = o.reason
+            FROM outcome o
+            WHERE l.campaign_id = o.campaign_id AND l.customer_id = o.customer_id AND l.status = 'PENDING'
+            RETURNING l.campaign_id, l.status
+        ), counts AS (
+            SELECT campaign_id,
+                   count(*) FILTER (WHERE status = 'SENT') AS sent,
+                   count(*) FILTER (WHERE status = 'FAILED') AS failed
+            FROM changed GROUP BY campaign_id
+        )
+        UPDATE campaigns c
+        SET sent_count = c.sent_count + counts.sent,
+            failed_count = c.failed_count + counts.failed,
+            pending_count = c.pending_count - counts.sent - counts.failed
+        FROM counts
+        WHERE c.id = counts.campaign_id
+        RETURNING c.id
+        """;
+
+    private const string Complete = """
+        UPDATE campaigns
+        SET status = 'COMPLETED',
+            completed_at = now(),
+            summary = format('%s reached %s customers: %s delivered and %s failed, a delivery success rate of %s%%.',
+                             name, audience_size, sent_count, failed_count,
+                             to_char(100.0 * sent_count / GREATEST(audience_size, 1), 'FM990.0'))
+        WHERE id = ANY(@ids) AND status = 'RUNNING' AND pending_count = 0 AND prepared_at IS NOT NULL
+        RETURNING id
+        """;
+
+    /// <returns>The campaigns this call completed.</returns>
+    public async Task<IReadOnlyList<Guid>> ApplyAsync(IReadOnlyList<DeliveryOutcome> outcomes, CancellationToken ct)
+    {
+        if (outcomes.Count == 0)
+        {
+            return [];
+        }
+
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+
+        var touched = new List<Guid>();
+        await using (var apply = new NpgsqlCommand(Apply, connection, transaction))
+        {
+            apply.Parameters.Add(new NpgsqlParameter<Guid[]>("campaigns", [.. outcomes.Select(o => o.CampaignId)]));
+            apply.Parameters.Add(new NpgsqlParameter<Guid[]>("customers", [.. outcomes.Select(o => o.CustomerId)]));
+            apply.Parameters.Add(new NpgsqlParameter<string[]>("statuses", [.. outcomes.Select(o => o.Status == DeliveryStatus.Sent ? "SENT" : "FAILED")]));
+            apply.Parameters.Add(new NpgsqlParameter<DateTime[]>("at", [.. outcomes.Select(o => o.At.UtcDateTime)]));
+            apply.Parameters.Add(new NpgsqlParameter("reasons", NpgsqlDbType.Array | NpgsqlDbType.Text)
+            {
+                Value = outcomes.Select(o => (object?)Truncate(o.Reason) ?? DBNull.Value).ToArray(),
+            });
+            await using var reader = await apply.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                touched.Add(reader.GetGuid(0));
+            }
+        }
+
+        var completed = new List<Guid>();
+        if (touched.Count > 0)
+        {
+            await using var complete = new NpgsqlCommand(Complete, connection, transaction);
+            complete.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. touched]));
+            await using var reader = await complete.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                completed.Add(reader.GetGuid(0));
+            }
+        }
+
+        await transaction.CommitAsync(ct);
+        return completed;
+    }
+
+    private static string? Truncate(string? reason) => reason is { Length: > 500 } ? reason[..500] : reason;
+}
