@@ -19,23 +19,27 @@ var api = builder.AddProject<Projects.MiniCrm_Api>("api")
     .WithEnvironment("Authentication__Google__ClientId", secrets.GoogleClientId)
     .WithEnvironment("Authentication__Google__ClientSecret", secrets.GoogleClientSecret)
     .WithEnvironment("AI__ApiKey", secrets.AiApiKey)
+    .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints();
 
 var vendor = builder.AddProject<Projects.MiniCrm_VendorSim>("vendorsim")
     .WithReference(api).WaitFor(api)
     .WithEnvironment("Vendor__SigningSecret", secrets.VendorSigningSecret)
-    .WithEnvironment("Vendor__FailureRate", builder.Configuration["Vendor:FailureRate"] ?? "0.1");
+    .WithEnvironment("Vendor__FailureRate", builder.Configuration["Vendor:FailureRate"] ?? "0.1")
+    .WithHttpHealthCheck("/health");
 
-// The Api applies the migrations before it reports healthy, so waiting for it means the schema is there.
+// The Api applies the migrations before it listens, so waiting for its /health means the schema is there.
 builder.AddProject<Projects.MiniCrm_Workers>("workers")
     .WithReference(crmdb)
     .WithReference(kafka).WaitFor(kafka)
     .WithReference(vendor).WaitFor(vendor)
-    .WaitFor(api);
+    .WaitFor(api)
+    .WithHttpHealthCheck("/health");
 
 builder.AddProject<Projects.MiniCrm_Ingest>("ingest")
     .WithReference(api).WaitFor(api)
     .WithEnvironment("Ingestion__ApiKey", secrets.IngestApiKey)
+    .WithHttpHealthCheck("/health")
     .WithHttpCommand("/seed?customers=2000&orders=6000", "Seed 2,000 customers", commandName: "seed-small")
     .WithHttpCommand("/seed?customers=200000&orders=600000", "Seed 200,000 customers", commandName: "seed-large")
     .WithHttpCommand("/stream?rate=20", "Stream 20 items/s", commandName: "stream")

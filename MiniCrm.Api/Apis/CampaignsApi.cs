@@ -14,11 +14,11 @@ namespace MiniCrm.Api.Apis;
 public sealed record CampaignView(
     Guid Id, string Name, string CreatedBy, string Intent, JsonNode? Segment, string Message,
     int AudienceSize, CampaignStatus Status, int PendingCount, int SentCount, int FailedCount, string? Summary,
-    DateTimeOffset CreatedAt, DateTimeOffset? PreparedAt, DateTimeOffset? DispatchedAt, DateTimeOffset? CompletedAt)
+    int? SendRatePerSecond, DateTimeOffset CreatedAt, DateTimeOffset? PreparedAt, DateTimeOffset? DispatchedAt, DateTimeOffset? CompletedAt)
 {
     public static CampaignView From(Campaign c) => new(
         c.Id, c.Name, c.CreatedBy, c.Intent, JsonNode.Parse(c.Segment), c.Message, c.AudienceSize, c.Status,
-        c.PendingCount, c.SentCount, c.FailedCount, c.Summary, c.CreatedAt, c.PreparedAt, c.DispatchedAt, c.CompletedAt);
+        c.PendingCount, c.SentCount, c.FailedCount, c.Summary, c.SendRatePerSecond, c.CreatedAt, c.PreparedAt, c.DispatchedAt, c.CompletedAt);
 }
 
 public sealed record LogEntryView(Guid CustomerId, string CustomerName, string Email, string? Phone, string Message,
@@ -31,7 +31,7 @@ public static class CampaignsApi
     public static IEndpointRouteBuilder MapCampaignsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/campaigns").WithTags("Campaigns");
-        api.MapPost("/", LaunchCampaign).WithSummary("Launch a campaign: {name, rules, message}").Accepts<object>("application/json");
+        api.MapPost("/", LaunchCampaign).WithSummary("Launch a campaign: {name, rules, message, sendRatePerSecond?}").Accepts<object>("application/json");
         api.MapGet("/", ListCampaigns).WithSummary("Campaigns, newest first");
         api.MapGet("/{id:guid}", GetCampaign).WithName("GetCampaign").WithSummary("One campaign with its live counters");
         api.MapGet("/{id:guid}/log", GetCampaignLog).WithSummary("A campaign's communication log, optionally of one status");
@@ -72,6 +72,19 @@ public static class CampaignsApi
             group = RuleGroupParser.Parse(rulesJson, errors);
         }
 
+        int? sendRate = null;
+        if (root.TryGetProperty("sendRatePerSecond", out var rateJson) && rateJson.ValueKind != JsonValueKind.Null)
+        {
+            if (rateJson.ValueKind == JsonValueKind.Number && rateJson.TryGetInt32(out var rate) && rate is >= 1 and <= 1_000_000)
+            {
+                sendRate = rate;
+            }
+            else
+            {
+                errors.Add(new FieldError("sendRatePerSecond", "Optional: a whole number of deliveries per second, 1 to 1,000,000."));
+            }
+        }
+
         var template = MessageTemplate.Parse(root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null, errors);
         if (errors.Count > 0 || group is null || template is null || name is null)
         {
@@ -100,6 +113,7 @@ public static class CampaignsApi
             Status = CampaignStatus.Running,
             CreatedAt = now,
             TraceParent = System.Diagnostics.Activity.Current?.Id,
+            SendRatePerSecond = sendRate,
         };
         db.Campaigns.Add(campaign);
         await db.SaveChangesAsync(ct);

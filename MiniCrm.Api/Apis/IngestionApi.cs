@@ -33,12 +33,22 @@ public static class IngestionApi
         return app;
     }
 
-    public static async Task<Results<Accepted<IngestionResult>, ValidationProblem, ProblemHttpResult>> SubmitCustomers(
-        HttpContext context, CustomerIntake intake, PipelinePublisher publisher, ConsumerLagMonitor lag, CancellationToken ct)
+    public static Task<Results<Accepted<IngestionResult>, ValidationProblem, ProblemHttpResult>> SubmitCustomers(
+        HttpContext context, CustomerIntake intake, PipelinePublisher publisher, ConsumerLagMonitor lag, CancellationToken ct) =>
+        SubmitAsync(context, KafkaTopics.Customers, intake.ValidateAsync, c => c.CustomerId.ToString(), publisher, lag, ct);
+
+    public static Task<Results<Accepted<IngestionResult>, ValidationProblem, ProblemHttpResult>> SubmitOrders(
+        HttpContext context, OrderIntake intake, PipelinePublisher publisher, ConsumerLagMonitor lag, CancellationToken ct) =>
+        SubmitAsync(context, KafkaTopics.Orders, intake.ValidateAsync, o => o.OrderId, publisher, lag, ct);
+
+    /// <summary>Backpressure, then the body, then bulk validation, then Kafka; the answer says what happened to every item.</summary>
+    private static async Task<Results<Accepted<IngestionResult>, ValidationProblem, ProblemHttpResult>> SubmitAsync<T>(
+        HttpContext context, string topic, Func<IReadOnlyList<System.Text.Json.JsonElement>, CancellationToken, Task<Intake<T>>> validate,
+        Func<T, string> idOf, PipelinePublisher publisher, ConsumerLagMonitor lag, CancellationToken ct)
     {
-        if (lag.IsBehind(KafkaTopics.Customers))
+        if (lag.IsBehind(topic))
         {
-            return Behind(context, lag, KafkaTopics.Customers);
+            return Behind(context, lag, topic);
         }
 
         var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
@@ -54,33 +64,7 @@ public static class IngestionApi
             return AsResult(error);
         }
 
-        var result = await intake.ValidateAsync(items!, ct);
-        return await PublishAsync(context, KafkaTopics.Customers, result, c => c.CustomerId.ToString(), publisher, ct);
-    }
-
-    public static async Task<Results<Accepted<IngestionResult>, ValidationProblem, ProblemHttpResult>> SubmitOrders(
-        HttpContext context, OrderIntake intake, PipelinePublisher publisher, ConsumerLagMonitor lag, CancellationToken ct)
-    {
-        if (lag.IsBehind(KafkaTopics.Orders))
-        {
-            return Behind(context, lag, KafkaTopics.Orders);
-        }
-
-        var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
-        using var _ = document;
-        if (error is not null)
-        {
-            return AsResult(error);
-        }
-
-        var items = JsonBody.Items(document!.RootElement, MaxItemsPerRequest, out error);
-        if (error is not null)
-        {
-            return AsResult(error);
-        }
-
-        var result = await intake.ValidateAsync(items!, ct);
-        return await PublishAsync(context, KafkaTopics.Orders, result, o => o.OrderId, publisher, ct);
+        return await PublishAsync(context, topic, await validate(items!, ct), idOf, publisher, ct);
     }
 
     private static async Task<Results<Accepted<IngestionResult>, ValidationProblem, ProblemHttpResult>> PublishAsync<T>(

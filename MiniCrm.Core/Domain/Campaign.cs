@@ -54,6 +54,9 @@ public sealed class Campaign
     /// <summary>When the last delivery was handed to Kafka.</summary>
     public DateTimeOffset? DispatchedAt { get; set; }
 
+    /// <summary>The most deliveries a second this campaign may go out at; null for the Workers' default.</summary>
+    public int? SendRatePerSecond { get; set; }
+
     /// <summary>W3C traceparent of the launch request: the Workers continue this trace, so a campaign is one trace.</summary>
     public string? TraceParent { get; set; }
 

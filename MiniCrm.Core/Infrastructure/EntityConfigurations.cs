@@ -20,6 +20,9 @@ internal sealed class CustomerConfiguration : IEntityTypeConfiguration<Customer>
         customer.Property(c => c.Phone).HasMaxLength(10);
         customer.Property(c => c.City).HasMaxLength(100);
         customer.Property(c => c.CreatedAt).HasDefaultValueSql("now()");
+        customer.Property(c => c.TotalSpend).HasDefaultValue(0m);
+        customer.Property(c => c.NetSpend).HasDefaultValue(0m);
+        customer.Property(c => c.Visits).HasDefaultValue(0);
 
         customer.HasIndex(c => c.Email).IsUnique();
         customer.HasIndex(c => c.Phone).IsUnique();
@@ -76,6 +79,7 @@ internal sealed class CampaignConfiguration : IEntityTypeConfiguration<Campaign>
         {
             t.HasCheckConstraint("ck_campaigns_counters", "pending_count >= 0 AND sent_count >= 0 AND failed_count >= 0");
             t.HasCheckConstraint("ck_campaigns_status", "status IN ('RUNNING','COMPLETED')");
+            t.HasCheckConstraint("ck_campaigns_send_rate", "send_rate_per_second IS NULL OR send_rate_per_second > 0");
         });
         campaign.Property(c => c.Id).HasDefaultValueSql("gen_random_uuid()");
         campaign.Property(c => c.Name).HasMaxLength(200);

@@ -21,21 +21,35 @@ public sealed class CrmIngestionClient(HttpClient http, IConfiguration configura
         ?? throw new InvalidOperationException(
             "No ingestion API key: set Ingestion:ApiKey, or run the AppHost once in Development so the generated key is in its user secrets.");
 
-    public Task<SubmitResult> SubmitCustomersAsync<T>(IReadOnlyList<T> customers, CancellationToken ct) => SubmitAsync("/api/customers", customers, ct);
+    /// <param name="onThrottled">Called each time the CRM asks to wait (503/429).</param>
+    public Task<SubmitResult> SubmitCustomersAsync<T>(IReadOnlyList<T> customers, Action? onThrottled, CancellationToken ct) => SubmitAsync("/api/customers", customers, onThrottled, ct);
 
-    public Task<SubmitResult> SubmitOrdersAsync<T>(IReadOnlyList<T> orders, CancellationToken ct) => SubmitAsync("/api/orders", orders, ct);
+    public Task<SubmitResult> SubmitOrdersAsync<T>(IReadOnlyList<T> orders, Action? onThrottled, CancellationToken ct) => SubmitAsync("/api/orders", orders, onThrottled, ct);
 
-    private async Task<SubmitResult> SubmitAsync<T>(string path, IReadOnlyList<T> items, CancellationToken ct)
+    private async Task<SubmitResult> SubmitAsync<T>(string path, IReadOnlyList<T> items, Action? onThrottled, CancellationToken ct)
     {
         var body = JsonSerializer.SerializeToUtf8Bytes(items, Json);
-        while (true)
+        for (var attempt = 1; ; attempt++)
         {
             using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new ByteArrayContent(body) };
             request.Content.Headers.ContentType = new("application/json");
             request.Headers.Add("X-Api-Key", _apiKey);
-            using var response = await http.SendAsync(request, ct);
+            HttpResponseMessage response;
+            try
+            {
+                response = await http.SendAsync(request, ct);
+            }
+            catch (HttpRequestException) when (attempt < 5)
+            {
+                // The Api restarting or a dropped connection: resubmitting is safe (repeats are recognised).
+                await Task.Delay(TimeSpan.FromSeconds(attempt), ct);
+                continue;
+            }
+
+            using var _ = response;
             if (response.StatusCode is HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests)
             {
+                onThrottled?.Invoke();
                 await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1), ct);
                 continue;
             }

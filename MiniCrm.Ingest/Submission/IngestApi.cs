@@ -5,11 +5,11 @@ namespace MiniCrm.Ingest.Submission;
 public sealed record IngestStatus(
     string Kind, bool Finished, string? Error, long CustomersTarget, long OrdersTarget,
     long CustomersAccepted, long CustomersRejected, long OrdersAccepted, long OrdersRejected,
-    double ElapsedSeconds, double CustomersPerSecond, double OrdersPerSecond, IReadOnlyList<string> SampleRejections)
+    long Throttled, double ElapsedSeconds, double CustomersPerSecond, double OrdersPerSecond, IReadOnlyList<string> SampleRejections)
 {
     public static IngestStatus From(IngestProgress p) => new(
         p.Kind, p.Finished, p.Error, p.CustomersTarget, p.OrdersTarget, p.CustomersAccepted, p.CustomersRejected,
-        p.OrdersAccepted, p.OrdersRejected, Math.Round(p.ElapsedSeconds, 2), Math.Round(p.CustomersPerSecond, 1),
+        p.OrdersAccepted, p.OrdersRejected, p.Throttled, Math.Round(p.ElapsedSeconds, 2), Math.Round(p.CustomersPerSecond, 1),
         Math.Round(p.OrdersPerSecond, 1), [.. p.SampleRejections]);
 }
 

@@ -7,7 +7,7 @@ namespace MiniCrm.Ingest.Submission;
 /// <summary>Counters of a run, readable while it goes on.</summary>
 public sealed class IngestProgress
 {
-    private long _customersAccepted, _customersRejected, _ordersAccepted, _ordersRejected;
+    private long _customersAccepted, _customersRejected, _ordersAccepted, _ordersRejected, _throttled;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
 
     public string Kind { get; init; } = "seed";
@@ -17,6 +17,8 @@ public sealed class IngestProgress
     public long CustomersRejected => Interlocked.Read(ref _customersRejected);
     public long OrdersAccepted => Interlocked.Read(ref _ordersAccepted);
     public long OrdersRejected => Interlocked.Read(ref _ordersRejected);
+    /// <summary>How often the CRM answered "busy, retry after" (its backpressure at work).</summary>
+    public long Throttled => Interlocked.Read(ref _throttled);
     public double ElapsedSeconds => _clock.Elapsed.TotalSeconds;
     public double CustomersPerSecond => CustomersAccepted / Math.Max(ElapsedSeconds, 0.001);
     public double OrdersPerSecond => OrdersAccepted / Math.Max(ElapsedSeconds, 0.001);
@@ -26,6 +28,7 @@ public sealed class IngestProgress
 
     internal void AddCustomers(int accepted, int rejected) { Interlocked.Add(ref _customersAccepted, accepted); Interlocked.Add(ref _customersRejected, rejected); }
     internal void AddOrders(int accepted, int rejected) { Interlocked.Add(ref _ordersAccepted, accepted); Interlocked.Add(ref _ordersRejected, rejected); }
+    internal void AddThrottled() => Interlocked.Increment(ref _throttled);
     internal void Stop() => _clock.Stop();
 }
 
@@ -49,7 +52,7 @@ public sealed class IngestRunner(CrmIngestionClient crm, IConfiguration configur
         await ForEachBatchAsync(customers, async size =>
         {
             var batch = Enumerable.Range(0, size).Select(_ => fakers.NextCustomer()).ToList();
-            var result = await crm.SubmitCustomersAsync(batch, ct);
+            var result = await crm.SubmitCustomersAsync(batch, progress.AddThrottled, ct);
             var rejected = result.Rejected.Select(r => r.Index).ToHashSet();
             for (var i = 0; i < batch.Count; i++)
             {
@@ -74,7 +77,7 @@ public sealed class IngestRunner(CrmIngestionClient crm, IConfiguration configur
             var deadline = DateTime.UtcNow + CustomerWait;
             while (pending.Count > 0)
             {
-                var result = await crm.SubmitOrdersAsync(pending, ct);
+                var result = await crm.SubmitOrdersAsync(pending, progress.AddThrottled, ct);
                 var waiting = result.Rejected.Where(r => r.Field == "customerEmail").Select(r => r.Index).ToHashSet();
                 progress.AddOrders(result.Accepted, result.Rejected.Count - waiting.Count);
                 foreach (var r in result.Rejected.Where(r => !waiting.Contains(r.Index)).Take(3))
@@ -108,7 +111,7 @@ public sealed class IngestRunner(CrmIngestionClient crm, IConfiguration configur
         {
             var newCustomers = Math.Max(1, perSecond / 4);
             var customers = Enumerable.Range(0, newCustomers).Select(_ => fakers.NextCustomer()).ToList();
-            var result = await crm.SubmitCustomersAsync(customers, ct);
+            var result = await crm.SubmitCustomersAsync(customers, progress.AddThrottled, ct);
             Record(progress, result, isCustomer: true);
             var rejected = result.Rejected.Select(r => r.Index).ToHashSet();
             emails.AddRange(customers.Where((_, i) => !rejected.Contains(i)).Select(c => c.Email));
@@ -120,7 +123,7 @@ public sealed class IngestRunner(CrmIngestionClient crm, IConfiguration configur
                 var orders = Enumerable.Range(0, perSecond - newCustomers).Select(_ => fakers.NextOrder(emails[Random.Shared.Next(ready)])).ToList();
                 if (orders.Count > 0)
                 {
-                    Record(progress, await crm.SubmitOrdersAsync(orders, ct), isCustomer: false);
+                    Record(progress, await crm.SubmitOrdersAsync(orders, progress.AddThrottled, ct), isCustomer: false);
                 }
             }
         }

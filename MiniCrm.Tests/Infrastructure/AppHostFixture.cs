@@ -1,15 +1,18 @@
+using System.Net.Http.Json;
 using Aspire.Hosting;
 using Aspire.Hosting.ApplicationModel;
 using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Npgsql;
 
 namespace MiniCrm.Tests.Infrastructure;
 
 /// <summary>
 /// The whole AppHost, started once for every integration test (starting it takes tens of seconds
 /// on two cores). It runs on its own PostgreSQL port and a throw-away data folder, so it neither
-/// sees nor disturbs a developer's F5 system.
+/// sees nor disturbs a developer's F5 system. Settings differ from F5 where a test needs them to:
+/// VendorSim resends every receipt, and the ingestion lag limit is low so backpressure really engages.
 /// </summary>
 public sealed class AppHostFixture : IAsyncLifetime
 {
@@ -21,14 +24,37 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public IReadOnlyList<IResource> Resources { get; private set; } = [];
 
+    public OtlpTraceReceiver Telemetry { get; } = new();
+
+    public string IngestApiKey { get; private set; } = "";
+
+    public string VendorSigningSecret { get; private set; } = "";
+
+    public string DatabaseConnectionString { get; private set; } = "";
+
     public async Task InitializeAsync()
     {
+        await Telemetry.StartAsync();
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.MiniCrm_AppHost>(
             TestAppHost.Arguments(_dataRoot),
             (options, settings) => options.DisableDashboard = true);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Information));
+
+        foreach (var project in builder.Resources.OfType<ProjectResource>().ToList())
+        {
+            builder.CreateResourceBuilder(project)
+                .WithEnvironment("OTEL_EXPORTER_OTLP_ENDPOINT", Telemetry.Endpoint)
+                .WithEnvironment("OTEL_EXPORTER_OTLP_PROTOCOL", "http/protobuf")
+                .WithEnvironment("OTEL_BSP_SCHEDULE_DELAY", "500");
+        }
+
+        Configure(builder, "vendorsim", ("Vendor__DuplicateRate", "1"), ("Vendor__LatencyMilliseconds", "20"));
+        Configure(builder, "api", ("Ingestion__MaxPartitionLag", "200"));
+        Configure(builder, "workers", ("Dispatch__DeliveriesPerMessage", "100"));
+
         // The pipeline's own resources; Aspire adds hidden helpers (such as project rebuilders) that never run here.
         Resources = builder.Resources.Where(r => r is ProjectResource || (r is IResourceWithConnectionString && r is not ParameterResource)).ToList();
+        var parameters = builder.Resources.OfType<ParameterResource>().ToDictionary(p => p.Name);
 
         App = await builder.BuildAsync();
         using var cts = new CancellationTokenSource(StartTimeout);
@@ -36,6 +62,44 @@ public sealed class AppHostFixture : IAsyncLifetime
         foreach (var resource in Resources)
         {
             await App.ResourceNotifications.WaitForResourceHealthyAsync(resource.Name, cts.Token);
+        }
+
+        IngestApiKey = (await parameters["ingest-api-key"].GetValueAsync(cts.Token))!;
+        VendorSigningSecret = (await parameters["vendor-signing-secret"].GetValueAsync(cts.Token))!;
+        DatabaseConnectionString = (await App.GetConnectionStringAsync("crmdb", cts.Token))!;
+    }
+
+    public HttpClient Api() => App.CreateHttpClient("api");
+
+    public HttpClient IngestingApi()
+    {
+        var http = App.CreateHttpClient("api");
+        http.DefaultRequestHeaders.Add("X-Api-Key", IngestApiKey);
+        return http;
+    }
+
+    public async Task<T> ScalarAsync<T>(string sql)
+    {
+        await using var connection = new NpgsqlConnection(DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        return (T)(await command.ExecuteScalarAsync())!;
+    }
+
+    /// <summary>Waits until <paramref name="condition"/> holds, failing with <paramref name="what"/> after the timeout.</summary>
+    public static Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, string what) => EventuallyAsync(condition, timeout, () => what);
+
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, Func<string> what)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                Assert.Fail($"Timed out after {timeout.TotalSeconds:0} s waiting for: {what()}");
+            }
+
+            await Task.Delay(250);
         }
     }
 
@@ -47,7 +111,17 @@ public sealed class AppHostFixture : IAsyncLifetime
             await App.DisposeAsync();
         }
 
+        await Telemetry.DisposeAsync();
         TestAppHost.DeleteDataRoot(_dataRoot);
+    }
+
+    private static void Configure(IDistributedApplicationTestingBuilder builder, string resource, params (string Key, string Value)[] settings)
+    {
+        var project = builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == resource));
+        foreach (var (key, value) in settings)
+        {
+            project.WithEnvironment(key, value);
+        }
     }
 }
 

@@ -1,3 +1,7 @@
+// RemoveAllResilienceHandlers is marked experimental; it is the documented way to replace the
+// standard handler that ServiceDefaults adds to every client.
+#pragma warning disable EXTEXP0001
+
 using MiniCrm.VendorSim.Receipts;
 
 namespace MiniCrm.VendorSim.Extensions;
@@ -12,7 +16,14 @@ internal static class VendorServiceExtensions
         builder.Services.AddSingleton<ReceiptQueue>();
         builder.Services.AddHostedService<DeliverySimulator>();
         builder.Services.AddHostedService<ReceiptSender>();
-        builder.Services.AddHttpClient<CrmReceiptsClient>(http => http.BaseAddress = new Uri(builder.Configuration["Vendor:CrmBaseAddress"] ?? "http://api"));
+        builder.Services.AddHttpClient<CrmReceiptsClient>(http =>
+            {
+                http.BaseAddress = new Uri(builder.Configuration["Vendor:CrmBaseAddress"] ?? "http://api");
+                http.Timeout = TimeSpan.FromSeconds(30);
+            })
+            // A webhook sender retries each batch itself until the CRM takes it (ReceiptSender);
+            // 503 + Retry-After is the CRM's flow control, not a fault for a circuit breaker.
+            .RemoveAllResilienceHandlers();
     }
 }
 

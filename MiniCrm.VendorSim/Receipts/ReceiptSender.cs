@@ -72,8 +72,9 @@ internal sealed partial class ReceiptSender(
                     return; // the same request can never succeed
                 }
             }
-            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException or Polly.Timeout.TimeoutRejectedException && !ct.IsCancellationRequested)
+            catch (Exception ex) when (!ct.IsCancellationRequested)
             {
+                // Whatever went wrong, the receipts are kept and sent again: a webhook sender never drops silently.
                 LogUnreachable(ex.Message);
             }
 

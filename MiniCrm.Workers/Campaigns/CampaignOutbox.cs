@@ -18,7 +18,7 @@ public sealed class DispatchOptions
     /// <summary>Deliveries per campaign-deliveries message (one vendor request).</summary>
     public int DeliveriesPerMessage { get; set; } = 500;
 
-    /// <summary>Upper bound on deliveries per second for one campaign; 0 for none.</summary>
+    /// <summary>Deliveries per second for a campaign launched without its own rate; 0 for no limit.</summary>
     public int MaxPerSecondPerCampaign { get; set; }
 
     /// <summary>Pause dispatching while the delivery consumers are this many messages behind on any partition.</summary>
@@ -182,8 +182,9 @@ public sealed partial class CampaignOutbox(
         await using var transaction = await connection.BeginTransactionAsync(ct);
         Guid cursor;
         string? traceParent;
+        int? sendRate;
         await using (var lockRow = new NpgsqlCommand(
-            "SELECT dispatch_cursor, trace_parent FROM campaigns WHERE id = @id AND dispatched_at IS NULL FOR UPDATE SKIP LOCKED", connection, transaction))
+            "SELECT dispatch_cursor, trace_parent, send_rate_per_second FROM campaigns WHERE id = @id AND dispatched_at IS NULL FOR UPDATE SKIP LOCKED", connection, transaction))
         {
             lockRow.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = campaign });
             await using var reader = await lockRow.ExecuteReaderAsync(ct);
@@ -194,12 +195,17 @@ public sealed partial class CampaignOutbox(
 
             cursor = reader.IsDBNull(0) ? Guid.Empty : reader.GetGuid(0);
             traceParent = reader.IsDBNull(1) ? null : reader.GetString(1);
+            sendRate = reader.IsDBNull(2) ? null : reader.GetInt32(2);
         }
+
+        // A rate-limited campaign takes steps of about a quarter of a second's worth of deliveries.
+        var rate = sendRate ?? (_options.MaxPerSecondPerCampaign > 0 ? _options.MaxPerSecondPerCampaign : (int?)null);
+        var step = rate is { } r ? Math.Clamp(r / 4, 1, _options.StepSize) : _options.StepSize;
 
         using var activity = ActivitySource.StartActivity("dispatch campaign", ActivityKind.Internal, ParentOf(traceParent));
         activity?.SetTag("minicrm.campaign.id", campaign);
 
-        var deliveries = new List<DeliveryItem>(_options.StepSize);
+        var deliveries = new List<DeliveryItem>(step);
         await using (var read = new NpgsqlCommand(
             """
             SELECT customer_id, customer_name, email, phone, personalized_msg FROM communication_logs
@@ -210,7 +216,7 @@ public sealed partial class CampaignOutbox(
         {
             read.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = campaign });
             read.Parameters.Add(new NpgsqlParameter("cursor", NpgsqlDbType.Uuid) { Value = cursor });
-            read.Parameters.Add(new NpgsqlParameter("step", NpgsqlDbType.Integer) { Value = _options.StepSize });
+            read.Parameters.Add(new NpgsqlParameter("step", NpgsqlDbType.Integer) { Value = step });
             await using var reader = await read.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
@@ -228,7 +234,7 @@ public sealed partial class CampaignOutbox(
             .ToList();
         await Task.WhenAll(acknowledgements);
 
-        var done = deliveries.Count < _options.StepSize;
+        var done = deliveries.Count < step;
         await using (var advance = new NpgsqlCommand(
             "UPDATE campaigns SET dispatch_cursor = @cursor, dispatched_at = CASE WHEN @done THEN now() END WHERE id = @id",
             connection, transaction))
@@ -241,9 +247,9 @@ public sealed partial class CampaignOutbox(
 
         await transaction.CommitAsync(ct);
         activity?.SetTag("minicrm.delivery.count", deliveries.Count);
-        if (_options.MaxPerSecondPerCampaign > 0)
+        if (rate is { } perSecond)
         {
-            _nextAllowed[campaign] = DateTime.UtcNow.AddSeconds((double)deliveries.Count / _options.MaxPerSecondPerCampaign);
+            _nextAllowed[campaign] = DateTime.UtcNow.AddSeconds((double)deliveries.Count / perSecond);
         }
 
         if (done)

@@ -12,8 +12,8 @@ namespace MiniCrm.Workers.Customers;
 public sealed class CustomerBatchHandler(NpgsqlDataSource database) : IBatchHandler<CustomerSubmitted>
 {
     private const string Insert = """
-        INSERT INTO customers (id, name, email, phone, city, total_spend, net_spend, visits, created_at)
-        SELECT id, name, email, phone, city, 0, 0, 0, created_at
+        INSERT INTO customers (id, name, email, phone, city, created_at)
+        SELECT id, name, email, phone, city, created_at
         FROM unnest(@ids, @names, @emails, @phones, @cities, @created) AS c(id, name, email, phone, city, created_at)
         ON CONFLICT DO NOTHING
         """;

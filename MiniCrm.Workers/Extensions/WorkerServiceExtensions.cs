@@ -1,3 +1,7 @@
+// RemoveAllResilienceHandlers is marked experimental; it is the documented way to replace the
+// standard handler that ServiceDefaults adds to every client.
+#pragma warning disable EXTEXP0001
+
 using MiniCrm.Core.Infrastructure;
 using MiniCrm.Core.Messaging;
 using MiniCrm.Workers.Campaigns;
@@ -24,7 +28,9 @@ internal static class WorkerServiceExtensions
         builder.AddBatchConsumer<DeliveryRequested, DeliveryBatchHandler>(KafkaTopics.CampaignDeliveries, ConsumerGroups.Deliveries);
 
         builder.Services.AddScoped<ReceiptApplier>();
-        builder.Services.AddHttpClient<VendorClient>(http => http.BaseAddress = new Uri("http://vendorsim"));
+        builder.Services.AddHttpClient<VendorClient>(http => http.BaseAddress = new Uri("http://vendorsim"))
+            .RemoveAllResilienceHandlers()
+            .AddResilienceHandler("vendor", VendorClient.ConfigureResilience);
 
         builder.Services.AddHostedService<CampaignOutbox>();
     }

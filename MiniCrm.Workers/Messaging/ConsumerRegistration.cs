@@ -35,9 +35,26 @@ internal static class ConsumerRegistration
     /// </summary>
     private static IEnumerable<TopicPartitionOffset> StartNewPartitionsAtTheBeginning(IConsumer<string, byte[]> consumer, List<TopicPartition> partitions)
     {
-        var committed = consumer.Committed(partitions, TimeSpan.FromSeconds(10));
-        return committed.Select(c => c.Offset == Offset.Unset
-            ? new TopicPartitionOffset(c.TopicPartition, Offset.Beginning)
-            : new TopicPartitionOffset(c.TopicPartition, c.Offset));
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                var committed = consumer.Committed(partitions, TimeSpan.FromSeconds(10));
+                return committed.Select(c => c.Offset == Offset.Unset
+                    ? new TopicPartitionOffset(c.TopicPartition, Offset.Beginning)
+                    : new TopicPartitionOffset(c.TopicPartition, c.Offset));
+            }
+            catch (KafkaException) when (attempt < 3)
+            {
+                // The group coordinator may still be settling right after a (re)start.
+                Thread.Sleep(TimeSpan.FromSeconds(1));
+            }
+            catch (KafkaException)
+            {
+                // Let librdkafka use the committed offsets; a partition without one then raises the
+                // offset-reset error, which the consumer reports as unhealthy: visible, never a silent skip.
+                return partitions.Select(p => new TopicPartitionOffset(p, Offset.Unset));
+            }
+        }
     }
 }

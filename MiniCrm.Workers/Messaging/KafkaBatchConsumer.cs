@@ -59,14 +59,25 @@ public sealed partial class KafkaBatchConsumer<TMessage>(
         {
             while (!ct.IsCancellationRequested)
             {
-                var batch = Gather(ct);
-                if (batch.Count == 0)
+                try
                 {
-                    continue;
-                }
+                    var batch = Gather(ct);
+                    if (batch.Count == 0)
+                    {
+                        continue;
+                    }
 
-                await ProcessAsync(batch, ct);
-                Commit(batch);
+                    await ProcessAsync(batch, ct);
+                    Commit(batch);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // Nothing was committed for the batch in hand; it is consumed again. The loop must not die silently.
+                    health.ReportFailure($"{topic}: {ex.Message}");
+                    LogLoopFailed(ex, topic);
+                    await Task.Delay(TimeSpan.FromSeconds(5), ct);
+                    health.Clear();
+                }
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -254,6 +265,9 @@ public sealed partial class KafkaBatchConsumer<TMessage>(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Topic} as group {Group}.")]
     private partial void LogSubscribed(string topic, string group);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "The {Topic} consumer failed unexpectedly; it resumes from its last committed offsets.")]
+    private partial void LogLoopFailed(Exception ex, string topic);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "{Reason}")]
     private partial void LogOffsetOutOfRange(string reason);

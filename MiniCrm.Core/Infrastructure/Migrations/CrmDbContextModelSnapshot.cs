@@ -92,6 +92,10 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("segment");
 
+                    b.Property<int?>("SendRatePerSecond")
+                        .HasColumnType("integer")
+                        .HasColumnName("send_rate_per_second");
+
                     b.Property<int>("SentCount")
                         .HasColumnType("integer")
                         .HasColumnName("sent_count");
@@ -124,6 +128,8 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                     b.ToTable("campaigns", null, t =>
                         {
                             t.HasCheckConstraint("ck_campaigns_counters", "pending_count >= 0 AND sent_count >= 0 AND failed_count >= 0");
+
+                            t.HasCheckConstraint("ck_campaigns_send_rate", "send_rate_per_second IS NULL OR send_rate_per_second > 0");
 
                             t.HasCheckConstraint("ck_campaigns_status", "status IN ('RUNNING','COMPLETED')");
                         });
@@ -227,8 +233,10 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnName("name");
 
                     b.Property<decimal>("NetSpend")
+                        .ValueGeneratedOnAdd()
                         .HasPrecision(14, 2)
                         .HasColumnType("numeric(14,2)")
+                        .HasDefaultValue(0m)
                         .HasColumnName("net_spend");
 
                     b.Property<string>("Phone")
@@ -237,12 +245,16 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnName("phone");
 
                     b.Property<decimal>("TotalSpend")
+                        .ValueGeneratedOnAdd()
                         .HasPrecision(14, 2)
                         .HasColumnType("numeric(14,2)")
+                        .HasDefaultValue(0m)
                         .HasColumnName("total_spend");
 
                     b.Property<int>("Visits")
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("integer")
+                        .HasDefaultValue(0)
                         .HasColumnName("visits");
 
                     b.HasKey("Id")

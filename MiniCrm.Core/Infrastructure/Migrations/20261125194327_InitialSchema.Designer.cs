@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace MiniCrm.Core.Infrastructure.Migrations
 {
     [DbContext(typeof(CrmDbContext))]
-    [Migration("20261125193058_InitialSchema")]
+    [Migration("20261125194327_InitialSchema")]
     partial class InitialSchema
     {
         /// <inheritdoc />
@@ -95,6 +95,10 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("segment");
 
+                    b.Property<int?>("SendRatePerSecond")
+                        .HasColumnType("integer")
+                        .HasColumnName("send_rate_per_second");
+
                     b.Property<int>("SentCount")
                         .HasColumnType("integer")
                         .HasColumnName("sent_count");
@@ -127,6 +131,8 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                     b.ToTable("campaigns", null, t =>
                         {
                             t.HasCheckConstraint("ck_campaigns_counters", "pending_count >= 0 AND sent_count >= 0 AND failed_count >= 0");
+
+                            t.HasCheckConstraint("ck_campaigns_send_rate", "send_rate_per_second IS NULL OR send_rate_per_second > 0");
 
                             t.HasCheckConstraint("ck_campaigns_status", "status IN ('RUNNING','COMPLETED')");
                         });
@@ -230,8 +236,10 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnName("name");
 
                     b.Property<decimal>("NetSpend")
+                        .ValueGeneratedOnAdd()
                         .HasPrecision(14, 2)
                         .HasColumnType("numeric(14,2)")
+                        .HasDefaultValue(0m)
                         .HasColumnName("net_spend");
 
                     b.Property<string>("Phone")
@@ -240,12 +248,16 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnName("phone");
 
                     b.Property<decimal>("TotalSpend")
+                        .ValueGeneratedOnAdd()
                         .HasPrecision(14, 2)
                         .HasColumnType("numeric(14,2)")
+                        .HasDefaultValue(0m)
                         .HasColumnName("total_spend");
 
                     b.Property<int>("Visits")
+                        .ValueGeneratedOnAdd()
                         .HasColumnType("integer")
+                        .HasDefaultValue(0)
                         .HasColumnName("visits");
 
                     b.HasKey("Id")

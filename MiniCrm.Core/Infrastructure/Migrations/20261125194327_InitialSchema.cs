@@ -32,6 +32,7 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                     prepared_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     dispatch_cursor = table.Column<Guid>(type: "uuid", nullable: true),
                     dispatched_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
+                    send_rate_per_second = table.Column<int>(type: "integer", nullable: true),
                     trace_parent = table.Column<string>(type: "character varying(64)", maxLength: 64, nullable: true),
                     completed_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true)
                 },
@@ -39,6 +40,7 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                 {
                     table.PrimaryKey("pk_campaigns", x => x.id);
                     table.CheckConstraint("ck_campaigns_counters", "pending_count >= 0 AND sent_count >= 0 AND failed_count >= 0");
+                    table.CheckConstraint("ck_campaigns_send_rate", "send_rate_per_second IS NULL OR send_rate_per_second > 0");
                     table.CheckConstraint("ck_campaigns_status", "status IN ('RUNNING','COMPLETED')");
                 });
 
@@ -72,9 +74,9 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                     email = table.Column<string>(type: "character varying(320)", maxLength: 320, nullable: false),
                     phone = table.Column<string>(type: "character varying(10)", maxLength: 10, nullable: true),
                     city = table.Column<string>(type: "character varying(100)", maxLength: 100, nullable: true),
-                    total_spend = table.Column<decimal>(type: "numeric(14,2)", precision: 14, scale: 2, nullable: false),
-                    net_spend = table.Column<decimal>(type: "numeric(14,2)", precision: 14, scale: 2, nullable: false),
-                    visits = table.Column<int>(type: "integer", nullable: false),
+                    total_spend = table.Column<decimal>(type: "numeric(14,2)", precision: 14, scale: 2, nullable: false, defaultValue: 0m),
+                    net_spend = table.Column<decimal>(type: "numeric(14,2)", precision: 14, scale: 2, nullable: false, defaultValue: 0m),
+                    visits = table.Column<int>(type: "integer", nullable: false, defaultValue: 0),
                     last_order_date = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: true),
                     created_at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false, defaultValueSql: "now()")
                 },

@@ -1,0 +1,155 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting;
+using Aspire.Hosting.ApplicationModel;
+using Aspire.Hosting.Testing;
+using Microsoft.Extensions.DependencyInjection;
+using MiniCrm.Tests.Infrastructure;
+
+namespace MiniCrm.Tests.Pipeline;
+
+public sealed record CampaignState(Guid Id, string Status, int AudienceSize, int PendingCount, int SentCount, int FailedCount, string? Summary, DateTimeOffset? CompletedAt);
+
+[Collection(AppHostCollection.Name)]
+public sealed class CampaignTests(AppHostFixture fixture)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static readonly object NestedSegment = new
+    {
+        combinator = "OR",
+        rules = new object[]
+        {
+            new { attribute = "city", @operator = "=", value = "pune" },
+            new
+            {
+                combinator = "AND",
+                rules = new object[]
+                {
+                    new { attribute = "total_spend", @operator = ">", value = 5000 },
+                    new { attribute = "visit", @operator = ">=", value = 2 },
+                    new { combinator = "OR", rules = new object[] { new { attribute = "last_order_date", @operator = "<", value = 200 }, new { attribute = "city", @operator = "!=", value = "Delhi" } } },
+                },
+            },
+        },
+    };
+
+    [Fact]
+    public async Task A_campaign_over_a_nested_segment_completes_with_exact_counters_and_one_summary()
+    {
+        await IngestDriver.EnsureCustomersAsync(fixture, 1_500);
+        using var api = fixture.Api();
+
+        var preview = await (await api.PostAsJsonAsync("/api/segments/preview", NestedSegment)).Content.ReadFromJsonAsync<JsonElement>(Json);
+        var expectedAudience = preview.GetProperty("count").GetInt64();
+        Assert.InRange(expectedAudience, 100, 1_000_000);
+
+        var campaign = await LaunchAsync(api, "Nested segment", NestedSegment, "Hi {{name}} from {{city}}, here is 10% off.");
+        Assert.Equal(expectedAudience, campaign.AudienceSize);
+
+        var done = await WaitForCompletionAsync(api, campaign.Id, TimeSpan.FromMinutes(3));
+        await AssertExactAsync(done);
+
+        // The vendor resends every receipt in these tests: the late copies change nothing, the summary is written once.
+        await Task.Delay(TimeSpan.FromSeconds(3));
+        var later = await api.GetFromJsonAsync<CampaignState>($"/api/campaigns/{campaign.Id}", Json);
+        Assert.Equal(done.Summary, later!.Summary);
+        Assert.Equal(done.CompletedAt, later.CompletedAt);
+        Assert.Equal(done.SentCount, later.SentCount);
+
+        var failureShare = (double)done.FailedCount / done.AudienceSize;
+        Assert.InRange(failureShare, 0.03, 0.20); // configured 10%
+        Assert.Contains($"{done.SentCount} delivered", done.Summary);
+
+        var messages = await fixture.ScalarAsync<long>(
+            $"SELECT count(*) FROM communication_logs l JOIN customers c ON c.id = l.customer_id WHERE l.campaign_id = '{campaign.Id}' AND l.personalized_msg = 'Hi ' || c.name || ' from ' || c.city || ', here is 10% off.'");
+        Assert.Equal(done.AudienceSize, messages);
+    }
+
+    [Fact]
+    public async Task Stopping_and_restarting_the_workers_mid_campaign_keeps_the_counters_exact()
+    {
+        await IngestDriver.EnsureCustomersAsync(fixture, 1_500);
+        using var api = fixture.Api();
+        var everyone = new { combinator = "AND", rules = Array.Empty<object>() };
+        var audience = (await (await api.PostAsJsonAsync("/api/segments/preview", everyone)).Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("count").GetInt32();
+        Assert.True(audience >= 1_500);
+
+        // Throttled to last about eight seconds, so the restart lands mid-campaign.
+        var campaign = await LaunchAsync(api, "Everyone, through a restart", everyone, "Hello {{name}}!", sendRatePerSecond: Math.Max(150, audience / 8));
+        await AppHostFixture.EventuallyAsync(async () =>
+        {
+            var state = await api.GetFromJsonAsync<CampaignState>($"/api/campaigns/{campaign.Id}", Json);
+            return state!.SentCount + state.FailedCount > 0;
+        }, TimeSpan.FromMinutes(2), "the first receipts");
+
+        var midway = await api.GetFromJsonAsync<CampaignState>($"/api/campaigns/{campaign.Id}", Json);
+        Assert.True(midway!.PendingCount > 0, "the campaign finished before the restart; the test would prove nothing");
+
+        var commands = fixture.App.Services.GetRequiredService<ResourceCommandService>();
+        var stopped = await commands.ExecuteCommandAsync("workers", KnownResourceCommands.StopCommand);
+        Assert.True(stopped.Success, stopped.Message);
+        await fixture.App.ResourceNotifications.WaitForResourceAsync("workers", e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text));
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        var started = await commands.ExecuteCommandAsync("workers", KnownResourceCommands.StartCommand);
+        Assert.True(started.Success, started.Message);
+        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("workers");
+
+        var done = await WaitForCompletionAsync(api, campaign.Id, TimeSpan.FromMinutes(3));
+        await AssertExactAsync(done);
+    }
+
+    [Fact]
+    public async Task Personalised_messages_in_sql_match_the_csharp_renderer()
+    {
+        await IngestDriver.EnsureCustomersAsync(fixture, 10);
+        const string template = "{{name}} <{{email}}> in {{city}}, call {{phone}}";
+        var parsed = MiniCrm.Core.Campaigns.MessageTemplate.Parse(template, [])!;
+        await using var connection = new Npgsql.NpgsqlConnection(fixture.DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(
+            $"SELECT c.name, c.email, c.city, c.phone, {MiniCrm.Core.Campaigns.MessageTemplate.SqlExpression("@template")} FROM customers c LIMIT 50", connection);
+        command.Parameters.AddWithValue("template", parsed.Text);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = 0;
+        while (await reader.ReadAsync())
+        {
+            rows++;
+            Assert.Equal(
+                parsed.Render(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)),
+                reader.GetString(4));
+        }
+
+        Assert.True(rows > 0);
+    }
+
+    private async Task AssertExactAsync(CampaignState done)
+    {
+        Assert.Equal("COMPLETED", done.Status);
+        Assert.Equal(0, done.PendingCount);
+        Assert.Equal(done.AudienceSize, done.SentCount + done.FailedCount);
+        Assert.Equal((long)done.AudienceSize, await fixture.ScalarAsync<long>($"SELECT count(*) FROM communication_logs WHERE campaign_id = '{done.Id}'"));
+        Assert.Equal((long)done.SentCount, await fixture.ScalarAsync<long>($"SELECT count(*) FROM communication_logs WHERE campaign_id = '{done.Id}' AND status = 'SENT'"));
+        Assert.Equal((long)done.FailedCount, await fixture.ScalarAsync<long>($"SELECT count(*) FROM communication_logs WHERE campaign_id = '{done.Id}' AND status = 'FAILED'"));
+        Assert.NotNull(done.Summary);
+    }
+
+    public static async Task<CampaignState> LaunchAsync(HttpClient api, string name, object rules, string message, int? sendRatePerSecond = null)
+    {
+        var response = await api.PostAsJsonAsync("/api/campaigns", new { name, rules, message, sendRatePerSecond });
+        Assert.Equal(HttpStatusCode.Created, response.StatusCode);
+        return (await response.Content.ReadFromJsonAsync<CampaignState>(Json))!;
+    }
+
+    public static async Task<CampaignState> WaitForCompletionAsync(HttpClient api, Guid id, TimeSpan timeout)
+    {
+        CampaignState? state = null;
+        await AppHostFixture.EventuallyAsync(async () =>
+        {
+            state = await api.GetFromJsonAsync<CampaignState>($"/api/campaigns/{id}", Json);
+            return state!.Status == "COMPLETED";
+        }, timeout, () => $"campaign {id} to complete (last seen: {state})");
+        return state!;
+    }
+}

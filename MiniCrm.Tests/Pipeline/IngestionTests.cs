@@ -1,0 +1,97 @@
+using Aspire.Hosting;
+using Aspire.Hosting.Testing;
+using System.Net.Http.Json;
+using MiniCrm.Tests.Infrastructure;
+
+namespace MiniCrm.Tests.Pipeline;
+
+[Collection(AppHostCollection.Name)]
+public sealed class IngestionTests(AppHostFixture fixture)
+{
+    [Fact]
+    public async Task Seeded_customers_aggregates_equal_a_direct_sql_aggregation_of_their_orders()
+    {
+        var customersBefore = await fixture.ScalarAsync<long>("SELECT count(*) FROM customers");
+        var ordersBefore = await fixture.ScalarAsync<long>("SELECT count(*) FROM orders");
+
+        var status = await IngestDriver.SeedAsync(fixture, customers: 2_000, orders: 6_000, TimeSpan.FromMinutes(5));
+        Assert.Equal(2_000, status.CustomersAccepted);
+        Assert.Equal(6_000, status.OrdersAccepted);
+
+        await AppHostFixture.EventuallyAsync(async () =>
+            await fixture.ScalarAsync<long>("SELECT count(*) FROM customers") == customersBefore + 2_000 &&
+            await fixture.ScalarAsync<long>("SELECT count(*) FROM orders") == ordersBefore + 6_000,
+            TimeSpan.FromMinutes(2), "2,000 customers and 6,000 orders in the database");
+
+        // Every status is represented, so each aggregate rule is exercised.
+        Assert.Equal(4L, await fixture.ScalarAsync<long>("SELECT count(DISTINCT status) FROM orders"));
+
+        var mismatches = await fixture.ScalarAsync<long>("""
+            WITH expected AS (
+                SELECT c.id,
+                       GREATEST(0, coalesce(sum(CASE o.status WHEN 'COMPLETED' THEN o.amount WHEN 'REFUNDED' THEN -o.amount ELSE 0 END), 0)) AS spend,
+                       count(o.id) FILTER (WHERE o.status <> 'PENDING') AS visits,
+                       max(o.order_date) FILTER (WHERE o.status = 'COMPLETED') AS last_order
+                FROM customers c LEFT JOIN orders o ON o.customer_id = c.id
+                GROUP BY c.id)
+            SELECT count(*) FROM expected e JOIN customers c USING (id)
+            WHERE e.spend <> c.total_spend OR e.visits <> c.visits OR e.last_order IS DISTINCT FROM c.last_order_date
+            """);
+        Assert.Equal(0L, mismatches);
+        Assert.True(await fixture.ScalarAsync<long>("SELECT count(*) FROM customers WHERE visits > 0") > 1_000);
+        Assert.Equal(0L, await fixture.ScalarAsync<long>("SELECT count(*) FROM order_items WHERE total <> quantity * unit_price"));
+    }
+
+    [Fact]
+    public async Task A_redelivered_order_changes_nothing_a_second_time()
+    {
+        await IngestDriver.EnsureCustomersAsync(fixture, 10);
+        var customer = await fixture.ScalarAsync<Guid>("SELECT id FROM customers ORDER BY created_at LIMIT 1");
+        var before = await fixture.ScalarAsync<decimal>($"SELECT total_spend FROM customers WHERE id = '{customer}'");
+        var orderId = "redelivery-" + Guid.NewGuid().ToString("N");
+        var order = new { orderId, customerId = customer, amount = 250.50m, status = "COMPLETED", items = new[] { new { name = "Kettle", quantity = 1, unitPrice = 250.50m } } };
+
+        using var http = fixture.IngestingApi();
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/api/orders", order)).StatusCode);
+        await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>($"SELECT count(*) FROM orders WHERE id = '{orderId}'") == 1,
+            TimeSpan.FromSeconds(30), "the order to be stored");
+
+        // Once stored, the same order is refused at the door...
+        var again = await http.PostAsJsonAsync("/api/orders", order);
+        Assert.Equal(System.Net.HttpStatusCode.BadRequest, again.StatusCode);
+        Assert.Contains("exists already", await again.Content.ReadAsStringAsync());
+
+        // ...and a copy already on the bus (a producer retry, a redelivery) is ignored by the Workers.
+        await using var producer = new KafkaTestProducer(await fixture.App.GetConnectionStringAsync("kafka") ?? "");
+        await producer.ProduceJsonAsync(MiniCrm.Core.Messaging.KafkaTopics.Orders, customer.ToString(),
+            new MiniCrm.Core.Messaging.OrderSubmitted(orderId, customer, 250.50m, MiniCrm.Core.Domain.OrderStatus.Completed, DateTimeOffset.UtcNow,
+                [new("Kettle", 1, 250.50m)]));
+        var marker = "marker-" + Guid.NewGuid().ToString("N");
+        await producer.ProduceJsonAsync(MiniCrm.Core.Messaging.KafkaTopics.Orders, customer.ToString(),
+            new MiniCrm.Core.Messaging.OrderSubmitted(marker, customer, 0m, MiniCrm.Core.Domain.OrderStatus.Pending, DateTimeOffset.UtcNow, [new("Note", 1, 0m)]));
+        await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>($"SELECT count(*) FROM orders WHERE id = '{marker}'") == 1,
+            TimeSpan.FromSeconds(30), "the marker order behind the duplicate to be stored");
+
+        Assert.Equal(before + 250.50m, await fixture.ScalarAsync<decimal>($"SELECT total_spend FROM customers WHERE id = '{customer}'"));
+        Assert.Equal(1L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM order_items WHERE order_id = '{orderId}'"));
+    }
+
+    [Fact]
+    public async Task A_burst_larger_than_the_emulator_retention_arrives_whole_through_backpressure()
+    {
+        const int customers = 200_000;
+        var before = await fixture.ScalarAsync<long>("SELECT count(*) FROM customers");
+
+        var status = await IngestDriver.SeedAsync(fixture, customers, orders: 0, TimeSpan.FromMinutes(15));
+        Assert.Equal(customers, status.CustomersAccepted);
+        // The Api held the producer back (503 + Retry-After) instead of letting it run ahead of the Workers.
+        Assert.True(status.Throttled > 0, "the ingestion API never applied backpressure");
+
+        await AppHostFixture.EventuallyAsync(
+            async () => await fixture.ScalarAsync<long>("SELECT count(*) FROM customers") == before + customers,
+            TimeSpan.FromMinutes(5), $"{customers:N0} customers in the database");
+
+        using var workers = fixture.App.CreateHttpClient("workers");
+        Assert.Equal("Healthy", await workers.GetStringAsync("/health"));
+    }
+}
