@@ -75,6 +75,23 @@ public sealed class CrmIngestionClient(HttpClient http, IConfiguration configura
         }
     }
 
+    /// <summary>Emails of existing customers, newest first, read page by page (for orders of customers from earlier runs).</summary>
+    public async Task<List<string>> GetCustomerEmailsAsync(int max, CancellationToken ct)
+    {
+        var emails = new List<string>(max);
+        string? cursor = null;
+        do
+        {
+            var page = await http.GetFromJsonAsync<JsonElement>(
+                $"/api/customers?limit=500{(cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor))}", Json, ct);
+            emails.AddRange(page.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("email").GetString()!));
+            cursor = page.GetProperty("nextCursor").GetString();
+        }
+        while (cursor is not null && emails.Count < max);
+
+        return emails.Count > max ? emails[..max] : emails;
+    }
+
     private static Rejection ToRejection(string path, string message)
     {
         // "[12].email" → item 12, field email

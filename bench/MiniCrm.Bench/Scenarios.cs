@@ -1,0 +1,300 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace MiniCrm.Bench;
+
+/// <summary>The scenarios of issue 5, each next to its floor measured on the same PostgreSQL in the same run.</summary>
+public sealed class Scenarios(BenchSystem system, BenchOptions options)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+    private static readonly string[] Cities = ["Mumbai", "Delhi", "Bengaluru", "Hyderabad", "Ahmedabad", "Chennai", "Kolkata", "Pune", "Jaipur", "Lucknow", "Kanpur", "Nagpur", "Indore", "Bhopal", "Surat", "Kochi"];
+
+    private readonly BenchResults _results = new();
+
+    public async Task<BenchResults> RunAsync()
+    {
+        _results.Machine(Environment.ProcessorCount, MemoryGiB(), await system.ScalarAsync<string>("SHOW server_version"), options.Full);
+
+        await IngestionAsync();
+        await IngestionFloorAsync();
+        await OrdersAsync();
+        await PreviewAsync();
+        await CampaignAsync();
+        await CampaignFloorAsync();
+        return _results;
+    }
+
+    private async Task IngestionAsync()
+    {
+        Console.WriteLine($"ingestion: {options.Customers:N0} customers through Ingest → Api → Kafka → Workers → PostgreSQL");
+        var before = await system.ScalarAsync<long>("SELECT count(*) FROM customers");
+        var clock = Stopwatch.StartNew();
+        var accepted = await SeedAsync(options.Customers, 0, s => s.GetProperty("customersAccepted").GetInt64());
+        await UntilAsync(async () => await system.ScalarAsync<long>("SELECT count(*) FROM customers") >= before + accepted, "customers in the table");
+        var seconds = clock.Elapsed.TotalSeconds;
+        _results.Set("ingestion", "rows", accepted);
+        _results.Set("ingestion", "seconds", seconds);
+        _results.Set("ingestion", "rows_per_s", accepted / seconds);
+    }
+
+    /// <summary>The same number of customer rows written with binary COPY into a table with the same indexes and constraints.</summary>
+    private async Task IngestionFloorAsync()
+    {
+        Console.WriteLine("ingestion floor: COPY into a scratch table with the customers table's indexes");
+        await system.ExecuteAsync("DROP TABLE IF EXISTS bench_customers; CREATE TABLE bench_customers (LIKE customers INCLUDING ALL)");
+        await using var connection = new NpgsqlConnection(system.DatabaseConnectionString);
+        await connection.OpenAsync();
+        var rows = options.Customers;
+        var clock = Stopwatch.StartNew();
+        await using (var copy = await connection.BeginBinaryImportAsync("COPY bench_customers (id, name, email, phone, city, created_at) FROM STDIN (FORMAT BINARY)"))
+        {
+            var now = DateTime.UtcNow;
+            for (long n = 0; n < rows; n++)
+            {
+                await copy.StartRowAsync();
+                await copy.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
+                await copy.WriteAsync($"Bench Customer {n}", NpgsqlDbType.Varchar);
+                await copy.WriteAsync($"bench.customer.{n}@example.com", NpgsqlDbType.Varchar);
+                await copy.WriteAsync($"{6 + n % 4}{n:D9}", NpgsqlDbType.Varchar);
+                await copy.WriteAsync(Cities[n % Cities.Length], NpgsqlDbType.Varchar);
+                await copy.WriteAsync(now, NpgsqlDbType.TimestampTz);
+            }
+
+            await copy.CompleteAsync();
+        }
+
+        var seconds = clock.Elapsed.TotalSeconds;
+        await system.ExecuteAsync("DROP TABLE bench_customers");
+        _results.Set("ingestion", "floor_seconds", seconds);
+        _results.Set("ingestion", "floor_rows_per_s", rows / seconds);
+        _results.Set("ingestion", "ratio", (rows / seconds) / _results.Get("ingestion", "rows_per_s"));
+    }
+
+    private async Task OrdersAsync()
+    {
+        if (options.Orders == 0)
+        {
+            return;
+        }
+
+        Console.WriteLine($"orders: {options.Orders:N0} orders with their items and aggregate updates");
+        var before = await system.ScalarAsync<long>("SELECT count(*) FROM orders");
+        var clock = Stopwatch.StartNew();
+        var accepted = await SeedAsync(0, options.Orders, s => s.GetProperty("ordersAccepted").GetInt64());
+        await UntilAsync(async () => await system.ScalarAsync<long>("SELECT count(*) FROM orders") >= before + accepted, "orders in the table");
+        var seconds = clock.Elapsed.TotalSeconds;
+        _results.Set("orders", "rows", accepted);
+        _results.Set("orders", "seconds", seconds);
+        _results.Set("orders", "rows_per_s", accepted / seconds);
+    }
+
+    private async Task PreviewAsync()
+    {
+        var customers = await system.ScalarAsync<long>("SELECT count(*) FROM customers");
+        Console.WriteLine($"preview: {options.Previews} varied rule groups over {customers:N0} customers");
+        await system.ExecuteAsync("VACUUM ANALYZE customers");
+        using var api = system.Api();
+        var random = new Random(42);
+        for (var i = 0; i < 5; i++)
+        {
+            (await api.PostAsJsonAsync("/api/segments/preview", RandomGroup(random, 1))).EnsureSuccessStatusCode(); // warm-up
+        }
+
+        var latencies = new List<double>();
+        for (var i = 0; i < options.Previews; i++)
+        {
+            var group = RandomGroup(random, 1);
+            var clock = Stopwatch.StartNew();
+            using var response = await api.PostAsJsonAsync("/api/segments/preview", group);
+            await response.Content.ReadAsByteArrayAsync();
+            latencies.Add(clock.Elapsed.TotalMilliseconds);
+            response.EnsureSuccessStatusCode();
+        }
+
+        latencies.Sort();
+        _results.Set("preview", "queries", latencies.Count);
+        _results.Set("preview", "customers", customers);
+        _results.Set("preview", "p50_ms", Percentile(latencies, 0.50));
+        _results.Set("preview", "p95_ms", Percentile(latencies, 0.95));
+        _results.Set("preview", "max_ms", latencies[^1]);
+    }
+
+    private async Task CampaignAsync()
+    {
+        var audience = await system.ScalarAsync<long>("SELECT count(*) FROM customers");
+        Console.WriteLine($"campaign: {audience:N0} customers from POST to COMPLETED with every receipt applied");
+        var api = BenchSystem.ProcessIdOf("MiniCrm.Api");
+        var workers = BenchSystem.ProcessIdOf("MiniCrm.Workers");
+        ResetPeak(api);
+        ResetPeak(workers);
+
+        using var http = system.Api();
+        var clock = Stopwatch.StartNew();
+        using var response = await http.PostAsJsonAsync("/api/campaigns", new
+        {
+            name = "Benchmark",
+            rules = new { combinator = "AND", rules = Array.Empty<object>() },
+            message = "Hi {{name}}, a little something for our friends in {{city}}.",
+        });
+        var launch = clock.Elapsed.TotalSeconds;
+        response.EnsureSuccessStatusCode();
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("id").GetGuid();
+
+        long peakApi = 0, peakWorkers = 0;
+        string status;
+        do
+        {
+            await Task.Delay(250);
+            peakApi = Math.Max(peakApi, PeakKiB(api));
+            peakWorkers = Math.Max(peakWorkers, PeakKiB(workers));
+            status = (await http.GetFromJsonAsync<JsonElement>($"/api/campaigns/{id}", Json)).GetProperty("status").GetString()!;
+        }
+        while (status != "COMPLETED" && clock.Elapsed < TimeSpan.FromHours(1));
+
+        var total = clock.Elapsed.TotalSeconds;
+        var phase = async (string sql) => await system.ScalarAsync<double>($"SELECT extract(epoch FROM {sql})::float8 FROM campaigns WHERE id = '{id}'");
+        _results.Set("campaign", "audience", await system.ScalarAsync<int>($"SELECT audience_size FROM campaigns WHERE id = '{id}'"));
+        _results.Set("campaign", "sent", await system.ScalarAsync<int>($"SELECT sent_count FROM campaigns WHERE id = '{id}'"));
+        _results.Set("campaign", "failed", await system.ScalarAsync<int>($"SELECT failed_count FROM campaigns WHERE id = '{id}'"));
+        _results.Set("campaign", "launch_s", launch);
+        _results.Set("campaign", "total_s", total);
+        _results.SetPhase("launch", launch);
+        _results.SetPhase("prepare", await phase("prepared_at - created_at"));
+        _results.SetPhase("dispatch", await phase("dispatched_at - prepared_at"));
+        _results.SetPhase("delivery_and_receipts", await phase("completed_at - dispatched_at"));
+        _results.Set("memory", "api_mb", Math.Max(peakApi, PeakKiB(api)) / 1024.0);
+        _results.Set("memory", "workers_mb", Math.Max(peakWorkers, PeakKiB(workers)) / 1024.0);
+    }
+
+    /// <summary>The same log rows written by one INSERT ... SELECT and settled by one UPDATE, on a table like communication_logs.</summary>
+    private async Task CampaignFloorAsync()
+    {
+        Console.WriteLine("campaign floor: INSERT ... SELECT of the log rows, then one UPDATE of all of them");
+        await system.ExecuteAsync("DROP TABLE IF EXISTS bench_log; CREATE TABLE bench_log (LIKE communication_logs INCLUDING ALL)");
+        var clock = Stopwatch.StartNew();
+        await system.ExecuteAsync($$$"""
+            INSERT INTO bench_log (campaign_id, customer_id, customer_name, email, phone, personalized_msg, status, created_at)
+            SELECT '{{{Guid.NewGuid()}}}', c.id, c.name, c.email, c.phone,
+                   replace(replace('Hi {{name}}, a little something for our friends in {{city}}.', '{{name}}', c.name), '{{city}}', coalesce(c.city, '')),
+                   'PENDING', now()
+            FROM customers c
+            """);
+        var insert = clock.Elapsed.TotalSeconds;
+        clock.Restart();
+        await system.ExecuteAsync("UPDATE bench_log SET status = 'SENT', delivered_at = now()");
+        var update = clock.Elapsed.TotalSeconds;
+        await system.ExecuteAsync("DROP TABLE bench_log");
+        _results.Set("campaign", "floor_insert_s", insert);
+        _results.Set("campaign", "floor_update_s", update);
+        _results.Set("campaign", "floor_s", insert + update);
+        _results.Set("campaign", "ratio", _results.Get("campaign", "total_s") / (insert + update));
+    }
+
+    private async Task<long> SeedAsync(long customers, long orders, Func<JsonElement, long> accepted)
+    {
+        using var ingest = system.Ingest();
+        (await ingest.PostAsync($"/seed?customers={customers}&orders={orders}", null)).EnsureSuccessStatusCode();
+        JsonElement status;
+        var lastPrint = Stopwatch.StartNew();
+        do
+        {
+            await Task.Delay(500);
+            status = await ingest.GetFromJsonAsync<JsonElement>("/status", Json);
+            if (lastPrint.Elapsed > TimeSpan.FromSeconds(10))
+            {
+                Console.WriteLine($"  {status.GetProperty("customersAccepted").GetInt64():N0} customers, {status.GetProperty("ordersAccepted").GetInt64():N0} orders accepted, throttled {status.GetProperty("throttled").GetInt64()}x");
+                lastPrint.Restart();
+            }
+        }
+        while (!status.GetProperty("finished").GetBoolean());
+
+        if (status.GetProperty("error").GetString() is { } error)
+        {
+            throw new InvalidOperationException("Ingest failed: " + error);
+        }
+
+        return accepted(status);
+    }
+
+    private static async Task UntilAsync(Func<Task<bool>> condition, string what)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(30);
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException("Timed out waiting for " + what);
+            }
+
+            await Task.Delay(250);
+        }
+    }
+
+    private static JsonObject RandomGroup(Random random, int depth)
+    {
+        var rules = new JsonArray();
+        var count = random.Next(1, 4);
+        for (var i = 0; i < count; i++)
+        {
+            if (depth < 3 && random.NextDouble() < 0.25)
+            {
+                rules.Add(RandomGroup(random, depth + 1));
+                continue;
+            }
+
+            string[] numeric = [">", "<", ">=", "<=", "=", "!="];
+            rules.Add(random.Next(4) switch
+            {
+                0 => new JsonObject { ["attribute"] = "total_spend", ["operator"] = numeric[random.Next(numeric.Length)], ["value"] = random.Next(0, 100_000) },
+                1 => new JsonObject { ["attribute"] = "visit", ["operator"] = numeric[random.Next(numeric.Length)], ["value"] = random.Next(0, 12) },
+                2 => new JsonObject { ["attribute"] = "city", ["operator"] = random.Next(4) == 0 ? "!=" : "=", ["value"] = Cities[random.Next(Cities.Length)] },
+                _ => new JsonObject { ["attribute"] = "last_order_date", ["operator"] = numeric[random.Next(numeric.Length)], ["value"] = random.Next(0, 400) },
+            });
+        }
+
+        return new JsonObject { ["combinator"] = random.Next(2) == 0 ? "AND" : "OR", ["rules"] = rules };
+    }
+
+    private static double Percentile(List<double> sorted, double p) => sorted[Math.Clamp((int)Math.Ceiling(p * sorted.Count) - 1, 0, sorted.Count - 1)];
+
+    private static double MemoryGiB() =>
+        File.ReadLines("/proc/meminfo").Where(l => l.StartsWith("MemTotal:")).Select(l => long.Parse(l.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0 / 1024.0).FirstOrDefault();
+
+    /// <summary>Peak resident set (VmHWM) of a process since it started or since <see cref="ResetPeak"/>.</summary>
+    private static long PeakKiB(int? pid)
+    {
+        if (pid is null)
+        {
+            return 0;
+        }
+
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:"));
+            return line is null ? 0 : long.Parse(line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    /// <summary>Writing 5 to clear_refs resets the peak resident set, so the campaign's peak is its own.</summary>
+    private static void ResetPeak(int? pid)
+    {
+        if (pid is not null)
+        {
+            try
+            {
+                File.WriteAllText($"/proc/{pid}/clear_refs", "5");
+            }
+            catch (IOException)
+            {
+            }
+        }
+    }
+}
