@@ -91,7 +91,7 @@ public static class IngestionApi
 
     private static ProblemHttpResult Behind(HttpContext context, ConsumerLagMonitor lag, string topic) =>
         Problems.Unavailable(
-            $"The pipeline is {lag.LagOf(topic):N0} messages behind on {topic} (limit {lag.MaxPartitionLag:N0} per partition). Retry after the delay in Retry-After; nothing from this request was accepted.",
+            $"The pipeline is {lag.LagOf(topic):N0} messages behind on {topic} (limit {lag.LimitOf(topic):N0} per partition). Retry after the delay in Retry-After; nothing from this request was accepted.",
             retryAfterSeconds: 1, context);
 
     private static Results<Accepted<IngestionResult>, ValidationProblem, ProblemHttpResult> AsResult(IResult error) => error switch

@@ -69,7 +69,7 @@ public static class ReceiptsApi
             return Problems.Validation(new FieldError("receipts", $"At most {MaxReceiptsPerRequest} receipts per request."));
         }
 
-        var accepted = new List<(string, ReceiptReceived)>();
+        var accepted = new List<(Guid Campaign, Receipt Receipt)>();
         var rejected = new List<RejectedItem>();
         var index = 0;
         foreach (var item in receiptsJson.EnumerateArray())
@@ -98,9 +98,8 @@ public static class ReceiptsApi
             }
             else
             {
-                accepted.Add((campaignId!.Value.ToString(), new ReceiptReceived(
-                    campaignId.Value, customerId!.Value, status == "SENT" ? DeliveryStatus.Sent : DeliveryStatus.Failed,
-                    deliveredAt ?? clock.GetUtcNow(), reason)));
+                accepted.Add((campaignId!.Value, new Receipt(
+                    customerId!.Value, status == "SENT" ? DeliveryStatus.Sent : DeliveryStatus.Failed, deliveredAt ?? clock.GetUtcNow(), reason)));
             }
 
             index++;
@@ -113,7 +112,11 @@ public static class ReceiptsApi
                 : rejected.Select(r => new FieldError($"receipts[{r.Index}].{r.Field}", r.Message)));
         }
 
-        if (!await publisher.PublishAllAsync(KafkaTopics.DeliveryReceipts, accepted, ct))
+        var messages = accepted
+            .GroupBy(a => a.Campaign)
+            .Select(g => (g.Key.ToString(), new ReceiptsReceived(g.Key, [.. g.Select(a => a.Receipt)])))
+            .ToList();
+        if (!await publisher.PublishAllAsync(KafkaTopics.DeliveryReceipts, messages, ct))
         {
             return Problems.Unavailable("Receipts could not be queued in time; resend the batch (duplicates are ignored).", 5, context);
         }

@@ -21,7 +21,7 @@ public static class SegmentsApi
     }
 
     public static async Task<Results<Ok<SegmentPreview>, ValidationProblem, ProblemHttpResult>> Preview(
-        HttpContext context, SegmentQueries segments, TimeProvider clock, CancellationToken ct)
+        HttpContext context, SegmentQueries segments, IServiceScopeFactory scopes, TimeProvider clock, CancellationToken ct)
     {
         var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
         using var _ = document;
@@ -37,8 +37,10 @@ public static class SegmentsApi
         }
 
         var segment = SegmentSql.Compile(group, clock.GetUtcNow());
+        // The count and the sample run side by side, each on its own connection: the answer takes the longer of the two.
+        await using var sampleScope = scopes.CreateAsyncScope();
+        var sample = sampleScope.ServiceProvider.GetRequiredService<SegmentQueries>().SampleAsync(segment, SampleSize, ct);
         var count = await segments.CountAsync(segment, ct);
-        var sample = await segments.SampleAsync(segment, SampleSize, ct);
-        return TypedResults.Ok(new SegmentPreview(count, SegmentText.Describe(group), sample));
+        return TypedResults.Ok(new SegmentPreview(count, SegmentText.Describe(group), await sample));
     }
 }

@@ -23,11 +23,16 @@ public sealed partial class ConsumerLagMonitor(IConfiguration configuration, ILo
 
     private readonly ConcurrentDictionary<string, long> _lag = new();
 
-    public long MaxPartitionLag { get; } = configuration.GetValue("Ingestion:MaxPartitionLag", 20_000L);
+    // Limits are in messages: an ingestion message is one item (a few hundred bytes), a receipts
+    // message carries a whole vendor request (up to thousands of receipts).
+    private readonly long _ingestionLimit = configuration.GetValue("Ingestion:MaxPartitionLag", 20_000L);
+    private readonly long _receiptsLimit = configuration.GetValue("Receipts:MaxPartitionLag", 40L);
 
     public long LagOf(string topic) => _lag.TryGetValue(topic, out var lag) ? lag : 0;
 
-    public bool IsBehind(string topic) => LagOf(topic) > MaxPartitionLag;
+    public long LimitOf(string topic) => topic == KafkaTopics.DeliveryReceipts ? _receiptsLimit : _ingestionLimit;
+
+    public bool IsBehind(string topic) => LagOf(topic) > LimitOf(topic);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

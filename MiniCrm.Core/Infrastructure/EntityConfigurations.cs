@@ -108,6 +108,8 @@ internal sealed class CommunicationLogConfiguration : IEntityTypeConfiguration<C
         // rows are a record of what was sent (name, email and message are copied), kept even if a
         // customer later changes.
         log.HasKey(l => new { l.CampaignId, l.CustomerId });
+        // Room in each page for the receipt update, so it is a HOT update (no index entry written).
+        log.HasStorageParameter("fillfactor", 85);
         log.Property(l => l.CustomerName).HasMaxLength(200);
         log.Property(l => l.Email).HasMaxLength(320);
         log.Property(l => l.Phone).HasMaxLength(10);

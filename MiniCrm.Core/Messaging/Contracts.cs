@@ -29,13 +29,14 @@ public sealed record DeliveryRequested(
 
 public sealed record DeliveryItem(Guid CustomerId, string Name, string Email, string? Phone, string Message);
 
+/// <summary>
+/// The receipts of one vendor request for one campaign (keyed by campaign id). One message carries
+/// many receipts: a million-delivery campaign is a few hundred messages, not a million.
+/// </summary>
+public sealed record ReceiptsReceived(Guid CampaignId, IReadOnlyList<Receipt> Receipts);
+
 /// <summary>A vendor's report on one delivery. Only the first report of a delivery counts.</summary>
-public sealed record ReceiptReceived(
-    Guid CampaignId,
-    Guid CustomerId,
-    DeliveryStatus Status,
-    DateTimeOffset DeliveredAt,
-    string? Reason);
+public sealed record Receipt(Guid CustomerId, DeliveryStatus Status, DateTimeOffset DeliveredAt, string? Reason);
 
 /// <summary>Consumer group names, shared by the Workers (who consume) and the Api (which watches their lag).</summary>
 public static class ConsumerGroups

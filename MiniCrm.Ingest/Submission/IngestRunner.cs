@@ -35,7 +35,7 @@ public sealed class IngestProgress
 /// <summary>Seeds or streams generated customers and orders through the CRM's ingestion API.</summary>
 public sealed class IngestRunner(CrmIngestionClient crm, IConfiguration configuration)
 {
-    private readonly int _batchSize = configuration.GetValue("Ingest:BatchSize", 1_000);
+    private readonly int _batchSize = configuration.GetValue("Ingest:BatchSize", 5_000);
     private readonly int _concurrency = configuration.GetValue("Ingest:Concurrency", 4);
     private static readonly TimeSpan CustomerWait = TimeSpan.FromMinutes(2);
 

@@ -14,7 +14,10 @@ internal sealed class DeliverySimulator(DeliveryQueue deliveries, ReceiptQueue r
         "Message blocked as spam",
     ];
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
+        Task.WhenAll(Enumerable.Range(0, Math.Max(1, options.Value.Concurrency)).Select(_ => DeliverAsync(stoppingToken)));
+
+    private async Task DeliverAsync(CancellationToken stoppingToken)
     {
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -26,17 +29,20 @@ internal sealed class DeliverySimulator(DeliveryQueue deliveries, ReceiptQueue r
             }
 
             var at = clock.GetUtcNow();
+            var outcomes = new List<Receipt>(batch.Deliveries.Count);
             foreach (var delivery in batch.Deliveries)
             {
                 var failed = Random.Shared.NextDouble() < settings.FailureRate;
                 var receipt = new Receipt(batch.CampaignId, delivery.CustomerId, failed ? "FAILED" : "SENT", at,
                     failed ? FailureReasons[Random.Shared.Next(FailureReasons.Length)] : null);
-                await receipts.EnqueueAsync(new PendingReceipt(receipt, batch.Trace), stoppingToken);
+                outcomes.Add(receipt);
                 if (Random.Shared.NextDouble() < settings.DuplicateRate)
                 {
-                    await receipts.EnqueueAsync(new PendingReceipt(receipt, batch.Trace), stoppingToken);
+                    outcomes.Add(receipt);
                 }
             }
+
+            await receipts.EnqueueAsync(new PendingReceipts(outcomes, batch.Trace), stoppingToken);
         }
     }
 }

@@ -41,9 +41,13 @@ public sealed class VendorOptions
     /// <summary>Simulated time to deliver one batch.</summary>
     public int LatencyMilliseconds { get; set; } = 20;
 
+    /// <summary>Batches delivered at the same time, as a real provider works many in parallel.</summary>
+    public int Concurrency { get; set; } = 16;
+
     /// <summary>Deliveries waiting to be simulated before new batches are refused with 503.</summary>
     public int QueueCapacity { get; set; } = 200_000;
 
+    /// <summary>Receipts per webhook call (the CRM takes up to 5,000); a call may carry a little more to keep delivery batches whole.</summary>
     public int ReceiptBatchSize { get; set; } = 2_000;
 
     public int ReceiptFlushMilliseconds { get; set; } = 200;

@@ -14,6 +14,9 @@ internal sealed partial class ReceiptSender(
 {
     private static readonly ActivitySource ActivitySource = new("MiniCrm");
 
+    /// <summary>The most receipts the CRM takes in one call.</summary>
+    private const int CrmMaxReceiptsPerRequest = 5_000;
+
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(Enumerable.Range(0, Math.Max(1, options.Value.ReceiptSenders)).Select(_ => SendLoopAsync(stoppingToken)));
 
@@ -22,13 +25,14 @@ internal sealed partial class ReceiptSender(
         var settings = options.Value;
         while (!ct.IsCancellationRequested)
         {
-            var batch = new List<PendingReceipt> { await queue.Reader.ReadAsync(ct) };
+            var batch = new List<PendingReceipts> { await queue.Reader.ReadAsync(ct) };
+            var count = batch[0].Receipts.Count;
             using (var window = new CancellationTokenSource(settings.ReceiptFlushMilliseconds))
             using (var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, window.Token))
             {
                 try
                 {
-                    while (batch.Count < settings.ReceiptBatchSize)
+                    while (count < settings.ReceiptBatchSize)
                     {
                         if (!queue.Reader.TryRead(out var next))
                         {
@@ -36,6 +40,7 @@ internal sealed partial class ReceiptSender(
                         }
 
                         batch.Add(next);
+                        count += next.Receipts.Count;
                     }
                 }
                 catch (OperationCanceledException) when (!ct.IsCancellationRequested)
@@ -47,15 +52,21 @@ internal sealed partial class ReceiptSender(
         }
     }
 
-    private async Task SendWithRetriesAsync(List<PendingReceipt> batch, CancellationToken ct)
+    private async Task SendWithRetriesAsync(List<PendingReceipts> batch, CancellationToken ct)
     {
         var traces = batch.Select(b => b.Trace).Where(t => t != default).Distinct().ToList();
         using var activity = ActivitySource.StartActivity("send receipts", ActivityKind.Internal,
             traces.FirstOrDefault(), links: traces.Skip(1).Take(128).Select(t => new ActivityLink(t)));
-        activity?.SetTag("minicrm.receipt.count", batch.Count);
+        var all = batch.SelectMany(b => b.Receipts).ToList();
+        activity?.SetTag("minicrm.receipt.count", all.Count);
+        foreach (var chunk in all.Chunk(CrmMaxReceiptsPerRequest))
+        {
+            await PostWithRetriesAsync(chunk, ct);
+        }
+    }
 
-        var receipts = batch.Select(b => b.Receipt).ToList();
-        for (var attempt = 1; !ct.IsCancellationRequested; attempt++)
+    private async Task PostWithRetriesAsync(IReadOnlyList<Receipt> receipts, CancellationToken ct)
+    {        for (var attempt = 1; !ct.IsCancellationRequested; attempt++)
         {
             HttpStatusCode? status = null;
             try

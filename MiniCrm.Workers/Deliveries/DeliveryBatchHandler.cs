@@ -16,7 +16,7 @@ public sealed partial class DeliveryBatchHandler(
     VendorClient vendor, ReceiptApplier outcomes, TimeProvider clock, IConfiguration configuration, ILogger<DeliveryBatchHandler> logger)
     : IBatchHandler<DeliveryRequested>
 {
-    private readonly int _parallelism = configuration.GetValue("Delivery:MaxConcurrentRequests", 8);
+    private readonly int _parallelism = configuration.GetValue("Delivery:MaxConcurrentRequests", 16);
 
     public async Task HandleAsync(IReadOnlyList<Consumed<DeliveryRequested>> batch, CancellationToken ct)
     {

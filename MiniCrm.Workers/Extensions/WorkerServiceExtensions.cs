@@ -24,8 +24,10 @@ internal static class WorkerServiceExtensions
 
         builder.AddBatchConsumer<CustomerSubmitted, CustomerBatchHandler>(KafkaTopics.Customers, ConsumerGroups.Customers);
         builder.AddBatchConsumer<OrderSubmitted, OrderBatchHandler>(KafkaTopics.Orders, ConsumerGroups.Orders);
-        builder.AddBatchConsumer<ReceiptReceived, ReceiptBatchHandler>(KafkaTopics.DeliveryReceipts, ConsumerGroups.Receipts);
-        builder.AddBatchConsumer<DeliveryRequested, DeliveryBatchHandler>(KafkaTopics.CampaignDeliveries, ConsumerGroups.Deliveries);
+        // A receipts message holds one vendor request's receipts (up to a few thousand).
+        builder.AddBatchConsumer<ReceiptsReceived, ReceiptBatchHandler>(KafkaTopics.DeliveryReceipts, ConsumerGroups.Receipts, maxBatchSize: 16);
+        // Each delivery message holds hundreds of deliveries: a few dozen at a time keep memory flat.
+        builder.AddBatchConsumer<DeliveryRequested, DeliveryBatchHandler>(KafkaTopics.CampaignDeliveries, ConsumerGroups.Deliveries, maxBatchSize: 32);
 
         builder.Services.AddScoped<ReceiptApplier>();
         builder.Services.AddHttpClient<VendorClient>(http => http.BaseAddress = new Uri("http://vendorsim"))

@@ -6,7 +6,8 @@ namespace MiniCrm.Workers.Messaging;
 internal static class ConsumerRegistration
 {
     /// <summary>A consumer group on <paramref name="topic"/> whose batches go to <typeparamref name="THandler"/>.</summary>
-    public static void AddBatchConsumer<TMessage, THandler>(this IHostApplicationBuilder builder, string topic, string group)
+    /// <param name="maxBatchSize">Default messages per batch; a message may itself hold many items (a delivery batch holds hundreds).</param>
+    public static void AddBatchConsumer<TMessage, THandler>(this IHostApplicationBuilder builder, string topic, string group, int maxBatchSize = 5_000)
         where THandler : class, IBatchHandler<TMessage>
     {
         builder.AddKeyedKafkaConsumer<string, byte[]>("kafka", group, settings =>
@@ -14,9 +15,12 @@ internal static class ConsumerRegistration
             settings.Config.GroupId = group;
             // An offset the broker no longer has is an error to report, never a silent jump.
             settings.Config.AutoOffsetReset = AutoOffsetReset.Error;
+            // librdkafka prefetches up to 64 MiB per consumer by default; the batches bound memory instead.
+            settings.Config.QueuedMaxMessagesKbytes ??= 8 * 1024;
         }, (_, consumer) => consumer.SetPartitionsAssignedHandler(StartNewPartitionsAtTheBeginning));
 
-        var options = builder.Configuration.GetSection($"Consumers:{group}").Get<BatchConsumerOptions>() ?? new BatchConsumerOptions();
+        var options = new BatchConsumerOptions { MaxBatchSize = maxBatchSize };
+        builder.Configuration.GetSection($"Consumers:{group}").Bind(options);
         builder.Services.AddScoped<IBatchHandler<TMessage>, THandler>();
         builder.Services.AddSingleton<IHostedService>(sp => new KafkaBatchConsumer<TMessage>(
             topic,

@@ -19,7 +19,7 @@ public sealed record Consumed<TMessage>(TMessage Message, ActivityContext Produc
 
 public sealed class BatchConsumerOptions
 {
-    public int MaxBatchSize { get; set; } = 2_000;
+    public int MaxBatchSize { get; set; } = 5_000;
 
     public int BatchWindowMilliseconds { get; set; } = 200;
 }

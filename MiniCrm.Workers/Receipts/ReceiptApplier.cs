@@ -43,7 +43,7 @@ public sealed class ReceiptApplier(NpgsqlDataSource database)
     private const string Complete = """
         UPDATE campaigns
         SET status = 'COMPLETED',
-            completed_at = now(),
+            completed_at = clock_timestamp(),
             summary = format('%s reached %s customers: %s delivered and %s failed, a delivery success rate of %s%%.',
                              name, audience_size, sent_count, failed_count,
                              to_char(100.0 * sent_count / GREATEST(audience_size, 1), 'FM990.0'))

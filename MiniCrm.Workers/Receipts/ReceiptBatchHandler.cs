@@ -3,13 +3,12 @@ using MiniCrm.Workers.Messaging;
 
 namespace MiniCrm.Workers.Receipts;
 
-public sealed partial class ReceiptBatchHandler(ReceiptApplier applier, ILogger<ReceiptBatchHandler> logger) : IBatchHandler<ReceiptReceived>
+public sealed partial class ReceiptBatchHandler(ReceiptApplier applier, ILogger<ReceiptBatchHandler> logger) : IBatchHandler<ReceiptsReceived>
 {
-    public async Task HandleAsync(IReadOnlyList<Consumed<ReceiptReceived>> batch, CancellationToken ct)
+    public async Task HandleAsync(IReadOnlyList<Consumed<ReceiptsReceived>> batch, CancellationToken ct)
     {
-        var messages = batch.Select(b => b.Message);
         var completed = await applier.ApplyAsync(
-            [.. messages.Select(r => new DeliveryOutcome(r.CampaignId, r.CustomerId, r.Status, r.DeliveredAt, r.Reason))], ct);
+            [.. batch.SelectMany(b => b.Message.Receipts.Select(r => new DeliveryOutcome(b.Message.CampaignId, r.CustomerId, r.Status, r.DeliveredAt, r.Reason)))], ct);
         foreach (var campaign in completed)
         {
             LogCompleted(campaign);

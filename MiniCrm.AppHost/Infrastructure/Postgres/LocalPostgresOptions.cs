@@ -31,6 +31,8 @@ public sealed class LocalPostgresOptions
         ["synchronous_commit"] = "off",
         ["max_wal_size"] = "4GB",
         ["checkpoint_timeout"] = "15min",
+        // Segment counts over a million rows cross the JIT threshold; compiling costs more than it saves here.
+        ["jit"] = "off",
     };
 
     internal string ResolvedDataDirectory(string repositoryRoot) =>

@@ -195,6 +195,8 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         {
                             t.HasCheckConstraint("ck_communication_logs_status", "status IN ('PENDING','SENT','FAILED')");
                         });
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 85);
                 });
 
             modelBuilder.Entity("MiniCrm.Core.Domain.Customer", b =>

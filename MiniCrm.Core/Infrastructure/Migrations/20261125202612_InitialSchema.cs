@@ -63,7 +63,8 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                 {
                     table.PrimaryKey("pk_communication_logs", x => new { x.campaign_id, x.customer_id });
                     table.CheckConstraint("ck_communication_logs_status", "status IN ('PENDING','SENT','FAILED')");
-                });
+                })
+                .Annotation("Npgsql:StorageParameter:fillfactor", 85);
 
             migrationBuilder.CreateTable(
                 name: "customers",

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace MiniCrm.Core.Infrastructure.Migrations
 {
     [DbContext(typeof(CrmDbContext))]
-    [Migration("20261125194327_InitialSchema")]
+    [Migration("20261125202612_InitialSchema")]
     partial class InitialSchema
     {
         /// <inheritdoc />
@@ -198,6 +198,8 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         {
                             t.HasCheckConstraint("ck_communication_logs_status", "status IN ('PENDING','SENT','FAILED')");
                         });
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 85);
                 });
 
             modelBuilder.Entity("MiniCrm.Core.Domain.Customer", b =>
