@@ -55,13 +55,13 @@ public static class IngestionApi
         using var _ = document;
         if (error is not null)
         {
-            return AsResult(error);
+            return error;
         }
 
         var items = JsonBody.Items(document!.RootElement, MaxItemsPerRequest, out error);
         if (error is not null)
         {
-            return AsResult(error);
+            return error;
         }
 
         return await PublishAsync(context, topic, await validate(items!, ct), idOf, publisher, ct);
@@ -93,11 +93,4 @@ public static class IngestionApi
         Problems.Unavailable(
             $"The pipeline is {lag.LagOf(topic):N0} messages behind on {topic} (limit {lag.LimitOf(topic):N0} per partition). Retry after the delay in Retry-After; nothing from this request was accepted.",
             retryAfterSeconds: 1, context);
-
-    private static Results<Accepted<IngestionResult>, ValidationProblem, ProblemHttpResult> AsResult(IResult error) => error switch
-    {
-        ValidationProblem v => v,
-        ProblemHttpResult p => p,
-        _ => TypedResults.Problem(statusCode: 400),
-    };
 }

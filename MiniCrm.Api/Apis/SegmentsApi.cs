@@ -27,7 +27,7 @@ public static class SegmentsApi
         using var _ = document;
         if (error is not null)
         {
-            return error is ValidationProblem v ? v : (ProblemHttpResult)error;
+            return error;
         }
 
         var errors = new List<FieldError>();

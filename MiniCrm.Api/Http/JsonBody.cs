@@ -1,15 +1,17 @@
 using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.Core.Segments;
 
 namespace MiniCrm.Api.Http;
 
 /// <summary>
 /// Reads request bodies as JSON documents, so malformed JSON, wrong types and unknown values each
-/// get a precise field error instead of the framework's generic 400.
+/// get a precise field error instead of the framework's generic 400. Errors are problem details
+/// any endpoint can return as they are.
 /// </summary>
 internal static class JsonBody
 {
-    public static async Task<(JsonDocument? Document, IResult? Error)> ReadAsync(HttpRequest request, CancellationToken ct)
+    public static async Task<(JsonDocument? Document, ProblemHttpResult? Error)> ReadAsync(HttpRequest request, CancellationToken ct)
     {
         if (request.ContentType is not { } type || !type.StartsWith("application/json", StringComparison.OrdinalIgnoreCase))
         {
@@ -25,7 +27,7 @@ internal static class JsonBody
         }
         catch (JsonException ex)
         {
-            return (null, Problems.Validation(new FieldError("body", $"The body is not valid JSON: {ex.Message}")));
+            return (null, Problems.InvalidBody(new FieldError("body", $"The body is not valid JSON: {ex.Message}")));
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -34,7 +36,7 @@ internal static class JsonBody
     }
 
     /// <summary>One object or an array of objects, as the ingestion endpoints take.</summary>
-    public static IReadOnlyList<JsonElement>? Items(JsonElement root, int maxItems, out IResult? error)
+    public static IReadOnlyList<JsonElement>? Items(JsonElement root, int maxItems, out ProblemHttpResult? error)
     {
         error = null;
         switch (root.ValueKind)
@@ -45,19 +47,19 @@ internal static class JsonBody
                 var count = root.GetArrayLength();
                 if (count == 0)
                 {
-                    error = Problems.Validation(new FieldError("body", "The array is empty; send at least one item."));
+                    error = Problems.InvalidBody(new FieldError("body", "The array is empty; send at least one item."));
                     return null;
                 }
 
                 if (count > maxItems)
                 {
-                    error = Problems.Validation(new FieldError("body", $"At most {maxItems} items per request; this one has {count}. Split it into several requests."));
+                    error = Problems.InvalidBody(new FieldError("body", $"At most {maxItems} items per request; this one has {count}. Split it into several requests."));
                     return null;
                 }
 
                 return [.. root.EnumerateArray()];
             default:
-                error = Problems.Validation(new FieldError("body", "Send one object or an array of objects."));
+                error = Problems.InvalidBody(new FieldError("body", "Send one object or an array of objects."));
                 return null;
         }
     }

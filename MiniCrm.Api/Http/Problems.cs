@@ -7,9 +7,16 @@ internal static class Problems
 {
     /// <summary>RFC 7807 validation problem: <c>errors</c> maps each field path to its messages.</summary>
     public static ValidationProblem Validation(params IEnumerable<FieldError> errors) =>
-        TypedResults.ValidationProblem(
-            errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()),
-            title: "The request has invalid fields.");
+        TypedResults.ValidationProblem(ByField(errors), title: Title);
+
+    /// <summary>The same 400 validation problem, typed as a plain problem for helpers shared by endpoints of different result types.</summary>
+    public static ProblemHttpResult InvalidBody(params IEnumerable<FieldError> errors) =>
+        TypedResults.Problem(new HttpValidationProblemDetails(ByField(errors)) { Status = StatusCodes.Status400BadRequest, Title = Title });
+
+    private const string Title = "The request has invalid fields.";
+
+    private static Dictionary<string, string[]> ByField(IEnumerable<FieldError> errors) =>
+        errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray());
 
     public static ProblemHttpResult Unavailable(string detail, int retryAfterSeconds, HttpContext context)
     {
