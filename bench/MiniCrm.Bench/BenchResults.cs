@@ -29,13 +29,24 @@ public sealed class BenchResults
         node[name] = Math.Round(value, 3);
     }
 
-    public void SetPhase(string phase, double seconds)
+    public void SetPhase(string phase, double seconds) => SetIn("campaign", "phases", phase, seconds);
+
+    /// <summary>CPU seconds each part of the system spent in a scenario.</summary>
+    public void SetCpu(string section, Dictionary<string, double> seconds)
     {
-        var campaign = _root["campaign"] as JsonObject ?? new JsonObject();
-        _root["campaign"] = campaign;
-        var phases = campaign["phases"] as JsonObject ?? new JsonObject();
-        campaign["phases"] = phases;
-        phases[phase] = Math.Round(seconds, 3);
+        foreach (var (part, value) in seconds)
+        {
+            SetIn(section, "cpu_s", part, value);
+        }
+    }
+
+    private void SetIn(string section, string group, string name, double value)
+    {
+        var node = _root[section] as JsonObject ?? new JsonObject();
+        _root[section] = node;
+        var nested = node[group] as JsonObject ?? new JsonObject();
+        node[group] = nested;
+        nested[name] = Math.Round(value, 1);
     }
 
     public double Get(string section, string name) => _root[section]?[name]?.GetValue<double>() ?? double.NaN;

@@ -19,11 +19,18 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
     {
         _results.Machine(Environment.ProcessorCount, MemoryGiB(), await system.ScalarAsync<string>("SHOW server_version"), options.Full);
 
+        // Each scenario and each floor starts from a quiet database: no checkpoint or autovacuum
+        // left over from the one before, so neither side of a ratio pays for the other's work.
         await IngestionAsync();
+        await QuietAsync();
         await IngestionFloorAsync();
+        await QuietAsync();
         await OrdersAsync();
+        await QuietAsync();
         await PreviewAsync();
+        await QuietAsync();
         await CampaignAsync();
+        await QuietAsync();
         await CampaignFloorAsync();
         return _results;
     }
@@ -32,6 +39,7 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
     {
         Console.WriteLine($"ingestion: {options.Customers:N0} customers through Ingest → Api → Kafka → Workers → PostgreSQL");
         var before = await system.ScalarAsync<long>("SELECT count(*) FROM customers");
+        var cpu = CpuMeter.Snapshot();
         var clock = Stopwatch.StartNew();
         var accepted = await SeedAsync(options.Customers, 0, s => s.GetProperty("customersAccepted").GetInt64());
         await UntilAsync(async () => await system.ScalarAsync<long>("SELECT count(*) FROM customers") >= before + accepted, "customers in the table");
@@ -39,6 +47,7 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
         _results.Set("ingestion", "rows", accepted);
         _results.Set("ingestion", "seconds", seconds);
         _results.Set("ingestion", "rows_per_s", accepted / seconds);
+        _results.SetCpu("ingestion", CpuMeter.Since(cpu));
     }
 
     /// <summary>The same number of customer rows written with binary COPY into a table with the same indexes and constraints.</summary>
@@ -83,6 +92,7 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
 
         Console.WriteLine($"orders: {options.Orders:N0} orders with their items and aggregate updates");
         var before = await system.ScalarAsync<long>("SELECT count(*) FROM orders");
+        var cpu = CpuMeter.Snapshot();
         var clock = Stopwatch.StartNew();
         var accepted = await SeedAsync(0, options.Orders, s => s.GetProperty("ordersAccepted").GetInt64());
         await UntilAsync(async () => await system.ScalarAsync<long>("SELECT count(*) FROM orders") >= before + accepted, "orders in the table");
@@ -90,13 +100,13 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
         _results.Set("orders", "rows", accepted);
         _results.Set("orders", "seconds", seconds);
         _results.Set("orders", "rows_per_s", accepted / seconds);
+        _results.SetCpu("orders", CpuMeter.Since(cpu));
     }
 
     private async Task PreviewAsync()
     {
         var customers = await system.ScalarAsync<long>("SELECT count(*) FROM customers");
         Console.WriteLine($"preview: {options.Previews} varied rule groups over {customers:N0} customers");
-        await system.ExecuteAsync("VACUUM ANALYZE customers");
         using var api = system.Api();
         var random = new Random(42);
         for (var i = 0; i < 5; i++)
@@ -133,6 +143,7 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
         ResetPeak(workers);
 
         using var http = system.Api();
+        var cpu = CpuMeter.Snapshot();
         var clock = Stopwatch.StartNew();
         using var response = await http.PostAsJsonAsync("/api/campaigns", new
         {
@@ -156,6 +167,7 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
         while (status != "COMPLETED" && clock.Elapsed < TimeSpan.FromHours(1));
 
         var total = clock.Elapsed.TotalSeconds;
+        _results.SetCpu("campaign", CpuMeter.Since(cpu));
         var phase = async (string sql) => await system.ScalarAsync<double>($"SELECT extract(epoch FROM {sql})::float8 FROM campaigns WHERE id = '{id}'");
         _results.Set("campaign", "audience", await system.ScalarAsync<int>($"SELECT audience_size FROM campaigns WHERE id = '{id}'"));
         _results.Set("campaign", "sent", await system.ScalarAsync<int>($"SELECT sent_count FROM campaigns WHERE id = '{id}'"));
@@ -218,6 +230,15 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
         }
 
         return accepted(status);
+    }
+
+    /// <summary>A checkpoint and a vacuum, then no autovacuum worker left running.</summary>
+    private async Task QuietAsync()
+    {
+        await system.ExecuteAsync("CHECKPOINT");
+        await system.ExecuteAsync("VACUUM (ANALYZE)");
+        await UntilAsync(async () => await system.ScalarAsync<long>("SELECT count(*) FROM pg_stat_activity WHERE backend_type = 'autovacuum worker'") == 0, "autovacuum to finish");
+        await system.ExecuteAsync("CHECKPOINT");
     }
 
     private static async Task UntilAsync(Func<Task<bool>> condition, string what)
