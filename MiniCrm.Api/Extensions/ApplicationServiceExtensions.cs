@@ -19,7 +19,12 @@ internal static class ApplicationServiceExtensions
         // The Api owns the schema: it migrates before it serves, and the AppHost starts the Workers after it.
         builder.Services.AddMigration<CrmDbContext>();
 
-        builder.AddKafkaProducer<string, byte[]>("kafka", settings => settings.Config.MessageTimeoutMs ??= 15_000);
+        builder.AddKafkaProducer<string, byte[]>("kafka", settings =>
+        {
+            settings.Config.MessageTimeoutMs ??= 15_000;
+            // Acknowledgements need only the partition and offset, not the message copied back.
+            settings.Config.DeliveryReportFields ??= "none";
+        });
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<PipelinePublisher>();

@@ -1,12 +1,13 @@
 using Confluent.Kafka;
 using MiniCrm.Core.Messaging;
+using MiniCrm.ServiceDefaults.Kafka;
 
 namespace MiniCrm.Api.Services;
 
 /// <summary>
-/// Publishes accepted items and waits for Kafka's acknowledgement of every one, so a 202 means
-/// the items are durably in the log. A failure or a timeout is reported as such; items already
-/// acknowledged are harmless when the caller resubmits (ids make every consumer idempotent).
+/// Publishes accepted items as one Kafka batch and waits for the acknowledgement of every one, so
+/// a 202 means the items are durably in the log. A failure or a timeout is reported as such; items
+/// already acknowledged are harmless when the caller resubmits (ids make every consumer idempotent).
 /// </summary>
 public sealed partial class PipelinePublisher(IProducer<string, byte[]> producer, IConfiguration configuration, ILogger<PipelinePublisher> logger)
 {
@@ -19,12 +20,10 @@ public sealed partial class PipelinePublisher(IProducer<string, byte[]> producer
             return true;
         }
 
-        var deliveries = messages
-            .Select(m => producer.ProduceAsync(topic, new Message<string, byte[]> { Key = m.Key, Value = MessageJson.Serialize(m.Message) }, ct))
-            .ToList();
+        var batch = messages.Select(m => new Message<string, byte[]> { Key = m.Key, Value = MessageJson.Serialize(m.Message) }).ToList();
         try
         {
-            await Task.WhenAll(deliveries).WaitAsync(_timeout, ct);
+            await producer.ProduceBatchAsync(topic, batch).WaitAsync(_timeout, ct);
             return true;
         }
         catch (Exception ex) when (ex is KafkaException or TimeoutException)

@@ -43,21 +43,35 @@ public static class KafkaTelemetry
         Sent.Add(count, new KeyValuePair<string, object?>("messaging.destination.name", topic));
 
     /// <summary>Writes the current trace context into the headers (replacing any it carried).</summary>
-    public static void Inject(Activity? activity, Headers headers)
+    public static void Inject(Activity? activity, Headers headers) => Inject(ContextHeaders(activity), headers);
+
+    /// <summary>Writes headers from <see cref="ContextHeaders"/> into a message's headers (replacing any it carried).</summary>
+    public static void Inject(IReadOnlyList<(string Name, byte[] Value)> context, Headers headers)
+    {
+        foreach (var (name, value) in context)
+        {
+            headers.Remove(name);
+            headers.Add(name, value);
+        }
+    }
+
+    /// <summary>The W3C headers (traceparent, tracestate) that carry an activity's context, encoded once for any number of messages.</summary>
+    public static IReadOnlyList<(string Name, byte[] Value)> ContextHeaders(Activity? activity)
     {
         if (activity is null)
         {
-            return;
+            return [];
         }
 
+        var headers = new List<(string, byte[])>(2);
         DistributedContextPropagator.Current.Inject(activity, headers, static (carrier, name, value) =>
         {
-            if (carrier is Headers h && value is not null)
+            if (carrier is List<(string, byte[])> list && value is not null)
             {
-                h.Remove(name);
-                h.Add(name, Encoding.UTF8.GetBytes(value));
+                list.Add((name, Encoding.UTF8.GetBytes(value)));
             }
         });
+        return headers;
     }
 
     /// <summary>The producer's trace context carried in the headers, if any.</summary>

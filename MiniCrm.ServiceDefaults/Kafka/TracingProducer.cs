@@ -8,6 +8,9 @@ namespace MiniCrm.ServiceDefaults.Kafka;
 /// </summary>
 internal sealed class TracingProducer<TKey, TValue>(IProducer<TKey, TValue> inner) : IProducer<TKey, TValue>
 {
+    /// <summary>The Confluent producer, for <see cref="KafkaBatchProduce"/>, which traces a batch with one span.</summary>
+    internal IProducer<TKey, TValue> Inner => inner;
+
     public Handle Handle => inner.Handle;
 
     public string Name => inner.Name;

@@ -66,6 +66,74 @@ public sealed class KafkaIntegrationTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task A_batch_is_one_send_span_that_every_message_carries_and_completes_when_all_are_acknowledged()
+    {
+        var spans = new ConcurrentBag<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == KafkaTelemetry.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        var topic = "batch-test-" + Guid.NewGuid().ToString("N")[..8];
+        using var host = await BuildClientHostAsync(groupId: topic);
+        var producer = host.Services.GetRequiredService<IProducer<string, string>>();
+        var consumer = host.Services.GetRequiredService<IConsumer<string, string>>();
+
+        var messages = Enumerable.Range(0, 500).Select(i => new Message<string, string> { Key = $"k-{i}", Value = $"v-{i}" }).ToList();
+        var before = Activity.Current;
+        await producer.ProduceBatchAsync(topic, messages).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Same(before, Activity.Current);
+
+        var send = Assert.Single(spans, s => s.OperationName == $"send {topic}");
+        Assert.Equal(500, send.GetTagItem("messaging.batch.message_count"));
+        Assert.Equal(ActivityStatusCode.Unset, send.Status);
+
+        consumer.Subscribe(topic);
+        var values = new HashSet<string>();
+        while (values.Count < 500 && consumer.Consume(TimeSpan.FromSeconds(30)) is { } result)
+        {
+            Assert.True(result.Message.Headers.TryGetLastBytes("traceparent", out var traceparent));
+            Assert.Contains(send.SpanId.ToString(), Encoding.UTF8.GetString(traceparent));
+            values.Add(result.Message.Value);
+        }
+
+        consumer.Close();
+        Assert.Equal(500, values.Count);
+    }
+
+    [Fact]
+    public async Task A_batch_with_a_message_kafka_refuses_faults_with_the_error_and_marks_its_span()
+    {
+        var spans = new ConcurrentBag<Activity>();
+        using var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == KafkaTelemetry.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+
+        var topic = "batch-refused-" + Guid.NewGuid().ToString("N")[..8];
+        using var host = await BuildClientHostAsync(groupId: topic);
+        var producer = host.Services.GetRequiredService<IProducer<string, string>>();
+
+        // Larger than message.max.bytes (1 MB by default): librdkafka refuses it.
+        var messages = new List<Message<string, string>>
+        {
+            new() { Key = "ok", Value = "small" },
+            new() { Key = "too-big", Value = new string('x', 2_000_000) },
+        };
+
+        var error = await Assert.ThrowsAnyAsync<KafkaException>(() => producer.ProduceBatchAsync(topic, messages).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(ErrorCode.MsgSizeTooLarge, error.Error.Code);
+        var send = Assert.Single(spans, s => s.OperationName == $"send {topic}");
+        Assert.Equal(ActivityStatusCode.Error, send.Status);
+    }
+
+    [Fact]
     public async Task Registered_clients_report_healthy_against_the_broker()
     {
         using var host = await BuildClientHostAsync(groupId: "health-" + Guid.NewGuid().ToString("N")[..8]);

@@ -13,7 +13,7 @@ namespace MiniCrm.Workers.Campaigns;
 public sealed class DispatchOptions
 {
     /// <summary>Log rows read and handed to Kafka per step (one transaction).</summary>
-    public int StepSize { get; set; } = 10_000;
+    public int StepSize { get; set; } = 40_000;
 
     /// <summary>Deliveries per campaign-deliveries message (one vendor request).</summary>
     public int DeliveriesPerMessage { get; set; } = 500;
@@ -25,13 +25,22 @@ public sealed class DispatchOptions
     public long MaxPartitionLag { get; set; } = 60;
 
     public int PollMilliseconds { get; set; } = 250;
+
+    /// <summary>Connections that write a campaign's log rows side by side (one per core is right).</summary>
+    public int PrepareSlices { get; set; } = 2;
+
+    /// <summary>Below this many pages of customers (8 KiB each) one statement writes the log.</summary>
+    public long PrepareSliceMinPages { get; set; } = 4_096;
 }
 
 /// <summary>
 /// The campaign outbox. A launched campaign is a row; this service, in the Workers:
 /// <list type="number">
 /// <item>prepares it: writes one personalised log row per customer of the segment, in one set-based
-/// transaction (INSERT ... SELECT, nothing loaded into memory), and fixes the audience size;</item>
+/// transaction (INSERT ... SELECT, nothing loaded into memory), and fixes the audience size. The rows
+/// are written in customer-id order, the order in which they are dispatched and their receipts
+/// arrive, so both walk the table instead of jumping around it (customers that took orders no
+/// longer sit in id order in their own table);</item>
 /// <item>dispatches it: streams pending rows in customer-id order to campaign-deliveries, a step at a
 /// time, recording after Kafka's acknowledgement the last customer handed over (the cursor), so a
 /// crash resumes exactly there. A step re-sent after a crash produces duplicate receipts, which change nothing.</item>
@@ -48,32 +57,76 @@ public sealed partial class CampaignOutbox(
     private readonly DispatchOptions _options = configuration.GetSection("Dispatch").Get<DispatchOptions>() ?? new();
     private readonly Dictionary<Guid, DateTime> _nextAllowed = [];
 
+    /// <summary>Where each campaign's dispatch time went, logged when it is done: the figures to tune it by.</summary>
+    private readonly Dictionary<Guid, DispatchTimes> _times = [];
+
+    private sealed class DispatchTimes
+    {
+        public int Steps;
+        public double Reading, Handing, Paused;
+    }
+
+    /// <summary>The delivery consumers' largest partition lag, measured in the background and raised by each step's messages until the next measurement.</summary>
+    private long _deliveryLag;
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        var watching = WatchDeliveryLagAsync(stoppingToken);
+        try
+        {
+            await RunAsync(stoppingToken);
+        }
+        finally
+        {
+            try
+            {
+                await watching;
+            }
+            catch (OperationCanceledException)
+            {
+            }
+        }
+    }
+
+    /// <summary>Measuring lag costs a few round trips to the broker; it runs beside the dispatch steps instead of between them.</summary>
+    private async Task WatchDeliveryLagAsync(CancellationToken ct)
+    {
         using var lag = new KafkaConsumerLag(configuration.GetConnectionString("kafka")!, KafkaTopics.CampaignDeliveries, ConsumerGroups.Deliveries);
-        var lagMeasured = DateTime.MinValue;
-        long lastLag = 0;
+        while (!ct.IsCancellationRequested)
+        {
+            try
+            {
+                Volatile.Write(ref _deliveryLag, await Task.Run(() => lag.MaxPartitionLag(TimeSpan.FromSeconds(5)), ct));
+            }
+            catch (Exception ex) when (ex is KafkaException or TimeoutException)
+            {
+                LogStepFailed(ex);
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), ct);
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
         while (!stoppingToken.IsCancellationRequested)
         {
             var worked = false;
             try
             {
                 worked |= await PrepareNextAsync(stoppingToken);
-
-                // Measuring lag costs a few round trips; twice a second is often enough to stay well inside the limit.
-                if (DateTime.UtcNow - lagMeasured > TimeSpan.FromMilliseconds(500))
-                {
-                    lastLag = await Task.Run(() => lag.MaxPartitionLag(TimeSpan.FromSeconds(5)), stoppingToken);
-                    lagMeasured = DateTime.UtcNow;
-                }
-
-                if (lastLag <= _options.MaxPartitionLag)
+                if (Volatile.Read(ref _deliveryLag) <= _options.MaxPartitionLag)
                 {
                     worked |= await DispatchStepAsync(stoppingToken);
                 }
                 else
                 {
                     await Task.Delay(50, stoppingToken);
+                    foreach (var times in _times.Values)
+                    {
+                        times.Paused += 0.05;
+                    }
+
                     worked = true;
                 }
             }
@@ -126,21 +179,16 @@ public sealed partial class CampaignOutbox(
 
         // "Days ago" is measured from the launch, so the audience is the one the marketer previewed.
         var segment = SegmentSql.Compile(group, new DateTimeOffset(createdAt, TimeSpan.Zero));
-        int audience;
-        await using (var insert = new NpgsqlCommand(
-            $"""
-            INSERT INTO communication_logs (campaign_id, customer_id, customer_name, email, phone, personalized_msg, status, created_at)
-            SELECT @campaign, c.id, c.name, c.email, c.phone, {MessageTemplate.SqlExpression("@template")}, 'PENDING', now()
-            FROM customers c WHERE {segment.Condition}
-            ON CONFLICT DO NOTHING
-            """,
-            connection, transaction))
+        var audience = await WriteLogAsync(connection, transaction, id, segment, template, activity, ct);
+
+        // Statistics that predate these rows make the planner expect a handful of them: the dispatch
+        // read then sorts the whole campaign on every step (0.5 s instead of 5 ms at a million rows),
+        // and receipt updates hash-join the table. ANALYZE samples a fixed number of rows (about
+        // 0.2 s), and inside this transaction it counts the new rows.
+        if (audience > 0)
         {
-            insert.CommandTimeout = 0; // a million rows take longer than the default 30 s on a small machine
-            insert.Parameters.AddRange(segment.CloneParameters().ToArray());
-            insert.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = id });
-            insert.Parameters.Add(new NpgsqlParameter("template", NpgsqlDbType.Text) { Value = template.Text });
-            audience = await insert.ExecuteNonQueryAsync(ct);
+            await using var analyze = new NpgsqlCommand("ANALYZE communication_logs", connection, transaction) { CommandTimeout = 0 };
+            await analyze.ExecuteNonQueryAsync(ct);
         }
 
         await using (var update = new NpgsqlCommand(
@@ -162,6 +210,80 @@ public sealed partial class CampaignOutbox(
         await transaction.CommitAsync(ct);
         LogPrepared(name, id, audience, Stopwatch.GetElapsedTime(started).TotalSeconds);
         return true;
+    }
+
+    /// <summary>
+    /// Writes one personalised log row per customer of the segment, in customer-id order. On a large
+    /// customers table several connections write at once, each over its own slice of the table's
+    /// pages, all reading the one snapshot exported by the transaction that holds the campaign: the
+    /// audience is exactly that of a single statement, written in about half the time on two cores.
+    /// The slices commit before the campaign is marked prepared; a prepare that dies in between
+    /// leaves rows that the next attempt deletes first.
+    /// </summary>
+    private async Task<int> WriteLogAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid campaign, SegmentSql segment, MessageTemplate template, Activity? activity, CancellationToken ct)
+    {
+        async Task<int> InsertAsync(NpgsqlConnection on, NpgsqlTransaction within, string pages)
+        {
+            await using var insert = new NpgsqlCommand(
+                $"""
+                INSERT INTO communication_logs (campaign_id, customer_id, customer_name, email, phone, personalized_msg, status, created_at)
+                SELECT @campaign, c.id, c.name, c.email, c.phone, {MessageTemplate.SqlExpression("@template")}, 'PENDING', now()
+                FROM customers c WHERE ({segment.Condition}){pages}
+                ORDER BY c.id
+                ON CONFLICT DO NOTHING
+                """,
+                on, within);
+            insert.CommandTimeout = 0; // a million rows take longer than the default 30 s on a small machine
+            insert.Parameters.AddRange(segment.CloneParameters().ToArray());
+            insert.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaign });
+            insert.Parameters.Add(new NpgsqlParameter("template", NpgsqlDbType.Text) { Value = template.Text });
+            return await insert.ExecuteNonQueryAsync(ct);
+        }
+
+        await using (var leftovers = database.CreateCommand("DELETE FROM communication_logs WHERE campaign_id = @campaign"))
+        {
+            leftovers.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaign });
+            await leftovers.ExecuteNonQueryAsync(ct);
+        }
+
+        await using var export = new NpgsqlCommand(
+            "SELECT pg_export_snapshot(), pg_relation_size('customers') / current_setting('block_size')::bigint", connection, transaction);
+        string snapshot;
+        long pages;
+        await using (var reader = await export.ExecuteReaderAsync(ct))
+        {
+            await reader.ReadAsync(ct);
+            (snapshot, pages) = (reader.GetString(0), reader.GetInt64(1));
+        }
+
+        var slices = pages >= _options.PrepareSliceMinPages ? Math.Max(1, _options.PrepareSlices) : 1;
+        activity?.SetTag("minicrm.prepare.slices", slices);
+        if (slices == 1)
+        {
+            return await InsertAsync(connection, transaction, "");
+        }
+
+        // Page ranges (TID range scans). Every row version this snapshot sees lies in a page that existed
+        // when it was exported, so the page count read after it covers them all; the last slice is open.
+        var size = pages / slices + 1;
+        var written = await Task.WhenAll(Enumerable.Range(0, slices).Select(async slice =>
+        {
+            var pagesOfSlice = slice == slices - 1
+                ? $" AND c.ctid >= '({slice * size},0)'::tid"
+                : $" AND c.ctid >= '({slice * size},0)'::tid AND c.ctid < '({(slice + 1) * size},0)'::tid";
+            await using var sliceConnection = await database.OpenConnectionAsync(ct);
+            await using var sliceTransaction = await sliceConnection.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
+            await using (var import = new NpgsqlCommand($"SET TRANSACTION SNAPSHOT '{snapshot}'", sliceConnection, sliceTransaction))
+            {
+                await import.ExecuteNonQueryAsync(ct);
+            }
+
+            var rows = await InsertAsync(sliceConnection, sliceTransaction, pagesOfSlice);
+            await sliceTransaction.CommitAsync(ct);
+            return rows;
+        }));
+        return written.Sum();
     }
 
     private async Task<bool> DispatchStepAsync(CancellationToken ct)
@@ -220,6 +342,8 @@ public sealed partial class CampaignOutbox(
         using var activity = ActivitySource.StartActivity("dispatch campaign", ActivityKind.Internal, ParentOf(traceParent));
         activity?.SetTag("minicrm.campaign.id", campaign);
 
+        var times = _times.TryGetValue(campaign, out var known) ? known : _times[campaign] = new DispatchTimes();
+        var clock = Stopwatch.StartNew();
         var deliveries = new List<DeliveryItem>(step);
         await using (var read = new NpgsqlCommand(
             """
@@ -239,15 +363,21 @@ public sealed partial class CampaignOutbox(
             }
         }
 
+        times.Reading += clock.Elapsed.TotalSeconds;
+        clock.Restart();
+
         // Keyed by the chunk's first customer, so a large campaign spreads over every partition.
-        var acknowledgements = deliveries.Chunk(_options.DeliveriesPerMessage)
-            .Select(chunk => producer.ProduceAsync(KafkaTopics.CampaignDeliveries, new Message<string, byte[]>
+        var messages = deliveries.Chunk(_options.DeliveriesPerMessage)
+            .Select(chunk => new Message<string, byte[]>
             {
                 Key = chunk[0].CustomerId.ToString(),
                 Value = MessageJson.Serialize(new DeliveryRequested(campaign, chunk)),
-            }, ct))
+            })
             .ToList();
-        await Task.WhenAll(acknowledgements);
+        await producer.ProduceBatchAsync(KafkaTopics.CampaignDeliveries, messages).WaitAsync(ct);
+
+        // Until the next measurement, assume the step's messages landed unevenly (on half the partitions).
+        Interlocked.Add(ref _deliveryLag, messages.Count / 4);
 
         var done = deliveries.Count < step;
         await using (var advance = new NpgsqlCommand(
@@ -261,6 +391,8 @@ public sealed partial class CampaignOutbox(
         }
 
         await transaction.CommitAsync(ct);
+        times.Handing += clock.Elapsed.TotalSeconds;
+        times.Steps++;
         activity?.SetTag("minicrm.delivery.count", deliveries.Count);
         if (rate is { } perSecond)
         {
@@ -270,7 +402,8 @@ public sealed partial class CampaignOutbox(
         if (done)
         {
             _nextAllowed.Remove(campaign);
-            LogDispatched(campaign);
+            _times.Remove(campaign);
+            LogDispatched(campaign, times.Steps, times.Reading, times.Handing, times.Paused);
         }
 
         return deliveries.Count > 0;
@@ -282,8 +415,8 @@ public sealed partial class CampaignOutbox(
     [LoggerMessage(Level = LogLevel.Information, Message = "Prepared campaign '{Name}' ({CampaignId}): {Audience} personalised messages in {Seconds:0.0} s.")]
     private partial void LogPrepared(string name, Guid campaignId, int audience, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId}: every delivery is handed to Kafka.")]
-    private partial void LogDispatched(Guid campaignId);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId}: every delivery is handed to Kafka, in {Steps} steps: {Reading:0.0} s reading the log, {Handing:0.0} s handing to Kafka, {Paused:0.0} s paused while the delivery consumers caught up.")]
+    private partial void LogDispatched(Guid campaignId, int steps, double reading, double handing, double paused);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A campaign outbox step failed; retrying.")]
     private partial void LogStepFailed(Exception ex);

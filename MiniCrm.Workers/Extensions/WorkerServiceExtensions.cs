@@ -19,13 +19,16 @@ internal static class WorkerServiceExtensions
     {
         builder.AddNpgsqlDataSource(CrmDatabase.ConnectionName);
         // One producer for deliveries and dead letters.
-        builder.AddKafkaProducer<string, byte[]>("kafka");
+        builder.AddKafkaProducer<string, byte[]>("kafka", settings => settings.Config.DeliveryReportFields ??= "none");
         builder.Services.AddSingleton(TimeProvider.System);
 
-        builder.AddBatchConsumer<CustomerSubmitted, CustomerBatchHandler>(KafkaTopics.Customers, ConsumerGroups.Customers);
+        // Two customer batches at once: inserts of different customers never wait on each other.
+        builder.AddBatchConsumer<CustomerSubmitted, CustomerBatchHandler>(KafkaTopics.Customers, ConsumerGroups.Customers, maxBatchesInFlight: 2);
+        // One order batch at a time: two could update the same customers' aggregates in opposite orders and deadlock.
         builder.AddBatchConsumer<OrderSubmitted, OrderBatchHandler>(KafkaTopics.Orders, ConsumerGroups.Orders);
-        // A receipts message holds one vendor request's receipts (up to a few thousand).
-        builder.AddBatchConsumer<ReceiptsReceived, ReceiptBatchHandler>(KafkaTopics.DeliveryReceipts, ConsumerGroups.Receipts, maxBatchSize: 16);
+        // A receipts message holds one vendor request's receipts (up to a few thousand). Two batches at once
+        // update different log rows side by side and meet only at the campaign's counters, taken last.
+        builder.AddBatchConsumer<ReceiptsReceived, ReceiptBatchHandler>(KafkaTopics.DeliveryReceipts, ConsumerGroups.Receipts, maxBatchSize: 16, maxBatchesInFlight: 2);
         // Each delivery message holds hundreds of deliveries: a few dozen at a time keep memory flat.
         builder.AddBatchConsumer<DeliveryRequested, DeliveryBatchHandler>(KafkaTopics.CampaignDeliveries, ConsumerGroups.Deliveries, maxBatchSize: 32);
 

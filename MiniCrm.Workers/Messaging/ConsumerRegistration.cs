@@ -7,7 +7,8 @@ internal static class ConsumerRegistration
 {
     /// <summary>A consumer group on <paramref name="topic"/> whose batches go to <typeparamref name="THandler"/>.</summary>
     /// <param name="maxBatchSize">Default messages per batch; a message may itself hold many items (a delivery batch holds hundreds).</param>
-    public static void AddBatchConsumer<TMessage, THandler>(this IHostApplicationBuilder builder, string topic, string group, int maxBatchSize = 5_000)
+    /// <param name="maxBatchesInFlight">Default batches handled at once (see <see cref="BatchConsumerOptions.MaxBatchesInFlight"/>).</param>
+    public static void AddBatchConsumer<TMessage, THandler>(this IHostApplicationBuilder builder, string topic, string group, int maxBatchSize = 5_000, int maxBatchesInFlight = 1)
         where THandler : class, IBatchHandler<TMessage>
     {
         builder.AddKeyedKafkaConsumer<string, byte[]>("kafka", group, settings =>
@@ -19,7 +20,7 @@ internal static class ConsumerRegistration
             settings.Config.QueuedMaxMessagesKbytes ??= 8 * 1024;
         }, (_, consumer) => consumer.SetPartitionsAssignedHandler(StartNewPartitionsAtTheBeginning));
 
-        var options = new BatchConsumerOptions { MaxBatchSize = maxBatchSize };
+        var options = new BatchConsumerOptions { MaxBatchSize = maxBatchSize, MaxBatchesInFlight = maxBatchesInFlight };
         builder.Configuration.GetSection($"Consumers:{group}").Bind(options);
         builder.Services.AddScoped<IBatchHandler<TMessage>, THandler>();
         builder.Services.AddSingleton<IHostedService>(sp => new KafkaBatchConsumer<TMessage>(

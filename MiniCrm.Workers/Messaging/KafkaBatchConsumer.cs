@@ -22,6 +22,13 @@ public sealed class BatchConsumerOptions
     public int MaxBatchSize { get; set; } = 5_000;
 
     public int BatchWindowMilliseconds { get; set; } = 200;
+
+    /// <summary>
+    /// Batches handled at the same time. With 2, the next batch is gathered and written while the
+    /// previous one is still in the database, so PostgreSQL can use a second core; offsets are
+    /// still committed strictly in order. Only for handlers whose batches cannot deadlock each other.
+    /// </summary>
+    public int MaxBatchesInFlight { get; set; } = 1;
 }
 
 /// <summary>
@@ -55,26 +62,34 @@ public sealed partial class KafkaBatchConsumer<TMessage>(
     {
         consumer.Subscribe(topic);
         LogSubscribed(topic, group);
+        var inFlight = new Queue<(List<ConsumeResult<string, byte[]>> Batch, Task Work)>();
         try
         {
             while (!ct.IsCancellationRequested)
             {
                 try
                 {
-                    var batch = Gather(ct);
-                    if (batch.Count == 0)
+                    // Commit, in order, what the database has; wait for the oldest batch when the pipeline is full.
+                    while (inFlight.TryPeek(out var oldest) && (oldest.Work.IsCompleted || inFlight.Count >= Math.Max(1, options.MaxBatchesInFlight)))
                     {
-                        continue;
+                        await oldest.Work;
+                        inFlight.Dequeue();
+                        Commit(oldest.Batch);
                     }
 
-                    await ProcessAsync(batch, ct);
-                    Commit(batch);
+                    var batch = Gather(firstWaitMilliseconds: inFlight.Count == 0 ? 1000 : 50, ct);
+                    if (batch.Count > 0)
+                    {
+                        inFlight.Enqueue((batch, Task.Run(() => ProcessAsync(batch, ct), ct)));
+                    }
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
-                    // Nothing was committed for the batch in hand; it is consumed again. The loop must not die silently.
+                    // Nothing of the failed batch (or of those after it) is committed: the consumer rewinds to
+                    // the oldest uncommitted message and consumes it again. The loop must not die silently.
                     health.ReportFailure($"{topic}: {ex.Message}");
                     LogLoopFailed(ex, topic);
+                    await RewindAsync(inFlight);
                     await Task.Delay(TimeSpan.FromSeconds(5), ct);
                     health.Clear();
                 }
@@ -89,13 +104,44 @@ public sealed partial class KafkaBatchConsumer<TMessage>(
         }
     }
 
-    private List<ConsumeResult<string, byte[]>> Gather(CancellationToken ct)
+    /// <summary>Lets the batches in flight finish, then seeks every partition they came from back to their first message.</summary>
+    private async Task RewindAsync(Queue<(List<ConsumeResult<string, byte[]>> Batch, Task Work)> inFlight)
+    {
+        var uncommitted = inFlight.SelectMany(f => f.Batch).ToList();
+        foreach (var (_, work) in inFlight)
+        {
+            try
+            {
+                await work;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                // Already reported through the batch that failed first.
+            }
+        }
+
+        inFlight.Clear();
+        foreach (var start in uncommitted.GroupBy(r => r.TopicPartition).Select(g => new TopicPartitionOffset(g.Key, new Offset(g.Min(r => r.Offset.Value)))))
+        {
+            try
+            {
+                consumer.Seek(start);
+            }
+            catch (KafkaException ex)
+            {
+                // The partition is no longer ours: its new owner starts from the committed offset.
+                LogSeekFailed(topic, ex.Error.Reason);
+            }
+        }
+    }
+
+    private List<ConsumeResult<string, byte[]>> Gather(int firstWaitMilliseconds, CancellationToken ct)
     {
         var batch = new List<ConsumeResult<string, byte[]>>();
         var window = Stopwatch.StartNew();
         while (batch.Count < options.MaxBatchSize && !ct.IsCancellationRequested)
         {
-            var wait = batch.Count == 0 ? 1000 : options.BatchWindowMilliseconds - (int)window.ElapsedMilliseconds;
+            var wait = batch.Count == 0 ? firstWaitMilliseconds : options.BatchWindowMilliseconds - (int)window.ElapsedMilliseconds;
             if (wait <= 0)
             {
                 break;
@@ -266,7 +312,7 @@ public sealed partial class KafkaBatchConsumer<TMessage>(
     [LoggerMessage(Level = LogLevel.Information, Message = "Consuming {Topic} as group {Group}.")]
     private partial void LogSubscribed(string topic, string group);
 
-    [LoggerMessage(Level = LogLevel.Error, Message = "The {Topic} consumer failed unexpectedly; it resumes from its last committed offsets.")]
+    [LoggerMessage(Level = LogLevel.Error, Message = "The {Topic} consumer failed unexpectedly; it consumes again from the oldest uncommitted message.")]
     private partial void LogLoopFailed(Exception ex, string topic);
 
     [LoggerMessage(Level = LogLevel.Critical, Message = "{Reason}")]
@@ -283,6 +329,9 @@ public sealed partial class KafkaBatchConsumer<TMessage>(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Dead-lettered {Topic}/{Partition}/{Offset}: {Reason}")]
     private partial void LogDeadLettered(string topic, int partition, long offset, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Rewinding {Topic} failed: {Reason}")]
+    private partial void LogSeekFailed(string topic, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Committing offsets of {Topic} failed: {Reason}")]
     private partial void LogCommitFailed(string topic, string reason);

@@ -30,6 +30,7 @@ public sealed class ReceiptApplier(NpgsqlDataSource database)
                    count(*) FILTER (WHERE status = 'SENT') AS sent,
                    count(*) FILTER (WHERE status = 'FAILED') AS failed
             FROM changed GROUP BY campaign_id
+            ORDER BY campaign_id -- campaign rows are locked in one order, so concurrent batches queue instead of deadlocking
         )
         UPDATE campaigns c
         SET sent_count = c.sent_count + counts.sent,
