@@ -9,7 +9,7 @@ namespace MiniCrm.ServiceDefaults.Kafka;
 /// Spans and metrics for Kafka following the OpenTelemetry messaging conventions, and W3C trace
 /// context in message headers. A consumer that handles one message continues the producer's trace
 /// (<see cref="StartProcess{TKey,TValue}"/>); one that handles a batch links to every message's trace
-/// (<see cref="StartProcessBatch{TKey,TValue}"/>).
+/// (<see cref="StartProcessBatch"/>).
 /// </summary>
 public static class KafkaTelemetry
 {
@@ -111,25 +111,32 @@ public static class KafkaTelemetry
     }
 
     /// <summary>
-    /// A span for handling a batch: its own trace, linked to each message's producer span (up to
-    /// 128 links), so the dashboard shows which traces a batch served.
+    /// A span for handling a batch of <paramref name="count"/> messages: its own trace, linked to each
+    /// distinct producer span (up to 128 links; <see cref="Extract"/> reads them from the headers), so
+    /// the dashboard shows which traces a batch served.
     /// </summary>
-    public static Activity? StartProcessBatch<TKey, TValue>(string topic, IReadOnlyCollection<ConsumeResult<TKey, TValue>> results, string? consumerGroup)
+    public static Activity? StartProcessBatch(string topic, IEnumerable<ActivityContext> producers, int count, string? consumerGroup)
     {
-        var links = results
-            .Select(r => Extract(r.Message.Headers))
-            .Where(c => c != default)
-            .Distinct()
-            .Take(MaxLinks)
-            .Select(c => new ActivityLink(c))
-            .ToList();
+        var links = new List<ActivityLink>();
+        var seen = new HashSet<ActivityContext>();
+        foreach (var producer in producers)
+        {
+            if (producer != default && seen.Add(producer))
+            {
+                links.Add(new ActivityLink(producer));
+                if (links.Count == MaxLinks)
+                {
+                    break;
+                }
+            }
+        }
 
         var activity = ActivitySource.StartActivity($"process {topic}", ActivityKind.Consumer, parentContext: default, links: links);
-        Consumed.Add(results.Count, new KeyValuePair<string, object?>("messaging.destination.name", topic));
+        Consumed.Add(count, new KeyValuePair<string, object?>("messaging.destination.name", topic));
         if (activity is { IsAllDataRequested: true })
         {
             SetConsumerTags(activity, topic, consumerGroup);
-            activity.SetTag("messaging.batch.message_count", results.Count);
+            activity.SetTag("messaging.batch.message_count", count);
         }
 
         return activity;

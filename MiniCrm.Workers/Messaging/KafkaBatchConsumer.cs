@@ -199,7 +199,7 @@ public sealed partial class KafkaBatchConsumer<TMessage>(
 
         if (readable.Count > 0)
         {
-            using var activity = KafkaTelemetry.StartProcessBatch(topic, [.. readable.Select(r => r.Result)], group);
+            using var activity = KafkaTelemetry.StartProcessBatch(topic, readable.Select(r => r.Message.Producer), readable.Count, group);
             poison.AddRange(await HandleWithRetriesAsync(readable, ct));
         }
 
