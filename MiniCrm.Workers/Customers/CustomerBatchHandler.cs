@@ -6,18 +6,19 @@ using NpgsqlTypes;
 namespace MiniCrm.Workers.Customers;
 
 /// <summary>
-/// Inserts a batch of customers with one statement. A customer whose id, email or phone exists
-/// already is skipped, so a redelivered message changes nothing. The plain INSERT is tried first:
-/// it costs about a third less than ON CONFLICT DO NOTHING, which must probe every unique index
-/// before it inserts, and new customers are the common case. A batch that meets an existing row
-/// fails as a whole (one statement) and is inserted again with ON CONFLICT DO NOTHING.
+/// Writes a batch of customers in one statement. New customers are the common case, so the batch
+/// is first written with binary COPY, the cheapest way into PostgreSQL for both sides (it is the
+/// benchmark's floor). A customer whose id, email or phone exists already makes the COPY fail as a
+/// whole, and the batch is then inserted with ON CONFLICT DO NOTHING, which skips such customers:
+/// a redelivered message changes nothing.
 /// </summary>
 public sealed class CustomerBatchHandler(NpgsqlDataSource database) : IBatchHandler<CustomerSubmitted>
 {
-    private const string Insert = """
+    private const string InsertMissing = """
         INSERT INTO customers (id, name, email, phone, city, created_at)
         SELECT id, name, email, phone, city, created_at
         FROM unnest(@ids, @names, @emails, @phones, @cities, @created) AS c(id, name, email, phone, city, created_at)
+        ON CONFLICT DO NOTHING
         """;
 
     public async Task HandleAsync(IReadOnlyList<Consumed<CustomerSubmitted>> batch, CancellationToken ct)
@@ -25,17 +26,48 @@ public sealed class CustomerBatchHandler(NpgsqlDataSource database) : IBatchHand
         var messages = batch.Select(b => b.Message).ToList();
         try
         {
-            await InsertAsync(messages, Insert, ct);
+            await CopyAsync(messages, ct);
         }
         catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
         {
-            await InsertAsync(messages, Insert + " ON CONFLICT DO NOTHING", ct);
+            await InsertMissingAsync(messages, ct);
         }
     }
 
-    private async Task InsertAsync(List<CustomerSubmitted> messages, string sql, CancellationToken ct)
+    private async Task CopyAsync(List<CustomerSubmitted> messages, CancellationToken ct)
     {
-        await using var command = database.CreateCommand(sql);
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var copy = await connection.BeginBinaryImportAsync(
+            "COPY customers (id, name, email, phone, city, created_at) FROM STDIN (FORMAT BINARY)", ct);
+        foreach (var customer in messages)
+        {
+            await copy.StartRowAsync(ct);
+            await copy.WriteAsync(customer.CustomerId, NpgsqlDbType.Uuid, ct);
+            await copy.WriteAsync(customer.Name, NpgsqlDbType.Text, ct);
+            await copy.WriteAsync(customer.Email, NpgsqlDbType.Text, ct);
+            await WriteNullableAsync(copy, customer.Phone, ct);
+            await WriteNullableAsync(copy, customer.City, ct);
+            await copy.WriteAsync(customer.SubmittedAt.UtcDateTime, NpgsqlDbType.TimestampTz, ct);
+        }
+
+        await copy.CompleteAsync(ct);
+    }
+
+    private static async Task WriteNullableAsync(NpgsqlBinaryImporter copy, string? value, CancellationToken ct)
+    {
+        if (value is null)
+        {
+            await copy.WriteNullAsync(ct);
+        }
+        else
+        {
+            await copy.WriteAsync(value, NpgsqlDbType.Text, ct);
+        }
+    }
+
+    private async Task InsertMissingAsync(List<CustomerSubmitted> messages, CancellationToken ct)
+    {
+        await using var command = database.CreateCommand(InsertMissing);
         command.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. messages.Select(m => m.CustomerId)]));
         command.Parameters.Add(new NpgsqlParameter<string[]>("names", [.. messages.Select(m => m.Name)]));
         command.Parameters.Add(new NpgsqlParameter<string[]>("emails", [.. messages.Select(m => m.Email)]));

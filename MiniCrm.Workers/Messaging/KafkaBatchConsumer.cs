@@ -152,18 +152,19 @@ public sealed partial class KafkaBatchConsumer<TMessage>(
                 var result = consumer.Consume(wait);
                 if (result is null)
                 {
-                    if (batch.Count > 0)
-                    {
-                        break;
-                    }
-
-                    window.Restart();
-                    continue;
+                    // Nothing came: hand back what there is, even nothing, so that batches in flight get
+                    // committed. (Waiting here for a message would deadlock with a producer that waits
+                    // for those commits: the Api's backpressure.)
+                    break;
                 }
 
                 if (!result.IsPartitionEOF)
                 {
                     batch.Add(result);
+                    if (batch.Count == 1)
+                    {
+                        window.Restart(); // the window runs from the first message
+                    }
                 }
             }
             catch (ConsumeException ex) when (ex.Error.Code == ErrorCode.Local_AutoOffsetReset || ex.Error.Code == ErrorCode.OffsetOutOfRange)
