@@ -71,7 +71,12 @@ public sealed class SegmentSql
                 sql.Append($"c.total_spend {Symbol(rule.Operator)} {Add(NpgsqlDbType.Numeric, (decimal)rule.Value)}");
                 break;
             case SegmentAttribute.Visit:
-                sql.Append($"c.visits {Symbol(rule.Operator)} {Add(NpgsqlDbType.Numeric, (decimal)rule.Value)}");
+                // Visits are an integer column: a whole number is compared as one (no numeric cast of
+                // every row, and the index applies); a fraction keeps exact numeric comparison.
+                var visits = (decimal)rule.Value;
+                sql.Append(decimal.IsInteger(visits) && visits <= long.MaxValue
+                    ? $"c.visits {Symbol(rule.Operator)} {Add(NpgsqlDbType.Bigint, (long)visits)}"
+                    : $"c.visits {Symbol(rule.Operator)} {Add(NpgsqlDbType.Numeric, visits)}");
                 break;
             case SegmentAttribute.City:
                 // NULL city never equals a value, and is unequal to every value.

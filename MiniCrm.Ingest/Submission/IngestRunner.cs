@@ -39,7 +39,7 @@ public sealed class IngestRunner(CrmIngestionClient crm, IConfiguration configur
     // (measured 295 MB against 445 MB after 500,000 customers and 300,000 orders): large bodies
     // leave large pooled buffers behind.
     private readonly int _batchSize = configuration.GetValue("Ingest:BatchSize", 2_000);
-    private readonly int _concurrency = configuration.GetValue("Ingest:Concurrency", 4);
+    private readonly int _concurrency = configuration.GetValue("Ingest:Concurrency", 8);
     private static readonly TimeSpan CustomerWait = TimeSpan.FromMinutes(2);
 
     /// <summary>

@@ -69,13 +69,7 @@ public sealed class KafkaIntegrationTests(AppHostFixture fixture)
     public async Task A_batch_is_one_send_span_that_every_message_carries_and_completes_when_all_are_acknowledged()
     {
         var spans = new ConcurrentBag<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == KafkaTelemetry.ActivitySourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Add,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = RecordKafkaSpans(spans);
 
         var topic = "batch-test-" + Guid.NewGuid().ToString("N")[..8];
         using var host = await BuildClientHostAsync(groupId: topic);
@@ -108,13 +102,7 @@ public sealed class KafkaIntegrationTests(AppHostFixture fixture)
     public async Task A_batch_with_a_message_kafka_refuses_faults_with_the_error_and_marks_its_span()
     {
         var spans = new ConcurrentBag<Activity>();
-        using var listener = new ActivityListener
-        {
-            ShouldListenTo = source => source.Name == KafkaTelemetry.ActivitySourceName,
-            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
-            ActivityStopped = spans.Add,
-        };
-        ActivitySource.AddActivityListener(listener);
+        using var listener = RecordKafkaSpans(spans);
 
         var topic = "batch-refused-" + Guid.NewGuid().ToString("N")[..8];
         using var host = await BuildClientHostAsync(groupId: topic);
@@ -152,6 +140,18 @@ public sealed class KafkaIntegrationTests(AppHostFixture fixture)
 
         var error = Assert.Throws<InvalidOperationException>(() => builder.AddKafkaConsumer<string, string>("kafka"));
         Assert.Contains("GroupId", error.Message);
+    }
+
+    private static ActivityListener RecordKafkaSpans(ConcurrentBag<Activity> spans)
+    {
+        var listener = new ActivityListener
+        {
+            ShouldListenTo = source => source.Name == KafkaTelemetry.ActivitySourceName,
+            Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllDataAndRecorded,
+            ActivityStopped = spans.Add,
+        };
+        ActivitySource.AddActivityListener(listener);
+        return listener;
     }
 
     private async Task<IHost> BuildClientHostAsync(string groupId)

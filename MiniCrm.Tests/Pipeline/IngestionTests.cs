@@ -47,7 +47,8 @@ public sealed class IngestionTests(AppHostFixture fixture)
     {
         await IngestDriver.EnsureCustomersAsync(fixture, 10);
         var customer = await fixture.ScalarAsync<Guid>("SELECT id FROM customers ORDER BY created_at LIMIT 1");
-        var before = await fixture.ScalarAsync<decimal>($"SELECT total_spend FROM customers WHERE id = '{customer}'");
+        // The running net (refunds included) moves by the order exactly once; total_spend is that net, never below 0.
+        var netBefore = await fixture.ScalarAsync<decimal>($"SELECT net_spend FROM customers WHERE id = '{customer}'");
         var orderId = "redelivery-" + Guid.NewGuid().ToString("N");
         var order = new { orderId, customerId = customer, amount = 250.50m, status = "COMPLETED", items = new[] { new { name = "Kettle", quantity = 1, unitPrice = 250.50m } } };
 
@@ -72,7 +73,8 @@ public sealed class IngestionTests(AppHostFixture fixture)
         await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>($"SELECT count(*) FROM orders WHERE id = '{marker}'") == 1,
             TimeSpan.FromSeconds(30), "the marker order behind the duplicate to be stored");
 
-        Assert.Equal(before + 250.50m, await fixture.ScalarAsync<decimal>($"SELECT total_spend FROM customers WHERE id = '{customer}'"));
+        Assert.Equal(netBefore + 250.50m, await fixture.ScalarAsync<decimal>($"SELECT net_spend FROM customers WHERE id = '{customer}'"));
+        Assert.Equal(Math.Max(0m, netBefore + 250.50m), await fixture.ScalarAsync<decimal>($"SELECT total_spend FROM customers WHERE id = '{customer}'"));
         Assert.Equal(1L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM order_items WHERE order_id = '{orderId}'"));
     }
 

@@ -50,37 +50,39 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
         _results.SetCpu("ingestion", CpuMeter.Since(cpu));
     }
 
-    /// <summary>The same number of customer rows written with binary COPY into a table with the same indexes and constraints.</summary>
+    /// <summary>
+    /// The very rows the pipeline ingested, in the order they landed, written with binary COPY into a
+    /// table with the customers table's indexes and constraints. They are read out first (raw COPY
+    /// data, held in memory), so only the write is timed.
+    /// </summary>
     private async Task IngestionFloorAsync()
     {
-        Console.WriteLine("ingestion floor: COPY into a scratch table with the customers table's indexes");
+        Console.WriteLine("ingestion floor: the ingested rows again, by COPY into a scratch table with the customers table's indexes");
         await system.ExecuteAsync("DROP TABLE IF EXISTS bench_customers; CREATE TABLE bench_customers (LIKE customers INCLUDING ALL)");
         await using var connection = new NpgsqlConnection(system.DatabaseConnectionString);
         await connection.OpenAsync();
-        var rows = options.Customers;
-        var clock = Stopwatch.StartNew();
-        await using (var copy = await connection.BeginBinaryImportAsync("COPY bench_customers (id, name, email, phone, city, created_at) FROM STDIN (FORMAT BINARY)"))
+        using var rows = new MemoryStream();
+        await using (var export = await connection.BeginRawBinaryCopyAsync(
+            "COPY (SELECT id, name, email, phone, city, created_at FROM customers) TO STDOUT (FORMAT BINARY)"))
         {
-            var now = DateTime.UtcNow;
-            for (long n = 0; n < rows; n++)
-            {
-                await copy.StartRowAsync();
-                await copy.WriteAsync(Guid.CreateVersion7(), NpgsqlDbType.Uuid);
-                await copy.WriteAsync($"Bench Customer {n}", NpgsqlDbType.Varchar);
-                await copy.WriteAsync($"bench.customer.{n}@example.com", NpgsqlDbType.Varchar);
-                await copy.WriteAsync($"{6 + n % 4}{n:D9}", NpgsqlDbType.Varchar);
-                await copy.WriteAsync(Cities[n % Cities.Length], NpgsqlDbType.Varchar);
-                await copy.WriteAsync(now, NpgsqlDbType.TimestampTz);
-            }
+            await export.CopyToAsync(rows);
+        }
 
-            await copy.CompleteAsync();
+        var count = await system.ScalarAsync<long>("SELECT count(*) FROM customers");
+        rows.Position = 0;
+        var clock = Stopwatch.StartNew();
+        await using (var import = await connection.BeginRawBinaryCopyAsync(
+            "COPY bench_customers (id, name, email, phone, city, created_at) FROM STDIN (FORMAT BINARY)"))
+        {
+            await rows.CopyToAsync(import);
         }
 
         var seconds = clock.Elapsed.TotalSeconds;
         await system.ExecuteAsync("DROP TABLE bench_customers");
+        _results.Set("ingestion", "floor_rows", count);
         _results.Set("ingestion", "floor_seconds", seconds);
-        _results.Set("ingestion", "floor_rows_per_s", rows / seconds);
-        _results.Set("ingestion", "ratio", (rows / seconds) / _results.Get("ingestion", "rows_per_s"));
+        _results.Set("ingestion", "floor_rows_per_s", count / seconds);
+        _results.Set("ingestion", "ratio", (count / seconds) / _results.Get("ingestion", "rows_per_s"));
     }
 
     private async Task OrdersAsync()
