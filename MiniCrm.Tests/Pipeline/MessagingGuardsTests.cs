@@ -72,7 +72,12 @@ public sealed class MessagingGuardsTests(AppHostFixture fixture)
         {
             await first.StartAsync();
             await AppHostFixture.EventuallyAsync(() => Task.FromResult(RecordingHandler.Seen.ContainsKey(topic)), TimeSpan.FromSeconds(60), "the first message to be handled");
-            await Task.Delay(500);
+
+            // The group's offset must be on record before the noise pushes it out of the log.
+            using var observer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig { BootstrapServers = bootstrap, GroupId = group }).Build();
+            await AppHostFixture.EventuallyAsync(
+                () => Task.FromResult(observer.Committed([partition], TimeSpan.FromSeconds(5)).Single().Offset == 1),
+                TimeSpan.FromSeconds(60), "the first message's offset to be committed");
             await first.StopAsync();
         }
 
