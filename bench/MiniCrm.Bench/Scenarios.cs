@@ -3,7 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace MiniCrm.Bench;
 
@@ -38,16 +37,22 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
     private async Task IngestionAsync()
     {
         Console.WriteLine($"ingestion: {options.Customers:N0} customers through Ingest → Api → Kafka → Workers → PostgreSQL");
-        var before = await system.ScalarAsync<long>("SELECT count(*) FROM customers");
+        await SeedScenarioAsync("ingestion", "customers", options.Customers, 0, "customersAccepted");
+    }
+
+    /// <summary>Seeds through Ingest until every accepted row is in <paramref name="table"/>: rows, seconds, rate and CPU.</summary>
+    private async Task SeedScenarioAsync(string section, string table, long customers, long orders, string acceptedField)
+    {
+        var before = await system.ScalarAsync<long>($"SELECT count(*) FROM {table}");
         var cpu = CpuMeter.Snapshot();
         var clock = Stopwatch.StartNew();
-        var accepted = await SeedAsync(options.Customers, 0, s => s.GetProperty("customersAccepted").GetInt64());
-        await UntilAsync(async () => await system.ScalarAsync<long>("SELECT count(*) FROM customers") >= before + accepted, "customers in the table");
+        var accepted = await SeedAsync(customers, orders, s => s.GetProperty(acceptedField).GetInt64());
+        await UntilAsync(async () => await system.ScalarAsync<long>($"SELECT count(*) FROM {table}") >= before + accepted, $"{table} in the table");
         var seconds = clock.Elapsed.TotalSeconds;
-        _results.Set("ingestion", "rows", accepted);
-        _results.Set("ingestion", "seconds", seconds);
-        _results.Set("ingestion", "rows_per_s", accepted / seconds);
-        _results.SetCpu("ingestion", CpuMeter.Since(cpu));
+        _results.Set(section, "rows", accepted);
+        _results.Set(section, "seconds", seconds);
+        _results.Set(section, "rows_per_s", accepted / seconds);
+        _results.SetCpu(section, CpuMeter.Since(cpu));
     }
 
     /// <summary>
@@ -93,16 +98,7 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
         }
 
         Console.WriteLine($"orders: {options.Orders:N0} orders with their items and aggregate updates");
-        var before = await system.ScalarAsync<long>("SELECT count(*) FROM orders");
-        var cpu = CpuMeter.Snapshot();
-        var clock = Stopwatch.StartNew();
-        var accepted = await SeedAsync(0, options.Orders, s => s.GetProperty("ordersAccepted").GetInt64());
-        await UntilAsync(async () => await system.ScalarAsync<long>("SELECT count(*) FROM orders") >= before + accepted, "orders in the table");
-        var seconds = clock.Elapsed.TotalSeconds;
-        _results.Set("orders", "rows", accepted);
-        _results.Set("orders", "seconds", seconds);
-        _results.Set("orders", "rows_per_s", accepted / seconds);
-        _results.SetCpu("orders", CpuMeter.Since(cpu));
+        await SeedScenarioAsync("orders", "orders", 0, options.Orders, "ordersAccepted");
     }
 
     private async Task PreviewAsync()
