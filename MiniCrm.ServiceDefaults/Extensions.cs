@@ -23,6 +23,18 @@ public static class Extensions
     {
         builder.ConfigureOpenTelemetry();
         builder.AddDefaultHealthChecks();
+        // Errors are RFC 7807 problem details in every environment: never a stack trace, never the
+        // request's headers (Development's exception page would echo an API key back).
+        builder.Services.AddProblemDetails(options => options.CustomizeProblemDetails = context =>
+        {
+            context.ProblemDetails.Extensions.Remove("exception");
+            if (context.ProblemDetails.Status >= 500)
+            {
+                context.ProblemDetails.Detail = "The server could not complete the request. It has been logged; try again, and report the trace id if it persists.";
+            }
+
+            context.ProblemDetails.Extensions["traceId"] = System.Diagnostics.Activity.Current?.TraceId.ToString() ?? context.HttpContext.TraceIdentifier;
+        });
         builder.Services.AddServiceDiscovery();
         builder.Services.ConfigureHttpClientDefaults(http =>
         {
@@ -71,11 +83,15 @@ public static class Extensions
     }
 
     /// <summary>
+    /// The exception handler and status-code pages first (call this right after Build), so every
+    /// error below them is a problem detail.
     /// <c>/health</c>: ready for traffic (every check passes). <c>/alive</c>: the process is alive (only
     /// checks tagged "live"). Mapped in every environment: Container Apps probes them too; they reveal only a status word.
     /// </summary>
     public static WebApplication MapDefaultEndpoints(this WebApplication app)
     {
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
         app.MapHealthChecks(HealthEndpointPath);
         app.MapHealthChecks(AlivenessEndpointPath, new HealthCheckOptions { Predicate = r => r.Tags.Contains("live") });
         return app;

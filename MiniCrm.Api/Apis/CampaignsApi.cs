@@ -6,6 +6,7 @@ using MiniCrm.Api.Http;
 using MiniCrm.Api.Services;
 using MiniCrm.Core.Campaigns;
 using MiniCrm.Core.Segments;
+using MiniCrm.Core.Text;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -85,7 +86,17 @@ public static class CampaignsApi
             }
         }
 
-        var template = MessageTemplate.Parse(root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String ? m.GetString() : null, errors);
+        string? message = null;
+        if (root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String)
+        {
+            message = StoredText.Read(m, out var problem, allowLineBreaks: true);
+            if (problem is not null)
+            {
+                errors.Add(new FieldError("message", problem));
+            }
+        }
+
+        var template = message is null && errors.Any(e => e.Field == "message") ? null : MessageTemplate.Parse(message, errors);
         if (errors.Count > 0 || group is null || template is null || name is null)
         {
             return Problems.Validation(errors);

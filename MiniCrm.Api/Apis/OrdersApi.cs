@@ -48,6 +48,7 @@ public static class OrdersApi
             if (KeysetCursor.TryDecode(cursor, out var value, out var afterId) &&
                 DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var afterDate))
             {
+                afterDate = afterDate.ToUniversalTime(); // timestamptz parameters are UTC
                 query = query.Where(o => o.OrderDate < afterDate || (o.OrderDate == afterDate && string.Compare(o.Id, afterId) < 0));
             }
             else

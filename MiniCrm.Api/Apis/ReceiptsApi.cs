@@ -80,7 +80,7 @@ public static class ReceiptsApi
             var customerId = reader.IsObject ? reader.Guid("customerId") : null;
             var status = reader.IsObject ? reader.String("status", required: true, 10) : null;
             var deliveredAt = reader.IsObject ? reader.Timestamp("deliveredAt") : null;
-            var reason = reader.IsObject ? reader.String("reason", required: false, 500) : null;
+            var reason = reader.IsObject ? reader.FreeText("reason", 500) : null;
             if (!reader.IsObject)
             {
                 errors.Add(new FieldError("item", "Must be an object."));

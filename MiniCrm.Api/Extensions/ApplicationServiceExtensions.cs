@@ -35,7 +35,6 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddScoped<OrderIntake>();
         builder.Services.AddScoped<SegmentQueries>();
 
-        builder.Services.AddProblemDetails();
         builder.Services.ConfigureHttpJsonOptions(options => MessageJson.Configure(options.SerializerOptions));
         builder.Services.AddOpenApi();
     }

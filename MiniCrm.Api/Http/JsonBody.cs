@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.Core.Segments;
+using MiniCrm.Core.Text;
 
 namespace MiniCrm.Api.Http;
 
@@ -68,6 +69,9 @@ internal static class JsonBody
 /// <summary>Field readers that say exactly what is wrong with a value.</summary>
 internal sealed class FieldReader(JsonElement item, string prefix, List<FieldError> errors)
 {
+    /// <summary>The largest amount a money column (numeric(14,2)) holds.</summary>
+    public const decimal MaxMoney = 999_999_999_999.99m;
+
     public bool IsObject => item.ValueKind == JsonValueKind.Object;
 
     public string? String(string name, bool required, int maxLength, int minLength = 1)
@@ -88,7 +92,13 @@ internal sealed class FieldReader(JsonElement item, string prefix, List<FieldErr
             return null;
         }
 
-        var text = value.GetString()!.Trim();
+        if (StoredText.Read(value, out var problem) is not { } raw)
+        {
+            Error(name, problem!);
+            return null;
+        }
+
+        var text = raw.Trim();
         if (text.Length < minLength)
         {
             Error(name, minLength == 1 ? "Must not be empty." : $"Must be at least {minLength} characters.");
@@ -102,6 +112,24 @@ internal sealed class FieldReader(JsonElement item, string prefix, List<FieldErr
         }
 
         return text;
+    }
+
+    /// <summary>Text from another system (a vendor's failure reason): what the database cannot hold is replaced, never refused, and it is cut to <paramref name="maxLength"/>.</summary>
+    public string? FreeText(string name, int maxLength)
+    {
+        if (!item.TryGetProperty(name, out var value) || value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (value.ValueKind != JsonValueKind.String)
+        {
+            Error(name, $"Must be text, not {Kind(value)}.");
+            return null;
+        }
+
+        var text = StoredText.Clean(StoredText.Read(value, out _, allowLineBreaks: true) ?? StoredText.Clean(value.GetRawText().Trim('"')));
+        return text.Length > maxLength ? text[..maxLength] : text;
     }
 
     public decimal? Money(string name, bool required)
@@ -128,9 +156,9 @@ internal sealed class FieldReader(JsonElement item, string prefix, List<FieldErr
             return null;
         }
 
-        if (number > 999_999_999_999.99m)
+        if (number > MaxMoney)
         {
-            Error(name, "Is too large.");
+            Error(name, $"Must be at most {MaxMoney:0.00}.");
             return null;
         }
 
@@ -195,7 +223,8 @@ internal sealed class FieldReader(JsonElement item, string prefix, List<FieldErr
             return null;
         }
 
-        return timestamp;
+        // PostgreSQL's timestamptz takes UTC from Npgsql; an offset is kept as the instant it names.
+        return timestamp.ToUniversalTime();
     }
 
     public JsonElement? Array(string name)

@@ -226,7 +226,11 @@ public sealed class OrderIntake(CrmDbContext db, TimeProvider clock)
                             lineReader.Error("total", $"Must equal quantity × unitPrice ({quantity * unitPrice}).");
                         }
 
-                        if (name is not null && quantity is not null && unitPrice is not null)
+                        if (quantity is not null && unitPrice is not null && quantity * unitPrice > FieldReader.MaxMoney)
+                        {
+                            lineReader.Error("quantity", $"quantity × unitPrice must be at most {FieldReader.MaxMoney:0.00}; this item's total is {quantity * unitPrice:0.00}.");
+                        }
+                        else if (name is not null && quantity is not null && unitPrice is not null)
                         {
                             lines.Add(new OrderLineSubmitted(name, quantity.Value, unitPrice.Value));
                         }

@@ -47,8 +47,9 @@ public sealed class ReceiptSignature(IConfiguration configuration, TimeProvider 
             return $"The {HeaderName} header must be t=<unix seconds>,v1=<hex HMAC-SHA256>.";
         }
 
-        var age = clock.GetUtcNow() - DateTimeOffset.FromUnixTimeSeconds(seconds);
-        if (age.Duration() > _tolerance)
+        // Compared in seconds: a timestamp beyond DateTimeOffset's range is simply outside the window.
+        var age = clock.GetUtcNow().ToUnixTimeSeconds() - (double)seconds;
+        if (Math.Abs(age) > _tolerance.TotalSeconds)
         {
             return $"The signature's timestamp is outside the {_tolerance.TotalSeconds:0}-second window.";
         }

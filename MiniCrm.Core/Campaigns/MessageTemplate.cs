@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using MiniCrm.Core.Segments;
+using MiniCrm.Core.Text;
 
 namespace MiniCrm.Core.Campaigns;
 
@@ -31,6 +32,12 @@ public sealed partial class MessageTemplate
         if (template.Length > MaxLength)
         {
             errors.Add(new FieldError(field, $"A message is at most {MaxLength} characters; this one has {template.Length}."));
+            return null;
+        }
+
+        if (StoredText.Problem(template, allowLineBreaks: true) is { } problem)
+        {
+            errors.Add(new FieldError(field, problem));
             return null;
         }
 

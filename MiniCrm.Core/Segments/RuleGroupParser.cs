@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MiniCrm.Core.Text;
 
 namespace MiniCrm.Core.Segments;
 
@@ -44,13 +45,13 @@ public static class RuleGroupParser
         {
             errors.Add(new FieldError($"{path}.combinator", "Required: \"AND\" or \"OR\"."));
         }
-        else if (combinatorJson.ValueKind != JsonValueKind.String || combinatorJson.GetString() is not ("AND" or "OR"))
+        else if (Text(combinatorJson) is not ("AND" or "OR"))
         {
             errors.Add(new FieldError($"{path}.combinator", $"Must be \"AND\" or \"OR\", not {Show(combinatorJson)}."));
         }
         else
         {
-            combinator = combinatorJson.GetString() == "OR" ? Combinator.Or : Combinator.And;
+            combinator = Text(combinatorJson) == "OR" ? Combinator.Or : Combinator.And;
         }
 
         if (!json.TryGetProperty("rules", out var rulesJson) || rulesJson.ValueKind != JsonValueKind.Array)
@@ -95,7 +96,7 @@ public static class RuleGroupParser
         {
             errors.Add(new FieldError($"{path}.attribute", $"Required: one of {string.Join(", ", SegmentVocabulary.Attributes.Keys)}."));
         }
-        else if (attributeJson.ValueKind != JsonValueKind.String || !SegmentVocabulary.Attributes.TryGetValue(attributeJson.GetString()!, out var a))
+        else if (Text(attributeJson) is not { } attributeName || !SegmentVocabulary.Attributes.TryGetValue(attributeName, out var a))
         {
             errors.Add(new FieldError($"{path}.attribute", $"Unknown attribute {Show(attributeJson)}; use one of {string.Join(", ", SegmentVocabulary.Attributes.Keys)}."));
         }
@@ -109,7 +110,7 @@ public static class RuleGroupParser
         {
             errors.Add(new FieldError($"{path}.operator", "Required."));
         }
-        else if (operatorJson.ValueKind != JsonValueKind.String || !SegmentVocabulary.Operators.TryGetValue(operatorJson.GetString()!, out var o))
+        else if (Text(operatorJson) is not { } operatorName || !SegmentVocabulary.Operators.TryGetValue(operatorName, out var o))
         {
             errors.Add(new FieldError($"{path}.operator", $"Unknown operator {Show(operatorJson)}; use one of {string.Join(" ", SegmentVocabulary.Operators.Keys)}."));
         }
@@ -146,7 +147,13 @@ public static class RuleGroupParser
                 return null;
             }
 
-            var text = json.GetString()!.Trim();
+            if (StoredText.Read(json, out var problem) is not { } raw)
+            {
+                errors.Add(new FieldError(path, problem!));
+                return null;
+            }
+
+            var text = raw.Trim();
             if (text.Length > MaxStringLength)
             {
                 errors.Add(new FieldError(path, $"{name} values are at most {MaxStringLength} characters."));
@@ -176,6 +183,10 @@ public static class RuleGroupParser
 
         return number;
     }
+
+    /// <summary>A keyword's text, or null when it is not a string the CRM could store (so it is simply unknown).</summary>
+    private static string? Text(JsonElement json) =>
+        json.ValueKind == JsonValueKind.String ? StoredText.Read(json, out _) : null;
 
     private static string Show(JsonElement json)
     {

@@ -14,6 +14,7 @@ public enum Credentials
     Signed,
     WrongSignature,
     StaleSignature,
+    FarFutureSignature,
 }
 
 /// <summary>Every bad input gets the right 4xx and a message that says what is wrong, and the database does not change.</summary>
@@ -60,6 +61,15 @@ public sealed class BadInputTests(AppHostFixture fixture)
         { "receipts with a wrong signature", "POST", "/api/receipts", Credentials.WrongSignature, Receipts(), 401, "does not match" },
         { "receipts signed too long ago", "POST", "/api/receipts", Credentials.StaleSignature, Receipts(), 401, "window" },
         { "receipt with an unknown status", "POST", "/api/receipts", Credentials.Signed, Receipts(status: "DELIVERED"), 400, "SENT or FAILED" },
+        { "receipts signed at a timestamp past the calendar", "POST", "/api/receipts", Credentials.FarFutureSignature, Receipts(), 401, "window" },
+        { "a lone surrogate in a rule value", "POST", "/api/segments/preview", Credentials.None, """{"combinator":"AND","rules":[{"attribute":"city","operator":"=","value":"\udc00"}]}""", 400, "lone surrogate" },
+        { "a NUL in a rule value", "POST", "/api/segments/preview", Credentials.None, """{"combinator":"AND","rules":[{"attribute":"city","operator":"=","value":"a\u0000b"}]}""", 400, "NUL" },
+        { "a lone surrogate as an operator", "POST", "/api/segments/preview", Credentials.None, """{"combinator":"AND","rules":[{"attribute":"city","operator":"\ud800","value":"Pune"}]}""", 400, "Unknown operator" },
+        { "a NUL in a campaign name", "POST", "/api/campaigns", Credentials.None, """{"name":"Diwali\u0000","rules":{"combinator":"AND","rules":[]},"message":"Hi"}""", 400, "NUL" },
+        { "a lone surrogate in a message", "POST", "/api/campaigns", Credentials.None, """{"name":"Diwali","rules":{"combinator":"AND","rules":[]},"message":"Hi \udc00"}""", 400, "lone surrogate" },
+        { "a NUL in an order id", "POST", "/api/orders", Credentials.ApiKey, Order(orderId: @"ORD\u0000"), 400, "NUL" },
+        { "a NUL in a customer's name", "POST", "/api/customers", Credentials.ApiKey, """{"name":"Asha\u0000","email":"nul@example.com","city":"Pune"}""", 400, "NUL" },
+        { "an item total larger than the database holds", "POST", "/api/orders", Credentials.ApiKey, Order(items: """[{"name":"Gold","quantity":1000000,"unitPrice":999999999.99}]"""), 400, "at most 999999999999.99" },
         { "a cursor that was never issued", "GET", "/api/customers?cursor=bm90LWEtY3Vyc29y", Credentials.None, "", 400, "cursor" },
         { "order status filter not in the list", "GET", "/api/orders?status=SHIPPED", Credentials.None, "", 400, "status" },
         { "log of a campaign that does not exist", "GET", $"/api/campaigns/{Unknown}/log", Credentials.None, "", 404, "" },
@@ -91,6 +101,15 @@ public sealed class BadInputTests(AppHostFixture fixture)
 
         await Task.Delay(300); // anything wrongly accepted would reach the database by now
         Assert.Equal(before, await SnapshotAsync());
+    }
+
+    [Fact]
+    public async Task A_cursor_whose_timestamp_carries_an_offset_is_read_as_that_instant()
+    {
+        using var http = fixture.Api();
+        var cursor = System.Buffers.Text.Base64Url.EncodeToString(Encoding.UTF8.GetBytes("2026-01-01T10:00:00+05:30\nORD-1"));
+        using var response = await http.GetAsync($"/api/orders?cursor={cursor}");
+        Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
     }
 
     [Fact]
@@ -175,6 +194,9 @@ public sealed class BadInputTests(AppHostFixture fixture)
             case Credentials.WrongApiKey:
                 request.Headers.Add("X-Api-Key", "not-the-key");
                 break;
+            case Credentials.FarFutureSignature:
+                request.Headers.Add("X-Vendor-Signature", "t=99999999999999,v1=00");
+                break;
             case Credentials.Signed or Credentials.WrongSignature or Credentials.StaleSignature:
                 var at = DateTimeOffset.UtcNow.AddMinutes(credentials == Credentials.StaleSignature ? -10 : 0).ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
                 var secret = credentials == Credentials.WrongSignature ? "wrong-secret" : fixture.VendorSigningSecret;
@@ -184,8 +206,8 @@ public sealed class BadInputTests(AppHostFixture fixture)
         }
     }
 
-    private static string Order(string status = "COMPLETED", string amount = "100", string? items = null) =>
-        $$"""{"orderId":"bad-{{Guid.NewGuid():N}}","customerId":"{{Guid.NewGuid()}}","amount":{{amount}},"status":"{{status}}","items":{{items ?? """[{"name":"Tea","quantity":1,"unitPrice":100}]"""}}}""";
+    private static string Order(string status = "COMPLETED", string amount = "100", string? items = null, string? orderId = null) =>
+        $$"""{"orderId":"{{orderId ?? "bad-" + Guid.NewGuid().ToString("N")}}","customerId":"{{Guid.NewGuid()}}","amount":{{amount}},"status":"{{status}}","items":{{items ?? """[{"name":"Tea","quantity":1,"unitPrice":100}]"""}}}""";
 
     private static string Receipts(string status = "SENT") =>
         $$"""{"receipts":[{"campaignId":"{{Guid.NewGuid()}}","customerId":"{{Guid.NewGuid()}}","status":"{{status}}","deliveredAt":"2025-01-01T00:00:00Z"}]}""";

@@ -41,8 +41,10 @@ public sealed class OrderBatchHandler(NpgsqlDataSource database) : IBatchHandler
             FROM inserted GROUP BY customer_id
         )
         UPDATE customers c
-        SET net_spend = c.net_spend + d.net,
-            total_spend = GREATEST(0, c.net_spend + d.net),
+        -- A customer's running sums saturate at what numeric(14,2) holds: each order fits (the Api
+        -- refuses larger ones), and many huge ones must not make the whole batch fail on overflow.
+        SET net_spend = LEAST(GREATEST(c.net_spend + d.net, -999999999999.99), 999999999999.99),
+            total_spend = LEAST(GREATEST(0, c.net_spend + d.net), 999999999999.99),
             visits = c.visits + d.visits,
             last_order_date = GREATEST(c.last_order_date, d.last_completed)
         FROM delta d

@@ -1,4 +1,5 @@
 using MiniCrm.Core.Domain;
+using MiniCrm.Core.Text;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -97,5 +98,6 @@ public sealed class ReceiptApplier(NpgsqlDataSource database)
         return completed;
     }
 
-    private static string? Truncate(string? reason) => reason is { Length: > 500 } ? reason[..500] : reason;
+    /// <summary>A reason fits its column and holds nothing PostgreSQL refuses (one NUL must not dead-letter a batch of receipts).</summary>
+    private static string? Truncate(string? reason) => reason is null ? null : StoredText.Clean(reason is { Length: > 500 } ? reason[..500] : reason);
 }
