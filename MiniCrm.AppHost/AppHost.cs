@@ -45,4 +45,7 @@ builder.AddProject<Projects.MiniCrm_Ingest>("ingest")
     .WithHttpCommand("/stream?rate=20", "Stream 20 items/s", commandName: "stream")
     .WithHttpCommand("/stop", "Stop ingesting", commandName: "stop");
 
-builder.Build().Run();
+// Disposed even when Ctrl+C interrupts the start ("Hosting failed to start" throws out of Run): the
+// local PostgreSQL server is stopped by its runner's disposal then, as it is by an orderly stop.
+await using var app = builder.Build();
+await app.RunAsync();

@@ -34,7 +34,7 @@ public sealed class LocalPostgresLifecycleTests : IDisposable
 
         NpgsqlConnection.ClearAllPools();
         Assert.False(File.Exists(Path.Combine(_dataRoot, "postgres", "postmaster.pid")), "postgres is still running after the AppHost stopped");
-        Assert.True(PortIsFree(port), $"port {port} is still bound after the AppHost stopped");
+        Assert.True(TestAppHost.PortIsFree(port), $"port {port} is still bound after the AppHost stopped");
 
         await using var second = await StartDatabaseOnlyAsync(arguments);
         await using var reconnect = new NpgsqlConnection(await second.GetConnectionStringAsync("crmdb"));
@@ -95,20 +95,6 @@ public sealed class LocalPostgresLifecycleTests : IDisposable
         }
 
         return builder;
-    }
-
-    private static bool PortIsFree(int port)
-    {
-        try
-        {
-            using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port);
-            listener.Start();
-            return true;
-        }
-        catch (System.Net.Sockets.SocketException)
-        {
-            return false;
-        }
     }
 
     public void Dispose() => TestAppHost.DeleteDataRoot(_dataRoot);

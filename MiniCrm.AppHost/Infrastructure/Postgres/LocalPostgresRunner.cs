@@ -14,7 +14,7 @@ namespace MiniCrm.AppHost.Infrastructure.Postgres;
 internal sealed class LocalPostgresRunner(
     ResourceNotificationService notifications,
     ResourceLoggerService resourceLogs,
-    ILogger<LocalPostgresRunner> logger) : IHostedLifecycleService
+    ILogger<LocalPostgresRunner> logger) : IHostedLifecycleService, IAsyncDisposable
 {
     private static readonly TimeSpan ReadyTimeout = TimeSpan.FromSeconds(90);
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
@@ -37,21 +37,40 @@ internal sealed class LocalPostgresRunner(
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>Runs after every hosted service has stopped, the orchestrator among them: the database goes last.</summary>
-    public async Task StoppedAsync(CancellationToken cancellationToken)
+    public Task StoppedAsync(CancellationToken cancellationToken) => StopServerAsync();
+
+    /// <summary>
+    /// A host that never finished starting (Ctrl+C while the services were still coming up: "Hosting
+    /// failed to start") is disposed without StoppedAsync; the server must not outlive it then either.
+    /// </summary>
+    public async ValueTask DisposeAsync()
     {
-        await _stopping.CancelAsync();
-        if (_server is { HasExited: false } server)
+        await StopServerAsync();
+        _stopping.Dispose();
+    }
+
+    private async Task StopServerAsync()
+    {
+        if (_stopping.IsCancellationRequested && _server is null or { HasExited: true })
         {
-            logger.LogInformation("Stopping the local PostgreSQL server (pid {Pid}).", server.Id);
-            await StopProcessAsync(server.Id, () => server.HasExited);
+            return;
         }
 
+        // Cancel the start-up first and let it end, so the server it may still be starting is known here.
+        await _stopping.CancelAsync();
         try
         {
             await _run;
         }
-        catch (OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
         {
+            // Disposed while starting: the dashboard's notifications are gone with the host.
+        }
+
+        if (_server is { HasExited: false } server)
+        {
+            logger.LogInformation("Stopping the local PostgreSQL server (pid {Pid}).", server.Id);
+            await StopProcessAsync(server.Id, () => server.HasExited);
         }
     }
 

@@ -1,0 +1,40 @@
+using MiniCrm.Tests.Infrastructure;
+
+namespace MiniCrm.Tests.Foundation;
+
+/// <summary>Ctrl+C as a person gives it, in a terminal, at the moments people give it.</summary>
+[Collection(TerminalCollection.Name)]
+public sealed class CtrlCTests : IDisposable
+{
+    private readonly string _dataRoot = Path.Combine(Path.GetTempPath(), "minicrm-ctrlc-" + Guid.NewGuid().ToString("N")[..8]);
+
+    [Fact]
+    public async Task Ctrl_C_while_the_system_is_still_starting_leaves_no_process_and_no_bound_port()
+    {
+        using var host = TerminalAppHost.Start(_dataRoot);
+        var pidFile = Path.Combine(host.PostgresDataDirectory, "postmaster.pid");
+
+        // The moment the database server is launched the orchestrator is still creating the services:
+        // the host has not finished starting ("Hosting failed to start" follows the Ctrl+C).
+        await AppHostFixture.EventuallyAsync(() => Task.FromResult(host.Log.Contains("Started the local PostgreSQL server") || !host.IsRunning),
+            TimeSpan.FromMinutes(3), () => "PostgreSQL to start; the AppHost's log:\n" + TerminalAppHost.Tail(host.Log));
+        Assert.True(host.IsRunning, "the AppHost exited before it was interrupted:\n" + TerminalAppHost.Tail(host.Log));
+        host.PressCtrlC();
+        await host.WaitForExitAsync(TimeSpan.FromMinutes(2));
+        Assert.DoesNotContain("Distributed application started", host.Log); // it really was interrupted while starting
+
+        await AppHostFixture.EventuallyAsync(() => Task.FromResult(host.ProcessesUsingDataRoot().Count == 0), TimeSpan.FromSeconds(30),
+            () => "no process left on the data folder, but these run:\n" + string.Join("\n", host.ProcessesUsingDataRoot()) + "\nlog:\n" + TerminalAppHost.Tail(host.Log));
+        Assert.False(File.Exists(pidFile), "postgres's pid file is still there:\n" + TerminalAppHost.Tail(host.Log));
+        Assert.True(TestAppHost.PortIsFree(host.PostgresPort), $"port {host.PostgresPort} is still bound");
+    }
+
+    public void Dispose() => TestAppHost.DeleteDataRoot(_dataRoot);
+}
+
+/// <summary>AppHosts run from a terminal bind the services' fixed ports (5080 and the like): one at a time.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class TerminalCollection
+{
+    public const string Name = "Terminal";
+}
