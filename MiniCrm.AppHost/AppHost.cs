@@ -2,6 +2,8 @@ using MiniCrm.AppHost;
 using MiniCrm.AppHost.Infrastructure;
 using MiniCrm.AppHost.Infrastructure.Kafka;
 using MiniCrm.AppHost.Infrastructure.Postgres;
+using MiniCrm.AppHost.Infrastructure.Shutdown;
+using MiniCrm.Core.Messaging;
 
 var builder = DistributedApplication.CreateBuilder(args);
 var mode = InfrastructureModeResolver.Resolve(builder);
@@ -29,14 +31,14 @@ var vendor = builder.AddProject<Projects.MiniCrm_VendorSim>("vendorsim")
     .WithHttpHealthCheck("/health");
 
 // The Api applies the migrations before it listens, so waiting for its /health means the schema is there.
-builder.AddProject<Projects.MiniCrm_Workers>("workers")
+var workers = builder.AddProject<Projects.MiniCrm_Workers>("workers")
     .WithReference(crmdb)
     .WithReference(kafka).WaitFor(kafka)
     .WithReference(vendor).WaitFor(vendor)
     .WaitFor(api)
     .WithHttpHealthCheck("/health");
 
-builder.AddProject<Projects.MiniCrm_Ingest>("ingest")
+var ingest = builder.AddProject<Projects.MiniCrm_Ingest>("ingest")
     .WithReference(api).WaitFor(api)
     .WithEnvironment("Ingestion__ApiKey", secrets.IngestApiKey)
     .WithHttpHealthCheck("/health")
@@ -44,6 +46,16 @@ builder.AddProject<Projects.MiniCrm_Ingest>("ingest")
     .WithHttpCommand("/seed?customers=200000&orders=600000", "Seed 200,000 customers", commandName: "seed-large")
     .WithHttpCommand("/stream?rate=20", "Stream 20 items/s", commandName: "stream")
     .WithHttpCommand("/stop", "Stop ingesting", commandName: "stop");
+
+// Ctrl+C stops intake, lets the Workers consume every topic to its end and the vendor report what it
+// took, and only then stops the services, Kafka and PostgreSQL.
+builder.AddOrderlyShutdown(secrets.OpsKey, kafka,
+    new DrainStage("no new ingestion, campaigns or dispatch; the Workers consume customers, orders and deliveries",
+        [ingest.Resource, api.Resource, workers.Resource],
+        [(KafkaTopics.Customers, ConsumerGroups.Customers), (KafkaTopics.Orders, ConsumerGroups.Orders), (KafkaTopics.CampaignDeliveries, ConsumerGroups.Deliveries)]),
+    new DrainStage("the vendor takes no new deliveries and reports the ones it has; the Workers apply the receipts",
+        [vendor.Resource],
+        [(KafkaTopics.DeliveryReceipts, ConsumerGroups.Receipts)]));
 
 // Disposed even when Ctrl+C interrupts the start ("Hosting failed to start" throws out of Run): the
 // local PostgreSQL server is stopped by its runner's disposal then, as it is by an orderly stop.

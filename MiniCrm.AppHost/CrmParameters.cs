@@ -10,14 +10,16 @@ internal sealed record CrmParameters(
     IResourceBuilder<ParameterResource> VendorSigningSecret,
     IResourceBuilder<ParameterResource> GoogleClientId,
     IResourceBuilder<ParameterResource> GoogleClientSecret,
-    IResourceBuilder<ParameterResource> AiApiKey)
+    IResourceBuilder<ParameterResource> AiApiKey,
+    IResourceBuilder<ParameterResource> OpsKey)
 {
     public static CrmParameters Add(IDistributedApplicationBuilder builder) => new(
         Generated(builder, "ingest-api-key"),
         Generated(builder, "vendor-signing-secret"),
         Optional(builder, "google-client-id", secret: false),
         Optional(builder, "google-client-secret", secret: true),
-        Optional(builder, "ai-api-key", secret: true));
+        Optional(builder, "ai-api-key", secret: true),
+        Generated(builder, "ops-key"));
 
     private static IResourceBuilder<ParameterResource> Generated(IDistributedApplicationBuilder builder, string name) =>
         builder.AddParameter(name, new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);

@@ -7,6 +7,7 @@ using MiniCrm.Api.Services;
 using MiniCrm.Core.Campaigns;
 using MiniCrm.Core.Segments;
 using MiniCrm.Core.Text;
+using MiniCrm.ServiceDefaults.Operations;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -45,8 +46,13 @@ public static class CampaignsApi
     /// A million-customer audience never passes through the Api's memory.
     /// </summary>
     public static async Task<Results<Created<CampaignView>, ValidationProblem, ProblemHttpResult>> LaunchCampaign(
-        HttpContext context, CrmDbContext db, SegmentQueries segments, TimeProvider clock, CancellationToken ct)
+        HttpContext context, CrmDbContext db, SegmentQueries segments, TimeProvider clock, DrainSignal drain, CancellationToken ct)
     {
+        if (drain.IsDraining)
+        {
+            return Problems.Stopping(context);
+        }
+
         var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
         using var _ = document;
         if (error is not null)

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.Api.Http;
 using MiniCrm.Api.Services;
 using MiniCrm.Core.Messaging;
+using MiniCrm.ServiceDefaults.Operations;
 
 namespace MiniCrm.Api.Apis;
 
@@ -34,18 +35,23 @@ public static class IngestionApi
     }
 
     public static Task<Results<Accepted<IngestionResult>, ValidationProblem, ProblemHttpResult>> SubmitCustomers(
-        HttpContext context, CustomerIntake intake, PipelinePublisher publisher, ConsumerLagMonitor lag, CancellationToken ct) =>
-        SubmitAsync(context, KafkaTopics.Customers, intake.ValidateAsync, c => c.CustomerId.ToString(), publisher, lag, ct);
+        HttpContext context, CustomerIntake intake, PipelinePublisher publisher, ConsumerLagMonitor lag, DrainSignal drain, CancellationToken ct) =>
+        SubmitAsync(context, KafkaTopics.Customers, intake.ValidateAsync, c => c.CustomerId.ToString(), publisher, lag, drain, ct);
 
     public static Task<Results<Accepted<IngestionResult>, ValidationProblem, ProblemHttpResult>> SubmitOrders(
-        HttpContext context, OrderIntake intake, PipelinePublisher publisher, ConsumerLagMonitor lag, CancellationToken ct) =>
-        SubmitAsync(context, KafkaTopics.Orders, intake.ValidateAsync, o => o.OrderId, publisher, lag, ct);
+        HttpContext context, OrderIntake intake, PipelinePublisher publisher, ConsumerLagMonitor lag, DrainSignal drain, CancellationToken ct) =>
+        SubmitAsync(context, KafkaTopics.Orders, intake.ValidateAsync, o => o.OrderId, publisher, lag, drain, ct);
 
     /// <summary>Backpressure, then the body, then bulk validation, then Kafka; the answer says what happened to every item.</summary>
     private static async Task<Results<Accepted<IngestionResult>, ValidationProblem, ProblemHttpResult>> SubmitAsync<T>(
         HttpContext context, string topic, Func<IReadOnlyList<System.Text.Json.JsonElement>, CancellationToken, Task<Intake<T>>> validate,
-        Func<T, string> idOf, PipelinePublisher publisher, ConsumerLagMonitor lag, CancellationToken ct)
+        Func<T, string> idOf, PipelinePublisher publisher, ConsumerLagMonitor lag, DrainSignal drain, CancellationToken ct)
     {
+        if (drain.IsDraining)
+        {
+            return Problems.Stopping(context);
+        }
+
         if (lag.IsBehind(topic))
         {
             return Behind(context, lag, topic);

@@ -18,6 +18,10 @@ internal static class Problems
     private static Dictionary<string, string[]> ByField(IEnumerable<FieldError> errors) =>
         errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray());
 
+    /// <summary>The answer to new work while the system drains for an orderly stop.</summary>
+    public static ProblemHttpResult Stopping(HttpContext context) =>
+        Unavailable("MiniCRM is stopping; nothing in this request was accepted. Send it again once MiniCRM is back.", 30, context);
+
     public static ProblemHttpResult Unavailable(string detail, int retryAfterSeconds, HttpContext context)
     {
         context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);

@@ -25,5 +25,6 @@ internal static class IngestServiceExtensions
         builder.Services.AddScoped<IngestRunner>();
         builder.Services.AddSingleton<IngestJobs>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<IngestJobs>());
+        builder.Services.AddSingleton<MiniCrm.ServiceDefaults.Operations.IDrainProgress>(sp => sp.GetRequiredService<IngestJobs>());
     }
 }

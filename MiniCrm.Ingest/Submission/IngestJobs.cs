@@ -1,10 +1,12 @@
+using MiniCrm.ServiceDefaults.Operations;
+
 namespace MiniCrm.Ingest.Submission;
 
 /// <summary>
 /// The one run the Ingest service does at a time when driven over HTTP (or from the dashboard):
 /// tracked, observable through /status, and stopped with the service.
 /// </summary>
-public sealed class IngestJobs(IServiceScopeFactory scopes, ILogger<IngestJobs> logger) : IHostedService
+public sealed class IngestJobs(IServiceScopeFactory scopes, DrainSignal drain, ILogger<IngestJobs> logger) : IHostedService, IDrainProgress
 {
     private readonly Lock _gate = new();
     private CancellationTokenSource? _cancel;
@@ -16,7 +18,7 @@ public sealed class IngestJobs(IServiceScopeFactory scopes, ILogger<IngestJobs> 
     {
         lock (_gate)
         {
-            if (!_run.IsCompleted)
+            if (!_run.IsCompleted || drain.IsDraining)
             {
                 return false;
             }
@@ -57,7 +59,14 @@ public sealed class IngestJobs(IServiceScopeFactory scopes, ILogger<IngestJobs> 
         await _run;
     }
 
-    public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    /// <summary>An orderly stop of the system ends the run at once: what the Api already accepted is kept.</summary>
+    public Task StartAsync(CancellationToken cancellationToken)
+    {
+        drain.Draining.Register(() => _cancel?.Cancel());
+        return Task.CompletedTask;
+    }
+
+    public IEnumerable<KeyValuePair<string, long>> Remaining() => [new("runsInProgress", _run.IsCompleted ? 0 : 1)];
 
     public Task StopAsync(CancellationToken cancellationToken) => StopCurrentAsync();
 }

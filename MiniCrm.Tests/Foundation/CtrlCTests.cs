@@ -29,6 +29,35 @@ public sealed class CtrlCTests : IDisposable
         Assert.True(TestAppHost.PortIsFree(host.PostgresPort), $"port {host.PostgresPort} is still bound");
     }
 
+    [Fact]
+    public async Task Ctrl_C_right_after_Ingest_reports_its_orders_accepted_loses_none_of_them()
+    {
+        int port;
+        string stopLog;
+        using (var host = TerminalAppHost.Start(_dataRoot))
+        {
+            port = host.PostgresPort;
+            await host.WaitUntilReadyAsync(TimeSpan.FromMinutes(4));
+            var (exitCode, output) = await TerminalAppHost.RunProjectAsync("MiniCrm.Ingest", TimeSpan.FromMinutes(4), "seed", "--customers", "500", "--orders", "30000");
+            Assert.True(exitCode == 0, output);
+            Assert.Contains("500 customers", output);
+            Assert.Contains("30,000 orders", output);
+            Assert.Contains("0 rejected", output);
+
+            host.PressCtrlC();
+            await host.WaitForExitAsync(TimeSpan.FromMinutes(3));
+            stopLog = host.Log;
+        }
+
+        using var again = TerminalAppHost.Start(_dataRoot, port);
+        await again.WaitUntilReadyAsync(TimeSpan.FromMinutes(4));
+        Assert.Equal(500, await again.CountAsync("SELECT count(*) FROM customers"));
+        Assert.Equal(30_000, await again.CountAsync("SELECT count(*) FROM orders"));
+        Assert.Contains("Drained in", stopLog); // and the console said so
+        again.PressCtrlC();
+        await again.WaitForExitAsync(TimeSpan.FromMinutes(3));
+    }
+
     public void Dispose() => TestAppHost.DeleteDataRoot(_dataRoot);
 }
 

@@ -18,7 +18,34 @@ public sealed class AppHostFixture : IAsyncLifetime
 {
     public static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(5);
 
-    private readonly string _dataRoot = Path.Combine(Path.GetTempPath(), "minicrm-tests-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly string _dataRoot;
+    private readonly bool _keepData;
+    private readonly Action<IDistributedApplicationTestingBuilder>? _configure;
+
+    /// <summary>The shared system of the AppHost collection, on a throw-away data folder.</summary>
+    public AppHostFixture()
+        : this(Path.Combine(Path.GetTempPath(), "minicrm-tests-" + Guid.NewGuid().ToString("N")[..8]), keepData: false, configure: null)
+    {
+    }
+
+    /// <summary>
+    /// A system of a test's own on <paramref name="dataRoot"/>, which outlives it when <paramref name="keepData"/>
+    /// (a second system on the same folder is the first one restarted). <paramref name="configure"/> replaces the shared system's test settings.
+    /// </summary>
+    private AppHostFixture(string dataRoot, bool keepData, Action<IDistributedApplicationTestingBuilder>? configure)
+    {
+        _dataRoot = dataRoot;
+        _keepData = keepData;
+        _configure = configure;
+    }
+
+    /// <summary>Starts a system of a test's own; dispose it to stop it (an orderly stop, as Ctrl+C gives).</summary>
+    public static async Task<AppHostFixture> StartAsync(string dataRoot, Action<IDistributedApplicationTestingBuilder>? configure = null)
+    {
+        var system = new AppHostFixture(dataRoot, keepData: true, configure ?? (_ => { }));
+        await system.InitializeAsync();
+        return system;
+    }
 
     public DistributedApplication App { get; private set; } = null!;
 
@@ -48,9 +75,16 @@ public sealed class AppHostFixture : IAsyncLifetime
                 .WithEnvironment("OTEL_BSP_SCHEDULE_DELAY", "500");
         }
 
-        Configure(builder, "vendorsim", ("Vendor__DuplicateRate", "1"), ("Vendor__LatencyMilliseconds", "20"));
-        Configure(builder, "api", ("Ingestion__MaxPartitionLag", "200"));
-        Configure(builder, "workers", ("Dispatch__DeliveriesPerMessage", "100"));
+        if (_configure is not null)
+        {
+            _configure(builder);
+        }
+        else
+        {
+            Configure(builder, "vendorsim", ("Vendor__DuplicateRate", "1"), ("Vendor__LatencyMilliseconds", "20"));
+            Configure(builder, "api", ("Ingestion__MaxPartitionLag", "200"));
+            Configure(builder, "workers", ("Dispatch__DeliveriesPerMessage", "100"));
+        }
 
         // The pipeline's own resources; Aspire adds hidden helpers (such as project rebuilders) that never run here.
         Resources = builder.Resources.Where(r => r is ProjectResource || (r is IResourceWithConnectionString && r is not ParameterResource)).ToList();
@@ -112,10 +146,13 @@ public sealed class AppHostFixture : IAsyncLifetime
         }
 
         await Telemetry.DisposeAsync();
-        TestAppHost.DeleteDataRoot(_dataRoot);
+        if (!_keepData)
+        {
+            TestAppHost.DeleteDataRoot(_dataRoot);
+        }
     }
 
-    private static void Configure(IDistributedApplicationTestingBuilder builder, string resource, params (string Key, string Value)[] settings)
+    public static void Configure(IDistributedApplicationTestingBuilder builder, string resource, params (string Key, string Value)[] settings)
     {
         var project = builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == resource));
         foreach (var (key, value) in settings)

@@ -16,7 +16,7 @@ public sealed class TerminalAppHost : IDisposable
     {
         DataRoot = dataRoot;
         PostgresPort = postgresPort;
-        LogFile = Path.Combine(dataRoot, "apphost.log");
+        LogFile = Path.Combine(dataRoot, $"apphost-{DateTime.UtcNow:HHmmssfff}.log");
     }
 
     public string DataRoot { get; }
@@ -27,10 +27,13 @@ public sealed class TerminalAppHost : IDisposable
 
     public string PostgresDataDirectory => Path.Combine(DataRoot, "postgres");
 
-    public static TerminalAppHost Start(string dataRoot, params string[] arguments)
+    public static TerminalAppHost Start(string dataRoot, params string[] arguments) => Start(dataRoot, TestAppHost.FreePort(), arguments);
+
+    /// <summary>Starts the AppHost on <paramref name="dataRoot"/>; a second start on the same folder and port is the first system restarted.</summary>
+    public static TerminalAppHost Start(string dataRoot, int postgresPort, params string[] arguments)
     {
         Directory.CreateDirectory(dataRoot);
-        var host = new TerminalAppHost(dataRoot, TestAppHost.FreePort());
+        var host = new TerminalAppHost(dataRoot, postgresPort);
         var args = string.Join(" ", TestAppHost.Arguments(dataRoot, arguments).Select(a => $"'{a}'")
             .Select(a => a.Contains("LocalPostgres:Port=") ? $"'--LocalPostgres:Port={host.PostgresPort}'" : a));
         var environment = string.Join(" ",
@@ -55,6 +58,75 @@ public sealed class TerminalAppHost : IDisposable
 
             return directory?.FullName ?? throw new InvalidOperationException("MiniCrm.sln not found above " + AppContext.BaseDirectory);
         }
+    }
+
+    /// <summary>The Api's fixed development address (its launch profile), as a person's curl uses it.</summary>
+    public static readonly Uri ApiAddress = new("http://localhost:5080");
+
+    /// <summary>The AppHost's generated parameters, from its user secrets (where the first run keeps them).</summary>
+    public static string Secret(string name)
+    {
+        var file = Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".microsoft", "usersecrets", "minicrm-apphost-6f1c2a4e", "secrets.json");
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(file));
+        return json.RootElement.GetProperty($"Parameters:{name}").GetString()!;
+    }
+
+    public string DatabaseConnectionString => new Npgsql.NpgsqlConnectionStringBuilder
+    {
+        Host = "127.0.0.1",
+        Port = PostgresPort,
+        Username = "postgres",
+        Password = Secret("postgres-password"),
+        Database = "crmdb",
+        Pooling = false,
+    }.ConnectionString;
+
+    public async Task<long> CountAsync(string sql)
+    {
+        await using var connection = new Npgsql.NpgsqlConnection(DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new Npgsql.NpgsqlCommand(sql, connection);
+        return Convert.ToInt64(await command.ExecuteScalarAsync());
+    }
+
+    /// <summary>Waits until every service answers its /health: the Api at its fixed address, the database through it.</summary>
+    public async Task WaitUntilReadyAsync(TimeSpan timeout)
+    {
+        using var http = new HttpClient { BaseAddress = ApiAddress, Timeout = TimeSpan.FromSeconds(5) };
+        await AppHostFixture.EventuallyAsync(async () =>
+        {
+            if (!IsRunning)
+            {
+                Assert.Fail("The AppHost exited while starting:\n" + Tail(Log));
+            }
+
+            try
+            {
+                return (await http.GetAsync("/health")).IsSuccessStatusCode && Log.Contains("Distributed application started");
+            }
+            catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
+            {
+                return false;
+            }
+        }, timeout, () => "the system to be ready; the AppHost's log:\n" + Tail(Log));
+    }
+
+    /// <summary>Runs a project's command line to its end, as a developer does in a second terminal.</summary>
+    public static async Task<(int ExitCode, string Output)> RunProjectAsync(string project, TimeSpan timeout, params string[] arguments)
+    {
+        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = RepositoryRoot };
+        foreach (var argument in (string[])["run", "--project", project, "--no-build", "--", .. arguments])
+        {
+            start.ArgumentList.Add(argument);
+        }
+
+        start.Environment["DOTNET_ENVIRONMENT"] = "Development";
+        using var process = Process.Start(start)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        using var cts = new CancellationTokenSource(timeout);
+        await process.WaitForExitAsync(cts.Token);
+        return (process.ExitCode, await output + await errors);
     }
 
     public bool IsRunning => Run("tmux", "has-session", "-t", _session) == 0;

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
+using MiniCrm.ServiceDefaults.Operations;
 
 namespace MiniCrm.VendorSim.Deliveries;
 
@@ -19,8 +20,16 @@ internal static class DeliveriesApi
     }
 
     /// <summary>Like a real provider: accept quickly (202), deliver later, report by webhook. A full queue answers 503 with Retry-After.</summary>
-    public static Results<Accepted<DeliveryAccepted>, ValidationProblem, ProblemHttpResult> Accept(DeliveryRequest request, DeliveryQueue queue, HttpContext context)
+    public static Results<Accepted<DeliveryAccepted>, ValidationProblem, ProblemHttpResult> Accept(
+        DeliveryRequest request, DeliveryQueue queue, VendorBacklog backlog, DrainSignal drain, HttpContext context)
     {
+        if (drain.IsDraining)
+        {
+            context.Response.Headers.RetryAfter = "30";
+            return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Stopping",
+                detail: "The vendor is stopping and takes no new deliveries; send them again once it is back.");
+        }
+
         if (request.CampaignId == Guid.Empty || request.Deliveries is not { Count: > 0 } deliveries)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["deliveries"] = ["A campaignId and at least one delivery are required."] });
@@ -37,6 +46,7 @@ internal static class DeliveriesApi
             return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy", detail: "The delivery queue is full; retry shortly.");
         }
 
+        backlog.Accepted(deliveries.Count);
         return TypedResults.Accepted((string?)null, new DeliveryAccepted(deliveries.Count, queue.Queued));
     }
 }

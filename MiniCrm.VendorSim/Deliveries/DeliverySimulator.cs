@@ -42,7 +42,7 @@ internal sealed class DeliverySimulator(DeliveryQueue deliveries, ReceiptQueue r
                 }
             }
 
-            await receipts.EnqueueAsync(new PendingReceipts(outcomes, batch.Trace), stoppingToken);
+            await receipts.EnqueueAsync(new PendingReceipts(outcomes, batch.Deliveries.Count, batch.Trace), stoppingToken);
         }
     }
 }

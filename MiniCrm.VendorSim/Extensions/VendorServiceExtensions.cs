@@ -2,6 +2,7 @@
 // standard handler that ServiceDefaults adds to every client.
 #pragma warning disable EXTEXP0001
 
+using MiniCrm.VendorSim.Deliveries;
 using MiniCrm.VendorSim.Receipts;
 
 namespace MiniCrm.VendorSim.Extensions;
@@ -14,6 +15,8 @@ internal static class VendorServiceExtensions
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DeliveryQueue>();
         builder.Services.AddSingleton<ReceiptQueue>();
+        builder.Services.AddSingleton<VendorBacklog>();
+        builder.Services.AddSingleton<MiniCrm.ServiceDefaults.Operations.IDrainProgress>(sp => sp.GetRequiredService<VendorBacklog>());
         builder.Services.AddHostedService<DeliverySimulator>();
         builder.Services.AddHostedService<ReceiptSender>();
         builder.Services.AddHttpClient<CrmReceiptsClient>(http =>

@@ -6,8 +6,8 @@ namespace MiniCrm.VendorSim.Receipts;
 /// <summary>The receipt as the CRM's /api/receipts takes it.</summary>
 public sealed record Receipt(Guid CampaignId, Guid CustomerId, string Status, DateTimeOffset DeliveredAt, string? Reason);
 
-/// <summary>The receipts of one delivered batch, with the trace of the request that brought it.</summary>
-public sealed record PendingReceipts(IReadOnlyList<Receipt> Receipts, ActivityContext Trace);
+/// <summary>The receipts of one delivered batch (of <paramref name="Deliveries"/> deliveries), with the trace of the request that brought it.</summary>
+public sealed record PendingReceipts(IReadOnlyList<Receipt> Receipts, int Deliveries, ActivityContext Trace);
 
 /// <summary>Receipts waiting to be posted; bounded, so a CRM that is down slows delivery instead of filling memory.</summary>
 public sealed class ReceiptQueue

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Net;
 using Microsoft.Extensions.Options;
+using MiniCrm.VendorSim.Deliveries;
 
 namespace MiniCrm.VendorSim.Receipts;
 
@@ -10,7 +11,7 @@ namespace MiniCrm.VendorSim.Receipts;
 /// the deliveries it reports on (the first as parent, the others as links).
 /// </summary>
 internal sealed partial class ReceiptSender(
-    ReceiptQueue queue, CrmReceiptsClient crm, IOptions<VendorOptions> options, ILogger<ReceiptSender> logger) : BackgroundService
+    ReceiptQueue queue, CrmReceiptsClient crm, VendorBacklog backlog, IOptions<VendorOptions> options, ILogger<ReceiptSender> logger) : BackgroundService
 {
     private static readonly ActivitySource ActivitySource = new("MiniCrm");
 
@@ -63,6 +64,8 @@ internal sealed partial class ReceiptSender(
         {
             await PostWithRetriesAsync(chunk, ct);
         }
+
+        backlog.Reported(batch.Sum(b => b.Deliveries));
     }
 
     private async Task PostWithRetriesAsync(IReadOnlyList<Receipt> receipts, CancellationToken ct)

@@ -5,6 +5,7 @@ using MiniCrm.Core.Campaigns;
 using MiniCrm.Core.Messaging;
 using MiniCrm.Core.Segments;
 using MiniCrm.ServiceDefaults.Kafka;
+using MiniCrm.ServiceDefaults.Operations;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -51,8 +52,14 @@ public sealed partial class CampaignOutbox(
     NpgsqlDataSource database,
     IProducer<string, byte[]> producer,
     IConfiguration configuration,
-    ILogger<CampaignOutbox> logger) : BackgroundService
+    DrainSignal drain,
+    ILogger<CampaignOutbox> logger) : BackgroundService, IDrainProgress
 {
+    /// <summary>1 while a prepare or dispatch step runs: an orderly stop waits for it, so its messages are in Kafka before the lag is read.</summary>
+    private int _stepping;
+
+    public IEnumerable<KeyValuePair<string, long>> Remaining() => [new("outboxStepsInFlight", Volatile.Read(ref _stepping))];
+
     private static readonly ActivitySource ActivitySource = new("MiniCrm");
     private readonly DispatchOptions _options = configuration.GetSection("Dispatch").Get<DispatchOptions>() ?? new();
     private readonly Dictionary<Guid, DateTime> _nextAllowed = [];
@@ -111,7 +118,15 @@ public sealed partial class CampaignOutbox(
     {
         while (!stoppingToken.IsCancellationRequested)
         {
+            if (drain.IsDraining)
+            {
+                // An orderly stop: nothing new goes out; what is dispatched is drained by the consumers.
+                await Task.Delay(_options.PollMilliseconds, stoppingToken);
+                continue;
+            }
+
             var worked = false;
+            Volatile.Write(ref _stepping, 1);
             try
             {
                 worked |= await PrepareNextAsync(stoppingToken);
@@ -133,7 +148,12 @@ public sealed partial class CampaignOutbox(
             catch (Exception ex) when (ex is NpgsqlException or KafkaException or TimeoutException)
             {
                 LogStepFailed(ex);
+                Volatile.Write(ref _stepping, 0);
                 await Task.Delay(TimeSpan.FromSeconds(2), stoppingToken);
+            }
+            finally
+            {
+                Volatile.Write(ref _stepping, 0);
             }
 
             if (!worked)

@@ -10,6 +10,7 @@ using MiniCrm.Workers.Deliveries;
 using MiniCrm.Workers.Messaging;
 using MiniCrm.Workers.Orders;
 using MiniCrm.Workers.Receipts;
+using MiniCrm.ServiceDefaults.Operations;
 
 namespace MiniCrm.Workers.Extensions;
 
@@ -37,6 +38,8 @@ internal static class WorkerServiceExtensions
             .RemoveAllResilienceHandlers()
             .AddResilienceHandler("vendor", VendorClient.ConfigureResilience);
 
-        builder.Services.AddHostedService<CampaignOutbox>();
+        builder.Services.AddSingleton<CampaignOutbox>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<CampaignOutbox>());
+        builder.Services.AddSingleton<IDrainProgress>(sp => sp.GetRequiredService<CampaignOutbox>());
     }
 }
