@@ -16,15 +16,16 @@ namespace MiniCrm.Api.Apis;
 public sealed record CampaignView(
     Guid Id, string Name, string CreatedBy, string Intent, JsonNode? Segment, string Message,
     int AudienceSize, CampaignStatus Status, int PendingCount, int SentCount, int FailedCount, string? Summary,
-    int? SendRatePerSecond, DateTimeOffset CreatedAt, DateTimeOffset? PreparedAt, DateTimeOffset? DispatchedAt, DateTimeOffset? CompletedAt)
+    int? SendRatePerSecond, DateTimeOffset CreatedAt, DateTimeOffset? PreparedAt, DateTimeOffset? DispatchedAt, DateTimeOffset? CompletedAt, int DispatchRound)
 {
     public static CampaignView From(Campaign c) => new(
         c.Id, c.Name, c.CreatedBy, c.Intent, JsonNode.Parse(c.Segment), c.Message, c.AudienceSize, c.Status,
-        c.PendingCount, c.SentCount, c.FailedCount, c.Summary, c.SendRatePerSecond, c.CreatedAt, c.PreparedAt, c.DispatchedAt, c.CompletedAt);
+        c.PendingCount, c.SentCount, c.FailedCount, c.Summary, c.SendRatePerSecond, c.CreatedAt, c.PreparedAt, c.DispatchedAt, c.CompletedAt, c.DispatchRound);
 }
 
+/// <summary>One delivery: <see cref="Attempts"/> counts its dispatches (more than one when no receipt came back in time).</summary>
 public sealed record LogEntryView(Guid CustomerId, string CustomerName, string Email, string? Phone, string Message,
-    DeliveryStatus Status, DateTimeOffset? DeliveredAt, string? FailureReason);
+    DeliveryStatus Status, DateTimeOffset? DeliveredAt, string? FailureReason, int Attempts);
 
 public static class CampaignsApi
 {
@@ -218,14 +219,14 @@ public static class CampaignsApi
         var take = Paging.Clamp(limit);
         var rows = await db.ListAsync(
             $"""
-            SELECT customer_id, customer_name, email, phone, personalized_msg, status, delivered_at, failure_reason
+            SELECT customer_id, customer_name, email, phone, personalized_msg, status, delivered_at, failure_reason, attempts
             FROM communication_logs WHERE campaign_id = @campaign {filter}
             ORDER BY customer_id LIMIT {take + 1}
             """,
             parameters,
             r => new LogEntryView(r.GetGuid(0), r.GetString(1), r.GetString(2), r.NullableString(3), r.GetString(4),
                 Enum.Parse<DeliveryStatus>(r.GetString(5), ignoreCase: true),
-                r.NullableField<DateTime>(6) is { } d ? new DateTimeOffset(d, TimeSpan.Zero) : null, r.NullableString(7)),
+                r.NullableField<DateTime>(6) is { } d ? new DateTimeOffset(d, TimeSpan.Zero) : null, r.NullableString(7), r.GetInt32(8)),
             ct);
         string? next = null;
         if (rows.Count > take)

@@ -61,6 +61,12 @@ public sealed class Campaign
     public string? TraceParent { get; set; }
 
     public DateTimeOffset? CompletedAt { get; set; }
+
+    /// <summary>How many times the dispatcher has walked the campaign's pending deliveries: 1, then one more for each re-dispatch of deliveries that got no receipt.</summary>
+    public int DispatchRound { get; set; } = 1;
+
+    /// <summary>When a receipt last changed a delivery of this campaign: the reconciler re-dispatches only a campaign that has gone quiet.</summary>
+    public DateTimeOffset? LastReceiptAt { get; set; }
 }
 
 /// <summary>One message of a campaign to one customer, and what became of it.</summary>
@@ -83,6 +89,9 @@ public sealed class CommunicationLog
     public DateTimeOffset? DeliveredAt { get; set; }
 
     public string? FailureReason { get; set; }
+
+    /// <summary>How many times the delivery was handed to the vendor (re-dispatched when no receipt came back).</summary>
+    public int Attempts { get; set; } = 1;
 
     public DateTimeOffset CreatedAt { get; set; }
 }

@@ -87,6 +87,7 @@ internal sealed class CampaignConfiguration : IEntityTypeConfiguration<Campaign>
         campaign.Property(c => c.Segment).HasColumnType("jsonb");
         campaign.Property(c => c.Message).HasMaxLength(2000);
         campaign.Property(c => c.TraceParent).HasMaxLength(64);
+        campaign.Property(c => c.DispatchRound).HasDefaultValue(1);
         campaign.Property(c => c.CreatedAt).HasDefaultValueSql("now()");
         campaign.HasIndex(c => new { c.CreatedAt, c.Id });
         // The Workers' queue of campaigns to prepare and to dispatch.
@@ -115,6 +116,7 @@ internal sealed class CommunicationLogConfiguration : IEntityTypeConfiguration<C
         log.Property(l => l.Phone).HasMaxLength(10);
         log.Property(l => l.PersonalizedMessage).HasColumnName("personalized_msg");
         log.Property(l => l.FailureReason).HasMaxLength(500);
+        log.Property(l => l.Attempts).HasDefaultValue(1);
         log.Property(l => l.CreatedAt).HasDefaultValueSql("now()");
     }
 }

@@ -27,7 +27,8 @@ public sealed record DeliveryRequested(
     Guid CampaignId,
     IReadOnlyList<DeliveryItem> Deliveries);
 
-public sealed record DeliveryItem(Guid CustomerId, string Name, string Email, string? Phone, string Message);
+/// <summary>One message to one customer; <see cref="DeliveryId"/> (see <see cref="DeliveryIds"/>) is the same on every dispatch of it.</summary>
+public sealed record DeliveryItem(Guid DeliveryId, Guid CustomerId, string Name, string Email, string? Phone, string Message);
 
 /// <summary>
 /// The receipts of one vendor request for one campaign (keyed by campaign id). One message carries

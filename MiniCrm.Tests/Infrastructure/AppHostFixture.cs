@@ -12,7 +12,7 @@ namespace MiniCrm.Tests.Infrastructure;
 /// The whole AppHost, started once for every integration test (starting it takes tens of seconds
 /// on two cores). It runs on its own PostgreSQL port and a throw-away data folder, so it neither
 /// sees nor disturbs a developer's F5 system. Settings differ from F5 where a test needs them to:
-/// VendorSim resends every receipt, and the ingestion lag limit is low so backpressure really engages.
+/// VendorSim resends every receipt (and loses 2% of them), and the ingestion lag limit is low so backpressure really engages.
 /// </summary>
 public sealed class AppHostFixture : IAsyncLifetime
 {
@@ -81,9 +81,12 @@ public sealed class AppHostFixture : IAsyncLifetime
         }
         else
         {
-            Configure(builder, "vendorsim", ("Vendor__DuplicateRate", "1"), ("Vendor__LatencyMilliseconds", "20"));
+            // The vendor also loses 2% of its receipts, and the Workers ask again after 3 quiet seconds:
+            // every campaign test finishes through the reconciler as well.
+            Configure(builder, "vendorsim", ("Vendor__DuplicateRate", "1"), ("Vendor__LatencyMilliseconds", "20"), ("Vendor__ReceiptLossRate", "0.02"));
             Configure(builder, "api", ("Ingestion__MaxPartitionLag", "200"));
-            Configure(builder, "workers", ("Dispatch__DeliveriesPerMessage", "100"));
+            Configure(builder, "workers", ("Dispatch__DeliveriesPerMessage", "100"),
+                ("Reconcile__ReceiptTimeoutSeconds", "3"), ("Reconcile__IntervalSeconds", "1"));
         }
 
         // The pipeline's own resources; Aspire adds hidden helpers (such as project rebuilders) that never run here.

@@ -1,14 +1,19 @@
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.ServiceDefaults.Operations;
+using MiniCrm.VendorSim.Receipts;
 
 namespace MiniCrm.VendorSim.Deliveries;
 
 public sealed record DeliveryRequest(Guid CampaignId, List<Recipient>? Deliveries);
 
-public sealed record Recipient(Guid CustomerId, string? Name, string? Email, string? Phone, string? Message);
+/// <summary>One message; <see cref="DeliveryId"/> is the sender's idempotency key (the same on every send of it).</summary>
+public sealed record Recipient(Guid CustomerId, string? Name, string? Email, string? Phone, string? Message, Guid DeliveryId = default);
 
-public sealed record DeliveryAccepted(int Accepted, int Queued);
+/// <summary><see cref="Accepted"/> new deliveries; <see cref="Duplicates"/> already known (dropped, their receipt sent again if they were delivered).</summary>
+public sealed record DeliveryAccepted(int Accepted, int Duplicates, int Queued);
+
+public sealed record DeliveryStats(long Messaged, long DuplicatesDropped, long ReceiptsResent, long Queued);
 
 internal static class DeliveriesApi
 {
@@ -17,11 +22,15 @@ internal static class DeliveriesApi
     public static void MapDeliveriesApi(this WebApplication app)
     {
         app.MapPost("/deliveries", Accept).WithSummary("Accept a batch of messages to deliver; receipts follow on the CRM's /api/receipts");
+        app.MapGet("/deliveries/stats", (DeliveryLedger ledger, DeliveryQueue queue) =>
+                TypedResults.Ok(new DeliveryStats(ledger.Messaged, ledger.DuplicatesDropped, ledger.ReceiptsResent, queue.Queued)))
+            .WithSummary("How many messages went out, and how many duplicates were dropped");
     }
 
     /// <summary>Like a real provider: accept quickly (202), deliver later, report by webhook. A full queue answers 503 with Retry-After.</summary>
-    public static Results<Accepted<DeliveryAccepted>, ValidationProblem, ProblemHttpResult> Accept(
-        DeliveryRequest request, DeliveryQueue queue, VendorBacklog backlog, DrainSignal drain, HttpContext context)
+    public static async Task<Results<Accepted<DeliveryAccepted>, ValidationProblem, ProblemHttpResult>> Accept(
+        DeliveryRequest request, DeliveryQueue queue, DeliveryLedger ledger, ReceiptQueue receipts, VendorBacklog backlog, DrainSignal drain,
+        TimeProvider clock, HttpContext context)
     {
         if (drain.IsDraining)
         {
@@ -40,13 +49,39 @@ internal static class DeliveriesApi
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["deliveries"] = [$"At most {MaxBatch} deliveries per batch."] });
         }
 
-        if (!queue.TryEnqueue(new AcceptedBatch(request.CampaignId, deliveries, Activity.Current?.Context ?? default)))
+        if (queue.Queued + deliveries.Count > queue.Capacity)
         {
             context.Response.Headers.RetryAfter = "1";
             return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Busy", detail: "The delivery queue is full; retry shortly.");
         }
 
-        backlog.Accepted(deliveries.Count);
-        return TypedResults.Accepted((string?)null, new DeliveryAccepted(deliveries.Count, queue.Queued));
+        var fresh = new List<Recipient>(deliveries.Count);
+        var resent = new List<Receipt>();
+        var at = clock.GetUtcNow();
+        foreach (var delivery in deliveries)
+        {
+            if (ledger.TryBegin(delivery.DeliveryId, out var outcome))
+            {
+                fresh.Add(delivery);
+            }
+            else if (outcome != DeliveryLedger.OnItsWay)
+            {
+                resent.Add(DeliverySimulator.ReceiptFor(request.CampaignId, delivery, outcome, at));
+            }
+        }
+
+        if (fresh.Count > 0)
+        {
+            queue.Enqueue(new AcceptedBatch(request.CampaignId, fresh, Activity.Current?.Context ?? default));
+            backlog.Accepted(fresh.Count);
+        }
+
+        if (resent.Count > 0)
+        {
+            backlog.Accepted(resent.Count);
+            await receipts.EnqueueAsync(new PendingReceipts(resent, resent.Count, Activity.Current?.Context ?? default), context.RequestAborted);
+        }
+
+        return TypedResults.Accepted((string?)null, new DeliveryAccepted(fresh.Count, deliveries.Count - fresh.Count, queue.Queued));
     }
 }

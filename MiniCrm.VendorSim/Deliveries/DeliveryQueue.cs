@@ -15,15 +15,13 @@ public sealed class DeliveryQueue(IOptions<VendorOptions> options)
 
     public int Queued => Volatile.Read(ref _queued);
 
-    public bool TryEnqueue(AcceptedBatch batch)
-    {
-        if (Interlocked.Add(ref _queued, batch.Deliveries.Count) > options.Value.QueueCapacity)
-        {
-            Interlocked.Add(ref _queued, -batch.Deliveries.Count);
-            return false;
-        }
+    public int Capacity => options.Value.QueueCapacity;
 
-        return _channel.Writer.TryWrite(batch);
+    /// <summary>Queues a batch the caller has checked against <see cref="Capacity"/> (concurrent requests may pass it by a batch or two).</summary>
+    public void Enqueue(AcceptedBatch batch)
+    {
+        Interlocked.Add(ref _queued, batch.Deliveries.Count);
+        _channel.Writer.TryWrite(batch); // unbounded: always succeeds
     }
 
     public async ValueTask<AcceptedBatch> DequeueAsync(CancellationToken ct)

@@ -4,9 +4,10 @@ using MiniCrm.VendorSim.Receipts;
 namespace MiniCrm.VendorSim.Deliveries;
 
 /// <summary>"Delivers" each batch after the configured latency: each message fails with the configured probability.</summary>
-internal sealed class DeliverySimulator(DeliveryQueue deliveries, ReceiptQueue receipts, IOptions<VendorOptions> options, TimeProvider clock) : BackgroundService
+internal sealed class DeliverySimulator(
+    DeliveryQueue deliveries, ReceiptQueue receipts, DeliveryLedger ledger, VendorBacklog backlog, IOptions<VendorOptions> options, TimeProvider clock) : BackgroundService
 {
-    private static readonly string[] FailureReasons =
+    internal static readonly string[] FailureReasons =
     [
         "Recipient mailbox unavailable",
         "Number not reachable",
@@ -16,6 +17,12 @@ internal sealed class DeliverySimulator(DeliveryQueue deliveries, ReceiptQueue r
 
     protected override Task ExecuteAsync(CancellationToken stoppingToken) =>
         Task.WhenAll(Enumerable.Range(0, Math.Max(1, options.Value.Concurrency)).Select(_ => DeliverAsync(stoppingToken)));
+
+    /// <summary>The receipt of a delivery whose outcome is <paramref name="outcome"/> (see <see cref="DeliveryLedger.Record"/>).</summary>
+    internal static Receipt ReceiptFor(Guid campaignId, Recipient delivery, short outcome, DateTimeOffset at) =>
+        outcome == DeliveryLedger.Sent
+            ? new Receipt(campaignId, delivery.CustomerId, "SENT", at, null)
+            : new Receipt(campaignId, delivery.CustomerId, "FAILED", at, FailureReasons[(outcome - 1) % FailureReasons.Length]);
 
     private async Task DeliverAsync(CancellationToken stoppingToken)
     {
@@ -30,11 +37,18 @@ internal sealed class DeliverySimulator(DeliveryQueue deliveries, ReceiptQueue r
 
             var at = clock.GetUtcNow();
             var outcomes = new List<Receipt>(batch.Deliveries.Count);
+            var lost = 0;
             foreach (var delivery in batch.Deliveries)
             {
-                var failed = Random.Shared.NextDouble() < settings.FailureRate;
-                var receipt = new Receipt(batch.CampaignId, delivery.CustomerId, failed ? "FAILED" : "SENT", at,
-                    failed ? FailureReasons[Random.Shared.Next(FailureReasons.Length)] : null);
+                var outcome = Random.Shared.NextDouble() < settings.FailureRate ? (short)(1 + Random.Shared.Next(FailureReasons.Length)) : DeliveryLedger.Sent;
+                ledger.Record(delivery.DeliveryId, outcome);
+                if (Random.Shared.NextDouble() < settings.ReceiptLossRate)
+                {
+                    lost++; // delivered, but its receipt never reaches the CRM (the CRM's reconciler asks again)
+                    continue;
+                }
+
+                var receipt = ReceiptFor(batch.CampaignId, delivery, outcome, at);
                 outcomes.Add(receipt);
                 if (Random.Shared.NextDouble() < settings.DuplicateRate)
                 {
@@ -42,7 +56,8 @@ internal sealed class DeliverySimulator(DeliveryQueue deliveries, ReceiptQueue r
                 }
             }
 
-            await receipts.EnqueueAsync(new PendingReceipts(outcomes, batch.Deliveries.Count, batch.Trace), stoppingToken);
+            backlog.Reported(lost);
+            await receipts.EnqueueAsync(new PendingReceipts(outcomes, batch.Deliveries.Count - lost, batch.Trace), stoppingToken);
         }
     }
 }

@@ -16,6 +16,8 @@ internal static class VendorServiceExtensions
         builder.Services.AddSingleton<DeliveryQueue>();
         builder.Services.AddSingleton<ReceiptQueue>();
         builder.Services.AddSingleton<VendorBacklog>();
+        builder.Services.AddSingleton<DeliveryLedger>();
+        builder.Services.AddHostedService<DeliveryLedgerPruner>();
         builder.Services.AddSingleton<MiniCrm.ServiceDefaults.Operations.IDrainProgress>(sp => sp.GetRequiredService<VendorBacklog>());
         builder.Services.AddHostedService<DeliverySimulator>();
         builder.Services.AddHostedService<ReceiptSender>();
@@ -46,6 +48,12 @@ public sealed class VendorOptions
 
     /// <summary>Batches delivered at the same time, as a real provider works many in parallel.</summary>
     public int Concurrency { get; set; } = 16;
+
+    /// <summary>Share of deliveries whose receipt is never sent, 0 to 1 (to prove the CRM's reconciler finishes every campaign).</summary>
+    public double ReceiptLossRate { get; set; }
+
+    /// <summary>How long a delivery id is remembered, so a re-sent delivery is not messaged twice.</summary>
+    public double IdempotencyHours { get; set; } = 24;
 
     /// <summary>Deliveries waiting to be simulated before new batches are refused with 503.</summary>
     public int QueueCapacity { get; set; } = 200_000;

@@ -8,6 +8,7 @@ using MiniCrm.ServiceDefaults.Kafka;
 using MiniCrm.ServiceDefaults.Operations;
 using Npgsql;
 using NpgsqlTypes;
+using OpenTelemetry;
 
 namespace MiniCrm.Workers.Campaigns;
 
@@ -53,6 +54,7 @@ public sealed partial class CampaignOutbox(
     IProducer<string, byte[]> producer,
     IConfiguration configuration,
     DrainSignal drain,
+    MiniCrm.Workers.Deliveries.VendorCircuit vendor,
     ILogger<CampaignOutbox> logger) : BackgroundService, IDrainProgress
 {
     /// <summary>1 while a prepare or dispatch step runs: an orderly stop waits for it, so its messages are in Kafka before the lag is read.</summary>
@@ -130,12 +132,13 @@ public sealed partial class CampaignOutbox(
             try
             {
                 worked |= await PrepareNextAsync(stoppingToken);
-                if (Volatile.Read(ref _deliveryLag) <= _options.MaxPartitionLag)
+                if (Volatile.Read(ref _deliveryLag) <= _options.MaxPartitionLag && !vendor.IsOpen)
                 {
                     worked |= await DispatchStepAsync(stoppingToken);
                 }
                 else
                 {
+                    // The delivery consumers are behind, or the vendor is away: wait, and count the pause.
                     await Task.Delay(50, stoppingToken);
                     foreach (var times in _times.Values)
                     {
@@ -172,6 +175,8 @@ public sealed partial class CampaignOutbox(
         string name, segmentJson, message;
         DateTime createdAt;
         string? traceParent;
+        // Looking for work is not work: an idle poll leaves no trace in the dashboard.
+        using (SuppressInstrumentationScope.Begin())
         await using (var pick = new NpgsqlCommand(
             "SELECT id, name, segment::text, message, created_at, trace_parent FROM campaigns WHERE prepared_at IS NULL ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED",
             connection, transaction))
@@ -192,10 +197,19 @@ public sealed partial class CampaignOutbox(
 
         var errors = new List<FieldError>();
         using var segmentDocument = JsonDocument.Parse(segmentJson);
-        var group = RuleGroupParser.Parse(segmentDocument.RootElement, errors)
-            ?? throw new InvalidDataException($"Campaign {id} has an invalid segment: {string.Join("; ", errors.Select(e => e.Message))}");
-        var template = MessageTemplate.Parse(message, errors)
-            ?? throw new InvalidDataException($"Campaign {id} has an invalid message: {string.Join("; ", errors.Select(e => e.Message))}");
+        var group = RuleGroupParser.Parse(segmentDocument.RootElement, errors);
+        var template = MessageTemplate.Parse(message, errors);
+        if (group is null || template is null)
+        {
+            // A row the Api would never have written (edited by hand, or by an older version): it
+            // cannot be sent, and it must not stop the outbox for every campaign after it.
+            var reason = string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}"));
+            await CompleteUnpreparableAsync(connection, transaction, id, reason, ct);
+            await transaction.CommitAsync(ct);
+            activity?.SetStatus(ActivityStatusCode.Error, reason);
+            LogUnpreparable(name, id, reason);
+            return true;
+        }
 
         // "Days ago" is measured from the launch, so the audience is the one the marketer previewed.
         var segment = SegmentSql.Compile(group, new DateTimeOffset(createdAt, TimeSpan.Zero));
@@ -230,6 +244,21 @@ public sealed partial class CampaignOutbox(
         await transaction.CommitAsync(ct);
         LogPrepared(name, id, audience, Stopwatch.GetElapsedTime(started).TotalSeconds);
         return true;
+    }
+
+    private static async Task CompleteUnpreparableAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid campaign, string reason, CancellationToken ct)
+    {
+        await using var complete = new NpgsqlCommand(
+            """
+            UPDATE campaigns SET prepared_at = clock_timestamp(), audience_size = 0, pending_count = 0, status = 'COMPLETED',
+                dispatched_at = clock_timestamp(), completed_at = clock_timestamp(),
+                summary = left(name || ' was not sent: its stored segment or message is invalid (' || @reason || ').', 2000)
+            WHERE id = @campaign
+            """,
+            connection, transaction);
+        complete.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaign });
+        complete.Parameters.Add(new NpgsqlParameter("reason", NpgsqlDbType.Text) { Value = reason });
+        await complete.ExecuteNonQueryAsync(ct);
     }
 
     /// <summary>
@@ -310,6 +339,7 @@ public sealed partial class CampaignOutbox(
     {
         await using var connection = await database.OpenConnectionAsync(ct);
         var campaigns = new List<Guid>();
+        using (SuppressInstrumentationScope.Begin())
         await using (var list = new NpgsqlCommand(
             "SELECT id FROM campaigns WHERE dispatched_at IS NULL AND prepared_at IS NOT NULL ORDER BY created_at LIMIT 20", connection))
         await using (var reader = await list.ExecuteReaderAsync(ct))
@@ -379,21 +409,15 @@ public sealed partial class CampaignOutbox(
             await using var reader = await read.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                deliveries.Add(new DeliveryItem(reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4)));
+                var customer = reader.GetGuid(0);
+                deliveries.Add(new DeliveryItem(DeliveryIds.For(campaign, customer), customer, reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3), reader.GetString(4)));
             }
         }
 
         times.Reading += clock.Elapsed.TotalSeconds;
         clock.Restart();
 
-        // Keyed by the chunk's first customer, so a large campaign spreads over every partition.
-        var messages = deliveries.Chunk(_options.DeliveriesPerMessage)
-            .Select(chunk => new Message<string, byte[]>
-            {
-                Key = chunk[0].CustomerId.ToString(),
-                Value = MessageJson.Serialize(new DeliveryRequested(campaign, chunk)),
-            })
-            .ToList();
+        var messages = DeliveryMessages.Build(campaign, deliveries, _options.DeliveriesPerMessage);
         await producer.ProduceBatchAsync(KafkaTopics.CampaignDeliveries, messages).WaitAsync(ct);
 
         // Until the next measurement, assume the step's messages landed unevenly (on half the partitions).
@@ -437,6 +461,9 @@ public sealed partial class CampaignOutbox(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId}: every delivery is handed to Kafka, in {Steps} steps: {Reading:0.0} s reading the log, {Handing:0.0} s handing to Kafka, {Paused:0.0} s paused while the delivery consumers caught up.")]
     private partial void LogDispatched(Guid campaignId, int steps, double reading, double handing, double paused);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Campaign '{Name}' ({CampaignId}) cannot be prepared and is completed unsent: {Reason}")]
+    private partial void LogUnpreparable(string name, Guid campaignId, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A campaign outbox step failed; retrying.")]
     private partial void LogStepFailed(Exception ex);

@@ -8,12 +8,14 @@ using MiniCrm.Workers.Receipts;
 namespace MiniCrm.Workers.Deliveries;
 
 /// <summary>
-/// Hands delivery batches to the vendor, several at a time. The vendor answers with receipts later;
-/// a batch the vendor cannot take even after retries is recorded as FAILED with the reason, which
-/// counts towards the campaign like a receipt. Each batch continues its campaign's trace.
+/// Hands delivery batches to the vendor, several at a time. The vendor answers with receipts later.
+/// A batch the vendor refuses for its content is FAILED with the reason, which counts towards the
+/// campaign like a receipt. A vendor that is away fails nothing: the batch stays PENDING, the
+/// circuit opens, and the reconciler dispatches it again once the vendor is back. Each batch
+/// continues its campaign's trace.
 /// </summary>
 public sealed partial class DeliveryBatchHandler(
-    VendorClient vendor, ReceiptApplier outcomes, TimeProvider clock, IConfiguration configuration, ILogger<DeliveryBatchHandler> logger)
+    VendorClient vendor, VendorCircuit circuit, ReceiptApplier outcomes, TimeProvider clock, IConfiguration configuration, ILogger<DeliveryBatchHandler> logger)
     : IBatchHandler<DeliveryRequested>
 {
     private readonly int _parallelism = configuration.GetValue("Delivery:MaxConcurrentRequests", 16);
@@ -26,15 +28,34 @@ public sealed partial class DeliveryBatchHandler(
             using var activity = KafkaTelemetry.ActivitySource.StartActivity("deliver to vendor", ActivityKind.Internal, item.Producer);
             activity?.SetTag("minicrm.campaign.id", item.Message.CampaignId);
             activity?.SetTag("minicrm.delivery.count", item.Message.Deliveries.Count);
-            if (await vendor.SendAsync(item.Message, token) is { } reason)
+            if (circuit.IsOpen)
             {
-                activity?.SetStatus(ActivityStatusCode.Error, reason);
-                LogUndeliverable(item.Message.Deliveries.Count, item.Message.CampaignId, reason);
-                var at = clock.GetUtcNow();
-                foreach (var delivery in item.Message.Deliveries)
-                {
-                    failed.Add(new DeliveryOutcome(item.Message.CampaignId, delivery.CustomerId, DeliveryStatus.Failed, at, reason));
-                }
+                activity?.SetTag("minicrm.delivery.deferred", true);
+                LogDeferred(item.Message.Deliveries.Count, item.Message.CampaignId);
+                return;
+            }
+
+            var answer = await vendor.SendAsync(item.Message, token);
+            switch (answer.Verdict)
+            {
+                case VendorVerdict.Accepted:
+                    circuit.Succeeded();
+                    break;
+                case VendorVerdict.Unavailable:
+                    activity?.SetStatus(ActivityStatusCode.Error, answer.Reason);
+                    circuit.Failed(answer.Reason!);
+                    LogDeferred(item.Message.Deliveries.Count, item.Message.CampaignId);
+                    break;
+                case VendorVerdict.Refused:
+                    activity?.SetStatus(ActivityStatusCode.Error, answer.Reason);
+                    LogRefused(item.Message.Deliveries.Count, item.Message.CampaignId, answer.Reason!);
+                    var at = clock.GetUtcNow();
+                    foreach (var delivery in item.Message.Deliveries)
+                    {
+                        failed.Add(new DeliveryOutcome(item.Message.CampaignId, delivery.CustomerId, DeliveryStatus.Failed, at, answer.Reason));
+                    }
+
+                    break;
             }
         });
 
@@ -42,5 +63,8 @@ public sealed partial class DeliveryBatchHandler(
     }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} deliveries of campaign {CampaignId} are FAILED: {Reason}")]
-    private partial void LogUndeliverable(int count, Guid campaignId, string reason);
+    private partial void LogRefused(int count, Guid campaignId, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "{Count} deliveries of campaign {CampaignId} wait for the vendor; they stay PENDING and are dispatched again.")]
+    private partial void LogDeferred(int count, Guid campaignId);
 }

@@ -33,11 +33,14 @@ internal static class WorkerServiceExtensions
         // Each delivery message holds hundreds of deliveries: a few dozen at a time keep memory flat.
         builder.AddBatchConsumer<DeliveryRequested, DeliveryBatchHandler>(KafkaTopics.CampaignDeliveries, ConsumerGroups.Deliveries, maxBatchSize: 32);
 
-        builder.Services.AddScoped<ReceiptApplier>();
         builder.Services.AddHttpClient<VendorClient>(http => http.BaseAddress = new Uri("http://vendorsim"))
             .RemoveAllResilienceHandlers()
             .AddResilienceHandler("vendor", VendorClient.ConfigureResilience);
 
+        builder.Services.AddSingleton<VendorCircuit>();
+        builder.Services.AddSingleton<ReceiptApplier>();
+        builder.Services.AddOptions<ReconcileOptions>().BindConfiguration(ReconcileOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddHostedService<DeliveryReconciler>();
         builder.Services.AddSingleton<CampaignOutbox>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CampaignOutbox>());
         builder.Services.AddSingleton<IDrainProgress>(sp => sp.GetRequiredService<CampaignOutbox>());

@@ -36,7 +36,8 @@ public sealed class ReceiptApplier(NpgsqlDataSource database)
         UPDATE campaigns c
         SET sent_count = c.sent_count + counts.sent,
             failed_count = c.failed_count + counts.failed,
-            pending_count = c.pending_count - counts.sent - counts.failed
+            pending_count = c.pending_count - counts.sent - counts.failed,
+            last_receipt_at = clock_timestamp()
         FROM counts
         WHERE c.id = counts.campaign_id
         RETURNING c.id
@@ -82,19 +83,58 @@ public sealed class ReceiptApplier(NpgsqlDataSource database)
             }
         }
 
+        var completed = await CompleteAsync(connection, transaction, touched, ct);
+        await transaction.CommitAsync(ct);
+        return completed;
+    }
+
+    private const string FailPending = """
+        WITH changed AS (
+            UPDATE communication_logs
+            SET status = 'FAILED', failure_reason = @reason, delivered_at = clock_timestamp()
+            WHERE campaign_id = @campaign AND status = 'PENDING'
+            RETURNING 1
+        ), counted AS (SELECT count(*)::int AS failed FROM changed)
+        UPDATE campaigns
+        SET failed_count = failed_count + counted.failed,
+            pending_count = pending_count - counted.failed,
+            last_receipt_at = clock_timestamp()
+        FROM counted
+        WHERE id = @campaign
+        RETURNING counted.failed
+        """;
+
+    /// <summary>
+    /// Gives up on every delivery of the campaign still PENDING (no receipt came back however often it
+    /// went out): FAILED with <paramref name="reason"/>, counted, and the campaign completed, in one transaction.
+    /// </summary>
+    /// <returns>How many deliveries it failed.</returns>
+    public async Task<int> FailPendingAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid campaign, string reason, CancellationToken ct)
+    {
+        await using var fail = new NpgsqlCommand(FailPending, connection, transaction);
+        fail.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaign });
+        fail.Parameters.Add(new NpgsqlParameter("reason", NpgsqlDbType.Text) { Value = Truncate(reason)! });
+        var failed = (int)(await fail.ExecuteScalarAsync(ct) ?? 0);
+        await CompleteAsync(connection, transaction, [campaign], ct);
+        return failed;
+    }
+
+    private static async Task<List<Guid>> CompleteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Guid> touched, CancellationToken ct)
+    {
         var completed = new List<Guid>();
-        if (touched.Count > 0)
+        if (touched.Count == 0)
         {
-            await using var complete = new NpgsqlCommand(Complete, connection, transaction);
-            complete.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. touched]));
-            await using var reader = await complete.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                completed.Add(reader.GetGuid(0));
-            }
+            return completed;
         }
 
-        await transaction.CommitAsync(ct);
+        await using var complete = new NpgsqlCommand(Complete, connection, transaction);
+        complete.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. touched]));
+        await using var reader = await complete.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            completed.Add(reader.GetGuid(0));
+        }
+
         return completed;
     }
 

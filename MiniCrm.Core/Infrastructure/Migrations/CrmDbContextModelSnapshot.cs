@@ -54,6 +54,12 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnType("uuid")
                         .HasColumnName("dispatch_cursor");
 
+                    b.Property<int>("DispatchRound")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(1)
+                        .HasColumnName("dispatch_round");
+
                     b.Property<DateTimeOffset?>("DispatchedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("dispatched_at");
@@ -66,6 +72,10 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .IsRequired()
                         .HasColumnType("text")
                         .HasColumnName("intent");
+
+                    b.Property<DateTimeOffset?>("LastReceiptAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("last_receipt_at");
 
                     b.Property<string>("Message")
                         .IsRequired()
@@ -144,6 +154,12 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                     b.Property<Guid>("CustomerId")
                         .HasColumnType("uuid")
                         .HasColumnName("customer_id");
+
+                    b.Property<int>("Attempts")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(1)
+                        .HasColumnName("attempts");
 
                     b.Property<DateTimeOffset>("CreatedAt")
                         .ValueGeneratedOnAdd()
