@@ -34,7 +34,11 @@ public static class CampaignsApi
     public static IEndpointRouteBuilder MapCampaignsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/campaigns").WithTags("Campaigns");
-        api.MapPost("/", LaunchCampaign).WithSummary("Launch a campaign: {name, rules, message, sendRatePerSecond?}").Accepts<object>("application/json");
+        api.MapPost("/", LaunchCampaign).WithSummary("Launch a campaign: {name, rules, message, sendRatePerSecond?}")
+            .Accepts<CampaignLaunch>("application/json")
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapGet("/", ListCampaigns).WithSummary("Campaigns, newest first");
         api.MapGet("/{id:guid}", GetCampaign).WithName("GetCampaign").WithSummary("One campaign with its live counters");
         api.MapGet("/{id:guid}/log", GetCampaignLog).WithSummary("A campaign's communication log, optionally of one status");

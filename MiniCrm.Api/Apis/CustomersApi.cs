@@ -103,13 +103,18 @@ public static class CustomersApi
         return TypedResults.Ok(new Page<CustomerSummary>(rows, next));
     }
 
+    /// <summary>The customer, also by an alias id (a raced duplicate's id): the answer then carries the customer's own id.</summary>
     public static async Task<Results<Ok<CustomerDetail>, NotFound>> GetCustomer(Guid id, CrmDbContext db, CancellationToken ct)
     {
-        var customer = await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct);
+        var customer = await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct)
+            ?? await db.CustomerAliases.AsNoTracking().Where(a => a.Id == id)
+                .Join(db.Customers.AsNoTracking(), a => a.CustomerId, c => c.Id, (_, c) => c).FirstOrDefaultAsync(ct);
         if (customer is null)
         {
             return TypedResults.NotFound();
         }
+
+        id = customer.Id;
 
         var orders = await db.Orders.AsNoTracking()
             .Where(o => o.CustomerId == id)

@@ -24,15 +24,23 @@ public static class IngestionApi
         app.MapPost("/api/customers", SubmitCustomers)
             .WithTags("Ingestion")
             .WithSummary("Submit one customer or an array of customers")
-            .Accepts<object>("application/json")
+            .Accepts<IReadOnlyList<CustomerSubmission>>("application/json")
+            .ProducesIngestionProblems()
             .RequireIngestionApiKey();
         app.MapPost("/api/orders", SubmitOrders)
             .WithTags("Ingestion")
             .WithSummary("Submit one order or an array of orders")
-            .Accepts<object>("application/json")
+            .Accepts<IReadOnlyList<OrderSubmission>>("application/json")
+            .ProducesIngestionProblems()
             .RequireIngestionApiKey();
         return app;
     }
+
+    private static RouteHandlerBuilder ProducesIngestionProblems(this RouteHandlerBuilder endpoint) => endpoint
+        .ProducesProblem(StatusCodes.Status401Unauthorized)
+        .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+        .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+        .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     public static Task<Results<Accepted<IngestionResult>, ValidationProblem, ProblemHttpResult>> SubmitCustomers(
         HttpContext context, CustomerIntake intake, PipelinePublisher publisher, ConsumerLagMonitor lag, DrainSignal drain, CancellationToken ct) =>

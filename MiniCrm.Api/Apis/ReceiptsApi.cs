@@ -23,7 +23,10 @@ public static class ReceiptsApi
         app.MapPost("/api/receipts", ReceiveReceipts)
             .WithTags("Receipts")
             .WithSummary("Signed receipt batches from the messaging vendor: {receipts: [...]}")
-            .Accepts<object>("application/json");
+            .Accepts<ReceiptBatch>("application/json")
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return app;
     }
 
@@ -112,9 +115,11 @@ public static class ReceiptsApi
                 : rejected.Select(r => new FieldError($"receipts[{r.Index}].{r.Field}", r.Message)));
         }
 
+        // One message per campaign, cut under Kafka's message limit (5,000 receipts with long reasons are several MB).
         var messages = accepted
             .GroupBy(a => a.Campaign)
-            .Select(g => (g.Key.ToString(), new ReceiptsReceived(g.Key, [.. g.Select(a => a.Receipt)])))
+            .SelectMany(g => MessageJson.SerializeWithin(g.Select(a => a.Receipt).ToArray(), part => new ReceiptsReceived(g.Key, part))
+                .Select(part => new Confluent.Kafka.Message<string, byte[]> { Key = g.Key.ToString(), Value = part.Value }))
             .ToList();
         if (!await publisher.PublishAllAsync(KafkaTopics.DeliveryReceipts, messages, ct))
         {

@@ -16,7 +16,8 @@ public static class SegmentsApi
         app.MapPost("/api/segments/preview", Preview)
             .WithTags("Segments")
             .WithSummary("How many customers a rule group selects, with a sample of them")
-            .Accepts<object>("application/json");
+            .Accepts<SegmentNode>("application/json")
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         return app;
     }
 

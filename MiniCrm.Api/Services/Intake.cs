@@ -253,9 +253,15 @@ public sealed class OrderIntake(CrmDbContext db, TimeProvider clock)
             [new NpgsqlParameter<string[]>("ids", [.. orderIds])], r => r.GetString(0), ct)).ToHashSet();
         var ids = candidates.Where(c => c.CustomerId is not null).Select(c => c.CustomerId!.Value).Distinct().ToList();
         var emails = candidates.Where(c => c.CustomerId is null).Select(c => c.CustomerEmail!).Distinct().ToList();
+        // An id may be an alias (a raced duplicate's id): the order goes to the customer it names.
         var knownIds = (await db.ListAsync(
-            "SELECT c.id FROM unnest(@ids) AS k(id), LATERAL (SELECT id FROM customers WHERE id = k.id LIMIT 1) c",
-            [new NpgsqlParameter<Guid[]>("ids", [.. ids])], r => r.GetGuid(0), ct)).ToHashSet();
+            """
+            SELECT k.id, coalesce(c.id, a.customer_id) FROM unnest(@ids) AS k(id)
+            LEFT JOIN LATERAL (SELECT id FROM customers WHERE id = k.id LIMIT 1) c ON true
+            LEFT JOIN LATERAL (SELECT customer_id FROM customer_aliases WHERE id = k.id LIMIT 1) a ON c.id IS NULL
+            WHERE c.id IS NOT NULL OR a.customer_id IS NOT NULL
+            """,
+            [new NpgsqlParameter<Guid[]>("ids", [.. ids])], r => (Id: r.GetGuid(0), Customer: r.GetGuid(1)), ct)).ToDictionary(k => k.Id, k => k.Customer);
         var byEmail = (await db.ListAsync(
             "SELECT c.email, c.id FROM unnest(@emails) AS k(email), LATERAL (SELECT email, id FROM customers WHERE email = k.email LIMIT 1) c",
             [new NpgsqlParameter<string[]>("emails", [.. emails])], r => (Email: r.GetString(0), Id: r.GetGuid(1)), ct))
@@ -265,7 +271,7 @@ public sealed class OrderIntake(CrmDbContext db, TimeProvider clock)
         var seen = new Dictionary<string, int>();
         foreach (var c in candidates)
         {
-            Guid? customer = c.CustomerId is { } id ? (knownIds.Contains(id) ? id : null) : (byEmail.TryGetValue(c.CustomerEmail!, out var byMail) ? byMail : null);
+            Guid? customer = c.CustomerId is { } id ? (knownIds.TryGetValue(id, out var known) ? known : null) : (byEmail.TryGetValue(c.CustomerEmail!, out var byMail) ? byMail : null);
             if (existingOrders.Contains(c.OrderId))
             {
                 rejected.Add(new RejectedItem(c.Index, "orderId", "An order with this id exists already."));

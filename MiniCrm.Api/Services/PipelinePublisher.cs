@@ -13,14 +13,17 @@ public sealed partial class PipelinePublisher(IProducer<string, byte[]> producer
 {
     private readonly TimeSpan _timeout = TimeSpan.FromSeconds(configuration.GetValue("Ingestion:AcknowledgeTimeoutSeconds", 15));
 
-    public async Task<bool> PublishAllAsync<T>(string topic, IReadOnlyCollection<(string Key, T Message)> messages, CancellationToken ct)
+    public Task<bool> PublishAllAsync<T>(string topic, IReadOnlyCollection<(string Key, T Message)> messages, CancellationToken ct) =>
+        PublishAllAsync(topic, [.. messages.Select(m => new Message<string, byte[]> { Key = m.Key, Value = MessageJson.Serialize(m.Message) })], ct);
+
+    /// <summary>Messages already serialized (and cut to Kafka's size limit, see <see cref="MessageJson.SerializeWithin"/>).</summary>
+    public async Task<bool> PublishAllAsync(string topic, IReadOnlyList<Message<string, byte[]>> batch, CancellationToken ct)
     {
-        if (messages.Count == 0)
+        if (batch.Count == 0)
         {
             return true;
         }
 
-        var batch = messages.Select(m => new Message<string, byte[]> { Key = m.Key, Value = MessageJson.Serialize(m.Message) }).ToList();
         try
         {
             await producer.ProduceBatchAsync(topic, batch).WaitAsync(_timeout, ct);
@@ -28,7 +31,7 @@ public sealed partial class PipelinePublisher(IProducer<string, byte[]> producer
         }
         catch (Exception ex) when (ex is KafkaException or TimeoutException)
         {
-            LogNotAcknowledged(ex, messages.Count, topic);
+            LogNotAcknowledged(ex, batch.Count, topic);
             return false;
         }
     }

@@ -11,6 +11,8 @@ public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbCon
 {
     public DbSet<Customer> Customers => Set<Customer>();
 
+    public DbSet<CustomerAlias> CustomerAliases => Set<CustomerAlias>();
+
     public DbSet<Order> Orders => Set<Order>();
 
     public DbSet<OrderItem> OrderItems => Set<OrderItem>();

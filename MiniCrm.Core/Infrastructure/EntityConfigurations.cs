@@ -71,6 +71,18 @@ internal sealed class OrderItemConfiguration : IEntityTypeConfiguration<OrderIte
     }
 }
 
+internal sealed class CustomerAliasConfiguration : IEntityTypeConfiguration<CustomerAlias>
+{
+    public void Configure(EntityTypeBuilder<CustomerAlias> alias)
+    {
+        alias.ToTable("customer_aliases");
+        alias.Property(a => a.Id).ValueGeneratedNever();
+        alias.Property(a => a.CreatedAt).HasDefaultValueSql("now()");
+        alias.HasOne<Customer>().WithMany().HasForeignKey(a => a.CustomerId).OnDelete(DeleteBehavior.Cascade);
+        alias.HasIndex(a => a.CustomerId);
+    }
+}
+
 internal sealed class CampaignConfiguration : IEntityTypeConfiguration<Campaign>
 {
     public void Configure(EntityTypeBuilder<Campaign> campaign)

@@ -123,6 +123,32 @@ public sealed class AppHostFixture : IAsyncLifetime
         return (T)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>
+    /// Waits until the pipeline is quiet: the customers, orders and receipts consumers have committed
+    /// every message to the end of their topics, and no campaign is running. Counting rows is exact then.
+    /// </summary>
+    public async Task WaitUntilQuietAsync(TimeSpan timeout)
+    {
+        var bootstrap = (await App.GetConnectionStringAsync("kafka"))!;
+        var lags = new (string Topic, string Group)[]
+        {
+            (MiniCrm.Core.Messaging.KafkaTopics.Customers, MiniCrm.Core.Messaging.ConsumerGroups.Customers),
+            (MiniCrm.Core.Messaging.KafkaTopics.Orders, MiniCrm.Core.Messaging.ConsumerGroups.Orders),
+            (MiniCrm.Core.Messaging.KafkaTopics.DeliveryReceipts, MiniCrm.Core.Messaging.ConsumerGroups.Receipts),
+        }.Select(t => new MiniCrm.ServiceDefaults.Kafka.KafkaConsumerLag(bootstrap, t.Topic, t.Group)).ToList();
+        try
+        {
+            await EventuallyAsync(async () =>
+                lags.All(l => l.MaxPartitionLag(TimeSpan.FromSeconds(5)) == 0) &&
+                await ScalarAsync<long>("SELECT count(*) FROM campaigns WHERE status = 'RUNNING'") == 0,
+                timeout, "the pipeline to be quiet (every topic consumed, no campaign running)");
+        }
+        finally
+        {
+            lags.ForEach(l => l.Dispose());
+        }
+    }
+
     /// <summary>Waits until <paramref name="condition"/> holds, failing with <paramref name="what"/> after the timeout.</summary>
     public static Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, string what) => EventuallyAsync(condition, timeout, () => what);
 

@@ -127,6 +127,25 @@ public sealed class BadInputTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task A_full_batch_of_receipts_with_long_reasons_is_accepted_though_it_is_larger_than_one_kafka_message()
+    {
+        var campaign = Guid.NewGuid();
+        var reason = new string('x', 500);
+        var body = System.Text.Json.JsonSerializer.Serialize(new
+        {
+            receipts = Enumerable.Range(0, 5_000).Select(_ => new { campaignId = campaign, customerId = Guid.NewGuid(), status = "FAILED", deliveredAt = "2025-01-01T00:00:00Z", reason }),
+        });
+        Assert.InRange(body.Length, 2_000_000, 4_000_000); // over Kafka's 1 MB message limit, under the 4 MiB body limit
+
+        using var http = fixture.Api();
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/api/receipts") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        Authenticate(request, Credentials.Signed, body);
+        using var response = await http.SendAsync(request);
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+        Assert.Contains("\"accepted\":5000", await response.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
     public async Task A_correctly_signed_receipt_is_accepted()
     {
         using var http = fixture.Api();

@@ -43,6 +43,47 @@ public sealed class IngestionTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task Two_requests_with_the_same_email_in_flight_together_both_get_ids_that_name_the_one_stored_customer()
+    {
+        var email = $"race.{Guid.NewGuid():N}@example.com";
+        using var http = fixture.IngestingApi();
+        var ids = new List<Guid>();
+        foreach (var name in new[] { "First Racer", "Second Racer" })
+        {
+            // Back to back: the second is checked before the Workers have stored the first.
+            var response = await http.PostAsJsonAsync("/api/customers", new { name, email, city = "Pune" });
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, response.StatusCode);
+            var body = await response.Content.ReadFromJsonAsync<System.Text.Json.JsonElement>();
+            ids.Add(Guid.Parse(body.GetProperty("items")[0].GetProperty("id").GetString()!));
+        }
+
+        Assert.NotEqual(ids[0], ids[1]);
+        await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>($"SELECT count(*) FROM customers WHERE email = '{email}'") == 1 &&
+            await fixture.ScalarAsync<long>($"""
+                SELECT count(*) FROM (VALUES ('{ids[0]}'::uuid), ('{ids[1]}'::uuid)) AS v(id)
+                WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id = v.id AND c.email = '{email}')
+                   OR EXISTS (SELECT 1 FROM customer_aliases a JOIN customers c ON c.id = a.customer_id WHERE a.id = v.id AND c.email = '{email}')
+                """) == 2,
+            TimeSpan.FromSeconds(30), "one customer stored, and both ids naming it");
+        var stored = await fixture.ScalarAsync<Guid>($"SELECT id FROM customers WHERE email = '{email}'");
+
+        using var api = fixture.Api();
+        foreach (var id in ids)
+        {
+            var customer = await api.GetFromJsonAsync<System.Text.Json.JsonElement>($"/api/customers/{id}");
+            Assert.Equal(stored, customer.GetProperty("customer").GetProperty("id").GetGuid());
+        }
+
+        // An order may name the customer by either id; it lands on the stored one.
+        var alias = ids.Single(id => id != stored);
+        var orderId = "alias-" + Guid.NewGuid().ToString("N");
+        var order = new { orderId, customerId = alias, amount = 10, status = "COMPLETED", items = new[] { new { name = "Tea", quantity = 1, unitPrice = 10 } } };
+        Assert.Equal(System.Net.HttpStatusCode.Accepted, (await http.PostAsJsonAsync("/api/orders", order)).StatusCode);
+        await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>($"SELECT count(*) FROM orders WHERE id = '{orderId}' AND customer_id = '{stored}'") == 1,
+            TimeSpan.FromSeconds(30), "the order on the stored customer");
+    }
+
+    [Fact]
     public async Task A_redelivered_order_changes_nothing_a_second_time()
     {
         await IngestDriver.EnsureCustomersAsync(fixture, 10);

@@ -16,7 +16,7 @@ public sealed class DeliveryMessagesTests
         var messages = DeliveryMessages.Build(Campaign, deliveries, maxPerMessage: 500);
 
         Assert.True(messages.Count > 1, "one message of 500 such deliveries would be several MB");
-        Assert.All(messages, m => Assert.InRange(m.Value.Length, 1, DeliveryMessages.DefaultMaxBytes));
+        Assert.All(messages, m => Assert.InRange(m.Value.Length, 1, MiniCrm.Core.Messaging.MessageJson.MaxMessageBytes));
         var delivered = messages.SelectMany(m => MessageJson.Deserialize<DeliveryRequested>(m.Value).Deliveries).ToList();
         Assert.Equal(deliveries.Select(d => d.DeliveryId), delivered.Select(d => d.DeliveryId));
         Assert.All(delivered, d => Assert.Equal(text, d.Message));

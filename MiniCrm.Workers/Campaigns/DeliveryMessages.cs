@@ -11,35 +11,10 @@ namespace MiniCrm.Workers.Campaigns;
 /// </summary>
 public static class DeliveryMessages
 {
-    /// <summary>Below Kafka's default <c>message.max.bytes</c> of 1 MB, with room for headers and batch overhead.</summary>
-    public const int DefaultMaxBytes = 900_000;
-
-    public static List<Message<string, byte[]>> Build(Guid campaign, IReadOnlyList<DeliveryItem> deliveries, int maxPerMessage, int maxBytes = DefaultMaxBytes)
-    {
-        var messages = new List<Message<string, byte[]>>();
-        foreach (var chunk in deliveries.Chunk(Math.Max(1, maxPerMessage)))
-        {
-            Add(campaign, chunk, maxBytes, messages);
-        }
-
-        return messages;
-    }
-
-    private static void Add(Guid campaign, ArraySegment<DeliveryItem> chunk, int maxBytes, List<Message<string, byte[]>> messages)
-    {
-        var value = MessageJson.Serialize(new DeliveryRequested(campaign, chunk));
-        if (value.Length > maxBytes && chunk.Count > 1)
-        {
-            var half = chunk.Count / 2;
-            Add(campaign, chunk[..half], maxBytes, messages);
-            Add(campaign, chunk[half..], maxBytes, messages);
-            return;
-        }
-
-        // Keyed by the chunk's first customer, so a large campaign spreads over every partition.
-        messages.Add(new Message<string, byte[]> { Key = chunk[0].CustomerId.ToString(), Value = value });
-    }
-
-    private static void Add(Guid campaign, DeliveryItem[] chunk, int maxBytes, List<Message<string, byte[]>> messages) =>
-        Add(campaign, new ArraySegment<DeliveryItem>(chunk), maxBytes, messages);
+    public static List<Message<string, byte[]>> Build(Guid campaign, IReadOnlyList<DeliveryItem> deliveries, int maxPerMessage, int maxBytes = MessageJson.MaxMessageBytes) =>
+        deliveries.Chunk(Math.Max(1, maxPerMessage))
+            .SelectMany(chunk => MessageJson.SerializeWithin(chunk, part => new DeliveryRequested(campaign, part), maxBytes))
+            // Keyed by the part's first customer, so a large campaign spreads over every partition.
+            .Select(part => new Message<string, byte[]> { Key = part.First.CustomerId.ToString(), Value = part.Value })
+            .ToList();
 }

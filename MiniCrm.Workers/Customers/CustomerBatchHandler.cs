@@ -10,7 +10,9 @@ namespace MiniCrm.Workers.Customers;
 /// is first written with binary COPY, the cheapest way into PostgreSQL for both sides (it is the
 /// benchmark's floor). A customer whose id, email or phone exists already makes the COPY fail as a
 /// whole, and the batch is then inserted with ON CONFLICT DO NOTHING, which skips such customers:
-/// a redelivered message changes nothing.
+/// a redelivered message changes nothing. A skipped customer whose id is new (two requests raced with
+/// the same email or phone, and each got an id) has that id recorded as an alias of the stored
+/// customer, so every id the Api answered with names a customer.
 /// </summary>
 public sealed class CustomerBatchHandler(NpgsqlDataSource database) : IBatchHandler<CustomerSubmitted>
 {
@@ -18,6 +20,17 @@ public sealed class CustomerBatchHandler(NpgsqlDataSource database) : IBatchHand
         INSERT INTO customers (id, name, email, phone, city, created_at)
         SELECT id, name, email, phone, city, created_at
         FROM unnest(@ids, @names, @emails, @phones, @cities, @created) AS c(id, name, email, phone, city, created_at)
+        ON CONFLICT DO NOTHING
+        """;
+
+    private const string RecordAliases = """
+        INSERT INTO customer_aliases (id, customer_id)
+        SELECT s.id, coalesce(
+            (SELECT c.id FROM customers c WHERE c.email = s.email),
+            (SELECT c.id FROM customers c WHERE c.phone = s.phone))
+        FROM unnest(@ids, @emails, @phones) AS s(id, email, phone)
+        WHERE NOT EXISTS (SELECT 1 FROM customers c WHERE c.id = s.id)
+          AND coalesce((SELECT c.id FROM customers c WHERE c.email = s.email), (SELECT c.id FROM customers c WHERE c.phone = s.phone)) IS NOT NULL
         ON CONFLICT DO NOTHING
         """;
 
@@ -67,7 +80,9 @@ public sealed class CustomerBatchHandler(NpgsqlDataSource database) : IBatchHand
 
     private async Task InsertMissingAsync(List<CustomerSubmitted> messages, CancellationToken ct)
     {
-        await using var command = database.CreateCommand(InsertMissing);
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await using var command = new NpgsqlCommand(InsertMissing, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. messages.Select(m => m.CustomerId)]));
         command.Parameters.Add(new NpgsqlParameter<string[]>("names", [.. messages.Select(m => m.Name)]));
         command.Parameters.Add(new NpgsqlParameter<string[]>("emails", [.. messages.Select(m => m.Email)]));
@@ -75,5 +90,13 @@ public sealed class CustomerBatchHandler(NpgsqlDataSource database) : IBatchHand
         command.Parameters.Add(new NpgsqlParameter("cities", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = messages.Select(m => (object?)m.City ?? DBNull.Value).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<DateTime[]>("created", [.. messages.Select(m => m.SubmittedAt.UtcDateTime)]));
         await command.ExecuteNonQueryAsync(ct);
+
+        // A second statement, so it sees the rows the first one inserted.
+        await using var aliases = new NpgsqlCommand(RecordAliases, connection, transaction);
+        aliases.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. messages.Select(m => m.CustomerId)]));
+        aliases.Parameters.Add(new NpgsqlParameter<string[]>("emails", [.. messages.Select(m => m.Email)]));
+        aliases.Parameters.Add(new NpgsqlParameter("phones", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = messages.Select(m => (object?)m.Phone ?? DBNull.Value).ToArray() });
+        await aliases.ExecuteNonQueryAsync(ct);
+        await transaction.CommitAsync(ct);
     }
 }

@@ -308,6 +308,31 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         });
                 });
 
+            modelBuilder.Entity("MiniCrm.Core.Domain.CustomerAlias", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("customer_id");
+
+                    b.HasKey("Id")
+                        .HasName("pk_customer_aliases");
+
+                    b.HasIndex("CustomerId")
+                        .HasDatabaseName("ix_customer_aliases_customer_id");
+
+                    b.ToTable("customer_aliases", (string)null);
+                });
+
             modelBuilder.Entity("MiniCrm.Core.Domain.Order", b =>
                 {
                     b.Property<string>("Id")
@@ -459,6 +484,16 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasDatabaseName("ix_users_google_id");
 
                     b.ToTable("users", (string)null);
+                });
+
+            modelBuilder.Entity("MiniCrm.Core.Domain.CustomerAlias", b =>
+                {
+                    b.HasOne("MiniCrm.Core.Domain.Customer", null)
+                        .WithMany()
+                        .HasForeignKey("CustomerId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_customer_aliases_customers_customer_id");
                 });
 
             modelBuilder.Entity("MiniCrm.Core.Domain.Order", b =>

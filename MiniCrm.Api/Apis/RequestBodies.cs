@@ -1,0 +1,54 @@
+using System.ComponentModel;
+using System.Text.Json;
+
+namespace MiniCrm.Api.Apis;
+
+// The request bodies as OpenAPI shows them, so a generated client (and the fuzz test) knows every
+// field. The endpoints read the JSON themselves: each field's error names its path, and an array of
+// items is accepted item by item; these records describe that JSON, they are not bound.
+
+/// <summary>A customer from a source system. An array of up to 5,000 is accepted as well as one.</summary>
+public sealed record CustomerSubmission(
+    [property: Description("2 to 200 characters")] string Name,
+    [property: Description("a valid email, unique")] string Email,
+    [property: Description("10 digits, unique, optional")] string? Phone,
+    [property: Description("up to 100 characters")] string City);
+
+/// <summary>An order; name its customer by customerId or customerEmail. An array of up to 5,000 is accepted as well as one.</summary>
+public sealed record OrderSubmission(
+    [property: Description("the source system's id, unique, up to 100 characters")] string OrderId,
+    Guid? CustomerId,
+    string? CustomerEmail,
+    [property: Description("0 to 999999999999.99, two decimals")] decimal Amount,
+    [property: Description("PENDING, COMPLETED, CANCELLED or REFUNDED")] string Status,
+    DateTimeOffset? OrderDate,
+    IReadOnlyList<OrderLineSubmission> Items);
+
+public sealed record OrderLineSubmission(
+    string Name,
+    [property: Description("1 to 1,000,000")] int Quantity,
+    decimal UnitPrice,
+    [property: Description("optional; must equal quantity × unitPrice")] decimal? Total);
+
+/// <summary>A rule group, {combinator, rules}, or a rule, {attribute, operator, value}. Groups nest up to 10 deep; 200 rules at most.</summary>
+public sealed record SegmentNode(
+    [property: Description("AND or OR (a group)")] string? Combinator,
+    [property: Description("rules and groups (a group); empty matches everyone")] IReadOnlyList<SegmentNode>? Rules,
+    [property: Description("total_spend, visit, city or last_order_date (a rule)")] string? Attribute,
+    [property: Description("> < = >= <= != for numbers, = != for city (a rule)")] string? Operator,
+    [property: Description("a number, or text for city (a rule)")] JsonElement? Value);
+
+public sealed record CampaignLaunch(
+    [property: Description("up to 200 characters")] string Name,
+    SegmentNode Rules,
+    [property: Description("up to 2,000 characters; placeholders {{name}} {{email}} {{city}} {{phone}}")] string Message,
+    [property: Description("optional, 1 to 1,000,000")] int? SendRatePerSecond);
+
+public sealed record ReceiptBatch(IReadOnlyList<ReceiptSubmission> Receipts);
+
+public sealed record ReceiptSubmission(
+    Guid CampaignId,
+    Guid CustomerId,
+    [property: Description("SENT or FAILED")] string Status,
+    DateTimeOffset? DeliveredAt,
+    [property: Description("why it failed; up to 500 characters")] string? Reason);
