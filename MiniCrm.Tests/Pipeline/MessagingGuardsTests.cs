@@ -16,6 +16,27 @@ namespace MiniCrm.Tests.Pipeline;
 public sealed class MessagingGuardsTests(AppHostFixture fixture)
 {
     [Fact]
+    public async Task A_readable_message_the_handler_cannot_process_is_dead_lettered_instead_of_blocking_its_partition()
+    {
+        await IngestDriver.EnsureCustomersAsync(fixture, 10);
+        var customer = await fixture.ScalarAsync<Guid>("SELECT id FROM customers ORDER BY created_at LIMIT 1");
+        var bootstrap = (await fixture.App.GetConnectionStringAsync("kafka"))!;
+        var key = customer.ToString();
+        var good = "after-bug-" + Guid.NewGuid().ToString("N");
+        await using (var producer = new KafkaTestProducer(bootstrap))
+        {
+            // Valid JSON of an order without its items: it reads, then fails in the handler on every attempt.
+            await producer.ProduceAsync(KafkaTopics.Orders, key, Encoding.UTF8.GetBytes(
+                $$"""{"orderId":"bug-{{Guid.NewGuid():N}}","customerId":"{{customer}}","amount":1,"status":"COMPLETED","orderDate":"2025-01-01T00:00:00Z","items":null}"""));
+            await producer.ProduceJsonAsync(KafkaTopics.Orders, key,
+                new OrderSubmitted(good, customer, 5, MiniCrm.Core.Domain.OrderStatus.Completed, DateTimeOffset.UtcNow, [new OrderLineSubmitted("Tea", 1, 5)]));
+        }
+
+        await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>($"SELECT count(*) FROM orders WHERE id = '{good}'") == 1,
+            TimeSpan.FromSeconds(90), "the order behind the one the handler cannot process");
+    }
+
+    [Fact]
     public async Task An_unreadable_message_goes_to_the_dead_letter_topic_with_its_reason_and_does_not_block_the_partition()
     {
         var bootstrap = (await fixture.App.GetConnectionStringAsync("kafka"))!;

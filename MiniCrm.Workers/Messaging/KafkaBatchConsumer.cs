@@ -39,7 +39,9 @@ public sealed class BatchConsumerOptions
 /// <item>hands the rest to the handler, which commits one database transaction (retried with backoff while the database is unavailable);</item>
 /// <item>commits the offsets only after that transaction: a crash in between redelivers the batch, and handlers are idempotent.</item>
 /// </list>
-/// A data error that keeps failing a batch is narrowed down to the message that causes it, which is dead-lettered.
+/// An error that is not transient (bad data, or a message the handler cannot process) and keeps failing
+/// a batch is narrowed down to the message that causes it, which is dead-lettered; transient errors
+/// (the database away) are retried for as long as they last.
 /// An offset that fell out of the broker's retention is an error that turns the consumer unhealthy; it is never skipped silently.
 /// </summary>
 public sealed partial class KafkaBatchConsumer<TMessage>(
@@ -221,8 +223,10 @@ public sealed partial class KafkaBatchConsumer<TMessage>(
                 await HandleAsync([.. readable.Select(r => r.Message)], ct);
                 return [];
             }
-            catch (Exception ex) when (IsDataError(ex) && attempt >= AttemptsBeforeIsolating)
+            catch (Exception ex) when (!IsTransient(ex) && ex is not OperationCanceledException && attempt >= AttemptsBeforeIsolating)
             {
+                // Bad data, or a message the handler cannot process: the same input fails again,
+                // so retrying forever would block the partition. Find the message and dead-letter it.
                 LogIsolating(topic, readable.Count, ex.Message);
                 return await IsolatePoisonAsync(readable, ct);
             }
@@ -248,9 +252,9 @@ public sealed partial class KafkaBatchConsumer<TMessage>(
                     await HandleAsync([message], ct);
                     break;
                 }
-                catch (Exception ex) when (IsDataError(ex))
+                catch (Exception ex) when (!IsTransient(ex) && ex is not OperationCanceledException)
                 {
-                    poison.Add((result, $"Rejected by the database: {ex.Message}"));
+                    poison.Add((result, IsDataError(ex) ? $"Rejected by the database: {ex.Message}" : $"Could not be handled ({ex.GetType().Name}): {ex.Message}"));
                     break;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -269,6 +273,11 @@ public sealed partial class KafkaBatchConsumer<TMessage>(
         await using var scope = scopes.CreateAsyncScope();
         await scope.ServiceProvider.GetRequiredService<IBatchHandler<TMessage>>().HandleAsync(messages, ct);
     }
+
+    /// <summary>Errors that pass by themselves (the database or broker away, a timeout, a deadlock): retried for as long as they last.</summary>
+    private static bool IsTransient(Exception ex) =>
+        ex is System.Data.Common.DbException { IsTransient: true } or TimeoutException or KafkaException or HttpRequestException or IOException ||
+        (ex.InnerException is { } inner && IsTransient(inner));
 
     /// <summary>Errors the same input will always cause again (bad data), as opposed to an unavailable database.</summary>
     private static bool IsDataError(Exception ex) =>
@@ -325,7 +334,7 @@ public sealed partial class KafkaBatchConsumer<TMessage>(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Handling a batch of {Topic} failed (attempt {Attempt}); retrying in {Seconds:0.#} s.")]
     private partial void LogRetry(Exception ex, string topic, int attempt, double seconds);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} {Topic} messages keeps failing on data ({Reason}); handling them one by one to find the bad ones.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A batch of {Count} {Topic} messages keeps failing ({Reason}); handling them one by one to find the bad ones.")]
     private partial void LogIsolating(string topic, int count, string reason);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Dead-lettered {Topic}/{Partition}/{Offset}: {Reason}")]
