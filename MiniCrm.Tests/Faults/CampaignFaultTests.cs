@@ -75,6 +75,11 @@ public sealed class CampaignFaultTests(AppHostFixture fixture)
 
         var midway = await api.GetFromJsonAsync<CampaignState>($"/api/campaigns/{campaign.Id}", Json);
         Assert.True(midway!.PendingCount > 0, "the campaign finished while the vendor was away; the test proved nothing");
+
+        // Ops see it: the Workers' health is degraded while the campaign makes no progress.
+        using var workers = fixture.App.CreateHttpClient("workers");
+        Assert.Equal("Degraded", await workers.GetStringAsync("/health"));
+
         var started = await commands.ExecuteCommandAsync("vendorsim", KnownResourceCommands.StartCommand);
         Assert.True(started.Success, started.Message);
         await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("vendorsim");
@@ -82,6 +87,7 @@ public sealed class CampaignFaultTests(AppHostFixture fixture)
         var done = await CampaignTests.WaitForCompletionAsync(api, campaign.Id, TimeSpan.FromMinutes(4));
         await AssertExactAsync(done);
         Assert.InRange((double)done.FailedCount / done.AudienceSize, 0.03, 0.20); // the configured 10%, not inflated by the outage
+        await AppHostFixture.EventuallyAsync(async () => await workers.GetStringAsync("/health") == "Healthy", TimeSpan.FromSeconds(30), "the Workers to be healthy again");
         Assert.Equal(0L, await fixture.ScalarAsync<long>(
             $"SELECT count(*) FROM communication_logs WHERE campaign_id = '{campaign.Id}' AND failure_reason NOT IN {VendorFailureReasons}"));
     }

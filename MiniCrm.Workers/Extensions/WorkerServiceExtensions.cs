@@ -41,6 +41,7 @@ internal static class WorkerServiceExtensions
         builder.Services.AddSingleton<ReceiptApplier>();
         builder.Services.AddOptions<ReconcileOptions>().BindConfiguration(ReconcileOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService<DeliveryReconciler>();
+        builder.Services.AddHealthChecks().AddCheck<StuckCampaignsHealthCheck>("campaigns", failureStatus: Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
         builder.Services.AddSingleton<CampaignOutbox>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CampaignOutbox>());
         builder.Services.AddSingleton<IDrainProgress>(sp => sp.GetRequiredService<CampaignOutbox>());
