@@ -30,7 +30,7 @@ internal static class DeliveriesApi
     /// <summary>Like a real provider: accept quickly (202), deliver later, report by webhook. A full queue answers 503 with Retry-After.</summary>
     public static async Task<Results<Accepted<DeliveryAccepted>, ValidationProblem, ProblemHttpResult>> Accept(
         DeliveryRequest request, DeliveryQueue queue, DeliveryLedger ledger, ReceiptQueue receipts, VendorBacklog backlog, DrainSignal drain,
-        TimeProvider clock, HttpContext context)
+        TimeProvider clock, Microsoft.Extensions.Options.IOptions<VendorOptions> options, HttpContext context)
     {
         if (drain.IsDraining)
         {
@@ -47,6 +47,13 @@ internal static class DeliveriesApi
         if (deliveries.Count > MaxBatch)
         {
             return TypedResults.ValidationProblem(new Dictionary<string, string[]> { ["deliveries"] = [$"At most {MaxBatch} deliveries per batch."] });
+        }
+
+        if (Random.Shared.NextDouble() < options.Value.ErrorRate)
+        {
+            // A vendor having a bad day: the batch is not taken, and the CRM must send it again.
+            return TypedResults.Problem(statusCode: StatusCodes.Status500InternalServerError, title: "Simulated vendor error",
+                detail: "Vendor:ErrorRate made this request fail; nothing was accepted.");
         }
 
         if (queue.Queued + deliveries.Count > queue.Capacity)

@@ -49,6 +49,9 @@ public sealed class VendorOptions
     /// <summary>Batches delivered at the same time, as a real provider works many in parallel.</summary>
     public int Concurrency { get; set; } = 16;
 
+    /// <summary>Share of delivery requests answered with 500 and not taken, 0 to 1 (a vendor having a bad day).</summary>
+    public double ErrorRate { get; set; }
+
     /// <summary>Share of deliveries whose receipt is never sent, 0 to 1 (to prove the CRM's reconciler finishes every campaign).</summary>
     public double ReceiptLossRate { get; set; }
 
