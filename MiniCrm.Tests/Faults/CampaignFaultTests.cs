@@ -119,12 +119,5 @@ public sealed class CampaignFaultTests(AppHostFixture fixture)
     private const string VendorFailureReasons =
         "('Recipient mailbox unavailable', 'Number not reachable', 'Rejected by carrier', 'Message blocked as spam')";
 
-    private async Task AssertExactAsync(CampaignState done)
-    {
-        Assert.Equal("COMPLETED", done.Status);
-        Assert.Equal(0, done.PendingCount);
-        Assert.Equal(done.AudienceSize, done.SentCount + done.FailedCount);
-        Assert.Equal((long)done.SentCount, await fixture.ScalarAsync<long>($"SELECT count(*) FROM communication_logs WHERE campaign_id = '{done.Id}' AND status = 'SENT'"));
-        Assert.Equal((long)done.FailedCount, await fixture.ScalarAsync<long>($"SELECT count(*) FROM communication_logs WHERE campaign_id = '{done.Id}' AND status = 'FAILED'"));
-    }
+    private Task AssertExactAsync(CampaignState done) => CampaignTests.AssertExactAsync(fixture, done);
 }

@@ -124,7 +124,10 @@ public sealed class CampaignTests(AppHostFixture fixture)
         Assert.True(rows > 0);
     }
 
-    private async Task AssertExactAsync(CampaignState done)
+    private Task AssertExactAsync(CampaignState done) => AssertExactAsync(fixture, done);
+
+    /// <summary>Completed, nothing pending, and the counters equal to the log rows.</summary>
+    internal static async Task AssertExactAsync(AppHostFixture fixture, CampaignState done)
     {
         Assert.Equal("COMPLETED", done.Status);
         Assert.Equal(0, done.PendingCount);
