@@ -59,6 +59,7 @@ public sealed class CampaignFaultTests(AppHostFixture fixture)
             return state!.SentCount + state.FailedCount > 0;
         }, TimeSpan.FromMinutes(2), "the first receipts");
 
+        using var stuckLines = new ResourceLogWatch(fixture.App, "workers", line => line.Contains(campaign.Id.ToString()) && line.Contains("has had no receipt"));
         var commands = fixture.App.Services.GetRequiredService<ResourceCommandService>();
         var stopped = await commands.ExecuteCommandAsync("vendorsim", KnownResourceCommands.StopCommand);
         Assert.True(stopped.Success, stopped.Message);
@@ -79,6 +80,9 @@ public sealed class CampaignFaultTests(AppHostFixture fixture)
         // Ops see it: the Workers' health is degraded while the campaign makes no progress.
         using var workers = fixture.App.CreateHttpClient("workers");
         Assert.Equal("Degraded", await workers.GetStringAsync("/health"));
+        await AppHostFixture.EventuallyAsync(() => Task.FromResult(stuckLines.Count > 0), TimeSpan.FromSeconds(10), "the Workers to log the stuck campaign");
+        // Probed every few seconds for the whole outage, and logged once, when it got stuck.
+        Assert.True(stuckLines.Count == 1, $"the stuck campaign should be logged once, not at every health probe; logged:\n{stuckLines}");
 
         var started = await commands.ExecuteCommandAsync("vendorsim", KnownResourceCommands.StartCommand);
         Assert.True(started.Success, started.Message);

@@ -142,6 +142,33 @@ public sealed class KafkaIntegrationTests(AppHostFixture fixture)
         Assert.Contains("GroupId", error.Message);
     }
 
+    [Fact]
+    public async Task Kcat_lists_the_emulators_topics_on_the_fixed_tool_port_and_reads_a_dead_letter_topic_with_its_headers()
+    {
+        var tool = $"localhost:{fixture.KafkaToolPort}";
+        var direct = (await fixture.App.GetConnectionStringAsync("kafka"))!;
+        Assert.DoesNotContain($":{fixture.KafkaToolPort}", direct);
+
+        var (listed, metadata) = await CommandLine.RunAsync("kcat", ["-b", tool, "-L", "-m", "10"], TimeSpan.FromSeconds(60));
+        Assert.True(listed == 0, metadata);
+        Assert.Contains($"topic \"{MiniCrm.Core.Messaging.KafkaTopics.Customers}\"", metadata);
+        Assert.Contains($"topic \"{MiniCrm.Core.Messaging.KafkaTopics.DeliveryReceipts}\"", metadata);
+
+        // A dead-letter record as the Workers write one: the reason travels in a header.
+        var topic = "tools-test-" + Guid.NewGuid().ToString("N")[..8] + MiniCrm.Core.Messaging.KafkaTopics.DeadLetterSuffix;
+        using (var host = await BuildClientHostAsync(groupId: topic))
+        {
+            var producer = host.Services.GetRequiredService<IProducer<string, string>>();
+            var message = new Message<string, string> { Key = "c-1", Value = "{\"broken\":", Headers = [] };
+            message.Headers.Add("dlq-reason", Encoding.UTF8.GetBytes("Not JSON"));
+            await producer.ProduceAsync(topic, message);
+        }
+
+        var (consumed, records) = await CommandLine.RunAsync("kcat", ["-b", tool, "-C", "-t", topic, "-o", "beginning", "-e", "-f", "%h %s\n", "-m", "10"], TimeSpan.FromSeconds(60));
+        Assert.True(consumed == 0, records);
+        Assert.Contains("dlq-reason=Not JSON {\"broken\":", records);
+    }
+
     private static ActivityListener RecordKafkaSpans(ConcurrentBag<Activity> spans)
     {
         var listener = new ActivityListener

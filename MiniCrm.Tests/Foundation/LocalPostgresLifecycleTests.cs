@@ -20,7 +20,7 @@ public sealed class LocalPostgresLifecycleTests : IDisposable
     public async Task A_second_run_starts_on_the_data_of_the_first_and_stopping_leaves_nothing_running()
     {
         var arguments = TestAppHost.Arguments(_dataRoot);
-        var port = int.Parse(arguments.Single(a => a.StartsWith("--LocalPostgres:Port=")).Split('=')[1]);
+        var port = TestAppHost.ArgumentValue<int>(arguments, "LocalPostgres:Port");
         var marker = Guid.NewGuid().ToString();
 
         await using (var first = await StartDatabaseOnlyAsync(arguments))

@@ -59,11 +59,16 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public string DatabaseConnectionString { get; private set; } = "";
 
+    /// <summary>The Local-mode emulator's fixed bootstrap port for tools (kcat), a free one per system here.</summary>
+    public int KafkaToolPort { get; private set; }
+
     public async Task InitializeAsync()
     {
         await Telemetry.StartAsync();
+        var arguments = TestAppHost.Arguments(_dataRoot);
+        KafkaToolPort = TestAppHost.ArgumentValue<int>(arguments, "KafkaEmulator:Port");
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.MiniCrm_AppHost>(
-            TestAppHost.Arguments(_dataRoot),
+            arguments,
             (options, settings) => options.DisableDashboard = true);
         builder.Services.AddLogging(logging => logging.SetMinimumLevel(LogLevel.Information));
 
@@ -204,8 +209,12 @@ internal static class TestAppHost
     [
         $"--LocalPostgres:DataDirectory={Path.Combine(dataRoot, "postgres")}",
         $"--LocalPostgres:Port={FreePort()}",
+        $"--KafkaEmulator:Port={FreePort()}",
         .. more,
     ];
+
+    public static T ArgumentValue<T>(IEnumerable<string> arguments, string key) where T : IParsable<T> =>
+        T.Parse(arguments.Single(a => a.StartsWith($"--{key}=", StringComparison.Ordinal))[(key.Length + 3)..], System.Globalization.CultureInfo.InvariantCulture);
 
     public static bool PortIsFree(int port)
     {

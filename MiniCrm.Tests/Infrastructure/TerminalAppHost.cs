@@ -112,22 +112,9 @@ public sealed class TerminalAppHost : IDisposable
     }
 
     /// <summary>Runs a project's command line to its end, as a developer does in a second terminal.</summary>
-    public static async Task<(int ExitCode, string Output)> RunProjectAsync(string project, TimeSpan timeout, params string[] arguments)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, WorkingDirectory = RepositoryRoot };
-        foreach (var argument in (string[])["run", "--project", project, "--no-build", "--", .. arguments])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["DOTNET_ENVIRONMENT"] = "Development";
-        using var process = Process.Start(start)!;
-        var output = process.StandardOutput.ReadToEndAsync();
-        var errors = process.StandardError.ReadToEndAsync();
-        using var cts = new CancellationTokenSource(timeout);
-        await process.WaitForExitAsync(cts.Token);
-        return (process.ExitCode, await output + await errors);
-    }
+    public static Task<(int ExitCode, string Output)> RunProjectAsync(string project, TimeSpan timeout, params string[] arguments) =>
+        CommandLine.RunAsync("dotnet", ["run", "--project", project, "--no-build", "--", .. arguments], timeout, RepositoryRoot,
+            new Dictionary<string, string> { ["DOTNET_ENVIRONMENT"] = "Development" });
 
     public bool IsRunning => Run("tmux", "has-session", "-t", _session) == 0;
 

@@ -61,6 +61,6 @@ public sealed partial class StuckCampaignsHealthCheck(
                 string.Join(", ", stuck.Select(s => $"'{s.Name}' ({s.Id}) for {s.Seconds} s")));
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign '{Name}' ({CampaignId}) has had no receipt for {Seconds} s; the vendor may be away.")]
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign '{Name}' ({CampaignId}) has had no receipt for {Seconds} s; the vendor, the broker or the database is away, and the reconciler keeps asking.")]
     private partial void LogStuck(string name, Guid campaignId, int seconds);
 }

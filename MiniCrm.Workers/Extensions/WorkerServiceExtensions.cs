@@ -41,6 +41,8 @@ internal static class WorkerServiceExtensions
         builder.Services.AddSingleton<ReceiptApplier>();
         builder.Services.AddOptions<ReconcileOptions>().BindConfiguration(ReconcileOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService<DeliveryReconciler>();
+        // One instance (AddCheck alone makes one per probe), so it remembers which campaigns it has logged.
+        builder.Services.AddSingleton<StuckCampaignsHealthCheck>();
         builder.Services.AddHealthChecks().AddCheck<StuckCampaignsHealthCheck>("campaigns", failureStatus: Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
         builder.Services.AddSingleton<CampaignOutbox>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CampaignOutbox>());

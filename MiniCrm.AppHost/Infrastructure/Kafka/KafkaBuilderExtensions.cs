@@ -46,7 +46,7 @@ public static class KafkaBuilderExtensions
     private static IResourceBuilder<IKafkaResource> AddKafkaEmulator(this IDistributedApplicationBuilder builder, string name)
     {
         var brokers = builder.Configuration.GetValue("KafkaEmulator:Brokers", 1);
-        var emulator = new KafkaEmulatorResource(name, brokers);
+        var emulator = new KafkaEmulatorResource(name, brokers, builder.Configuration.GetValue("KafkaEmulator:Port", 9092));
 
         builder.Services.TryAddSingleton<KafkaEmulatorRunner>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<KafkaEmulatorRunner>());
@@ -61,6 +61,11 @@ public static class KafkaBuilderExtensions
                 Properties = [new("brokers", brokers)],
             })
             .WithIconName("ArrowSwap")
+            .WithStopStartCommands<KafkaEmulatorResource, KafkaEmulatorRunner>(
+                stop: runner => runner.SetBrokersDownAsync(emulator),
+                start: runner => runner.SetBrokersUpAsync(emulator),
+                stopDescription: "Takes the brokers down (messages stay in memory): how the services ride out a broker outage.",
+                startDescription: "Brings the brokers up again.")
             .ExcludeFromManifest();
     }
 

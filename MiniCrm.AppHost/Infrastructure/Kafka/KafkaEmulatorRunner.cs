@@ -14,7 +14,8 @@ internal sealed class KafkaEmulatorRunner(
     ILogger<KafkaEmulatorRunner> logger) : IHostedLifecycleService
 {
     private readonly Lock _gate = new();
-    private readonly List<KafkaMockCluster> _clusters = [];
+    private readonly Dictionary<KafkaEmulatorResource, KafkaMockCluster> _clusters = [];
+    private readonly List<KafkaBootstrapForwarder> _forwarders = [];
 
     public async Task StartEmulatorAsync(KafkaEmulatorResource resource)
     {
@@ -23,14 +24,25 @@ internal sealed class KafkaEmulatorRunner(
         try
         {
             var cluster = KafkaMockCluster.Start(resource.Brokers);
+            var forwarder = resource.ToolPort > 0 ? KafkaBootstrapForwarder.TryStart(resource.ToolPort, cluster.BootstrapServers, log) : null;
             lock (_gate)
             {
-                _clusters.Add(cluster);
+                _clusters.Add(resource, cluster);
+                if (forwarder is not null)
+                {
+                    _forwarders.Add(forwarder);
+                }
             }
 
             log.LogInformation("Kafka emulator (librdkafka {Version} mock cluster, {Brokers} broker(s)) listening on {Bootstrap}.",
                 Confluent.Kafka.Library.VersionString, resource.Brokers, cluster.BootstrapServers);
-            log.LogWarning("The emulator keeps messages in memory, at most 5 MiB per partition; it is for development and tests.");
+            if (forwarder is not null)
+            {
+                log.LogInformation("Tools bootstrap on localhost:{Port}, for example: kcat -b localhost:{Port} -L", forwarder.Port, forwarder.Port);
+            }
+
+            log.LogWarning("The emulator keeps messages in memory, at most 5 MiB per partition; it is for development and tests. " +
+                           "A hard crash of the AppHost (kill -9, power loss) loses what the Workers have not consumed yet; Ctrl+C or Stop drains first.");
 
             foreach (var topic in resource.Annotations.OfType<KafkaTopicAnnotation>())
             {
@@ -43,7 +55,12 @@ internal sealed class KafkaEmulatorRunner(
             {
                 State = new ResourceStateSnapshot(KnownResourceStates.Running, KnownResourceStateStyles.Success),
                 StartTimeStamp = DateTime.UtcNow,
-                Properties = [.. s.Properties, new("bootstrap.servers", cluster.BootstrapServers)],
+                Properties = [
+                    .. s.Properties,
+                    new("bootstrap.servers", cluster.BootstrapServers),
+                    .. forwarder is null ? Array.Empty<ResourcePropertySnapshot>() : [new ResourcePropertySnapshot("tools.bootstrap.servers", $"localhost:{forwarder.Port}")],
+                    new("durability", "memory only: a hard crash of the AppHost loses unconsumed messages"),
+                ],
             });
         }
         catch (Exception ex) when (ex is InvalidOperationException or DllNotFoundException or EntryPointNotFoundException)
@@ -58,6 +75,51 @@ internal sealed class KafkaEmulatorRunner(
         }
     }
 
+    /// <summary>The dashboard's Stop: the brokers drop every connection and refuse new ones, keeping their messages, as a stopped broker keeps its log.</summary>
+    public Task<ExecuteCommandResult> SetBrokersDownAsync(KafkaEmulatorResource resource) =>
+        ChangeBrokersAsync(resource, down: true);
+
+    public Task<ExecuteCommandResult> SetBrokersUpAsync(KafkaEmulatorResource resource) =>
+        ChangeBrokersAsync(resource, down: false);
+
+    private async Task<ExecuteCommandResult> ChangeBrokersAsync(KafkaEmulatorResource resource, bool down)
+    {
+        KafkaMockCluster? cluster;
+        lock (_gate)
+        {
+            _clusters.TryGetValue(resource, out cluster);
+        }
+
+        if (cluster is null)
+        {
+            return CommandResults.Failure("The Kafka emulator is not running.");
+        }
+
+        var log = resourceLogs.GetLogger(resource);
+        if (down)
+        {
+            cluster.SetBrokersDown();
+            log.LogWarning("The brokers are down on request: clients lose their connections until Start; messages are kept.");
+            await notifications.PublishUpdateAsync(resource, s => s with
+            {
+                State = new ResourceStateSnapshot(KnownResourceStates.Exited, KnownResourceStateStyles.Warn),
+                StopTimeStamp = DateTime.UtcNow,
+            });
+        }
+        else
+        {
+            cluster.SetBrokersUp();
+            log.LogInformation("The brokers are up again.");
+            await notifications.PublishUpdateAsync(resource, s => s with
+            {
+                State = new ResourceStateSnapshot(KnownResourceStates.Running, KnownResourceStateStyles.Success),
+                StartTimeStamp = DateTime.UtcNow,
+            });
+        }
+
+        return CommandResults.Success();
+    }
+
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
@@ -69,18 +131,28 @@ internal sealed class KafkaEmulatorRunner(
     public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     /// <summary>After the orchestrator has stopped the services, so none of them loses its broker mid-flight.</summary>
-    public Task StoppedAsync(CancellationToken cancellationToken)
+    public async Task StoppedAsync(CancellationToken cancellationToken)
     {
+        KafkaBootstrapForwarder[] forwarders;
         lock (_gate)
         {
-            foreach (var cluster in _clusters)
+            forwarders = [.. _forwarders];
+            _forwarders.Clear();
+        }
+
+        foreach (var forwarder in forwarders)
+        {
+            await forwarder.DisposeAsync();
+        }
+
+        lock (_gate)
+        {
+            foreach (var cluster in _clusters.Values)
             {
                 cluster.Dispose();
             }
 
             _clusters.Clear();
         }
-
-        return Task.CompletedTask;
     }
 }

@@ -14,6 +14,7 @@ internal sealed partial class KafkaMockCluster : IDisposable
     private const string Library = "librdkafka";
     private const int ProducerType = 0;
     private const int TopicAlreadyExists = 36;
+    private const int AllBrokers = -1;
 
     private nint _client;
     private nint _cluster;
@@ -64,6 +65,19 @@ internal sealed partial class KafkaMockCluster : IDisposable
             TopicAlreadyExists => false,
             _ => throw new InvalidOperationException($"Creating topic '{name}' failed with librdkafka error {result}."),
         };
+    }
+
+    /// <summary>Every broker drops its connections and refuses new ones; the data stays, as on a stopped broker's disk.</summary>
+    public void SetBrokersDown() => Check(rd_kafka_mock_broker_set_down(_cluster, AllBrokers), "taking the brokers down");
+
+    public void SetBrokersUp() => Check(rd_kafka_mock_broker_set_up(_cluster, AllBrokers), "bringing the brokers up");
+
+    private static void Check(int error, string what)
+    {
+        if (error != 0)
+        {
+            throw new InvalidOperationException($"The mock cluster failed {what} with librdkafka error {error}.");
+        }
     }
 
     public void Dispose()
@@ -135,6 +149,12 @@ internal sealed partial class KafkaMockCluster : IDisposable
 
     [LibraryImport(Library)]
     private static partial nint rd_kafka_mock_cluster_bootstraps(nint cluster);
+
+    [LibraryImport(Library)]
+    private static partial int rd_kafka_mock_broker_set_down(nint cluster, int brokerId);
+
+    [LibraryImport(Library)]
+    private static partial int rd_kafka_mock_broker_set_up(nint cluster, int brokerId);
 
     [LibraryImport(Library, StringMarshalling = StringMarshalling.Utf8)]
     private static partial int rd_kafka_mock_topic_create(nint cluster, string topic, int partitions, int replicationFactor);

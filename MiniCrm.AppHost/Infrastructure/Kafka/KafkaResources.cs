@@ -33,9 +33,12 @@ public sealed class KafkaServerResource(string name) : ContainerResource(name), 
 /// AppHost process (see <see cref="KafkaEmulatorRunner"/>). Its port is known once it has
 /// started, so the connection string resolves then.
 /// </summary>
-public sealed class KafkaEmulatorResource(string name, int brokers) : Resource(name), IKafkaResource
+public sealed class KafkaEmulatorResource(string name, int brokers, int toolPort) : Resource(name), IKafkaResource
 {
     public int Brokers { get; } = brokers;
+
+    /// <summary>The fixed bootstrap port for tools (kcat, Kafka UIs); 0 turns it off.</summary>
+    public int ToolPort { get; } = toolPort;
 
     internal KafkaBootstrapServers BootstrapServers { get; } = new(name);
 

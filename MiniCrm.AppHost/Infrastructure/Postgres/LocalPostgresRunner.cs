@@ -20,11 +20,72 @@ internal sealed class LocalPostgresRunner(
     private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(30);
 
     private readonly CancellationTokenSource _stopping = new();
+    private readonly SemaphoreSlim _commands = new(1, 1);
     private Process? _server;
     private Task _run = Task.CompletedTask;
+    private LocalPostgresServerResource? _resource;
+    private string _repositoryRoot = "";
+    private volatile bool _stoppedOnRequest;
 
-    public void Start(LocalPostgresServerResource resource, string repositoryRoot) =>
+    public void Start(LocalPostgresServerResource resource, string repositoryRoot)
+    {
+        _resource = resource;
+        _repositoryRoot = repositoryRoot;
         _run = RunAsync(resource, repositoryRoot, _stopping.Token);
+    }
+
+    public bool IsRunning => _server is { HasExited: false } && !_run.IsCompleted;
+
+    public bool CanStart => _run.IsCompleted && !_stopping.IsCancellationRequested;
+
+    /// <summary>
+    /// The dashboard's Stop: a fast shutdown of the server while the system keeps running, as an
+    /// outage or a database restart looks to the services. The data folder stays; Start resumes it.
+    /// </summary>
+    public async Task<ExecuteCommandResult> StopOnRequestAsync()
+    {
+        await _commands.WaitAsync();
+        try
+        {
+            if (!IsRunning)
+            {
+                return CommandResults.Failure("PostgreSQL is not running.");
+            }
+
+            _stoppedOnRequest = true;
+            var server = _server!;
+            logger.LogWarning("Stopping the local PostgreSQL server (pid {Pid}) on request; the services lose their database until it is started again.", server.Id);
+            await StopProcessAsync(server.Id, () => server.HasExited);
+            await _run;
+            return CommandResults.Success();
+        }
+        finally
+        {
+            _commands.Release();
+        }
+    }
+
+    /// <summary>The dashboard's Start after a Stop (or after the server exited): the same start-up as the first one.</summary>
+    public async Task<ExecuteCommandResult> StartOnRequestAsync()
+    {
+        await _commands.WaitAsync();
+        try
+        {
+            if (!CanStart || _resource is null)
+            {
+                return CommandResults.Failure(IsRunning ? "PostgreSQL is running already." : "The AppHost is stopping.");
+            }
+
+            _stoppedOnRequest = false;
+            logger.LogInformation("Starting the local PostgreSQL server again on request.");
+            _run = RunAsync(_resource, _repositoryRoot, _stopping.Token);
+            return CommandResults.Success();
+        }
+        finally
+        {
+            _commands.Release();
+        }
+    }
 
     public Task StartingAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -47,6 +108,7 @@ internal sealed class LocalPostgresRunner(
     {
         await StopServerAsync();
         _stopping.Dispose();
+        _commands.Dispose();
     }
 
     private async Task StopServerAsync()
@@ -105,7 +167,15 @@ internal sealed class LocalPostgresRunner(
             await PublishAsync(resource, KnownResourceStates.Running, dataDirectory, _server.Id);
 
             await _server.WaitForExitAsync(ct);
-            log.LogError("PostgreSQL exited unexpectedly with code {ExitCode}.", _server.ExitCode);
+            if (_stoppedOnRequest)
+            {
+                log.LogWarning("PostgreSQL was stopped on request (code {ExitCode}); Start brings it back with its data.", _server.ExitCode);
+            }
+            else
+            {
+                log.LogError("PostgreSQL exited unexpectedly with code {ExitCode}.", _server.ExitCode);
+            }
+
             await PublishAsync(resource, KnownResourceStates.Exited, dataDirectory, exitCode: _server.ExitCode);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)

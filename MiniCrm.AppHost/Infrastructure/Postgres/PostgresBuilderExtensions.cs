@@ -68,6 +68,11 @@ public static class PostgresBuilderExtensions
             })
             .WithIconName("Database")
             .WithHealthCheck(serverHealth)
+            .WithStopStartCommands<LocalPostgresServerResource, LocalPostgresRunner>(
+                stop: runner => runner.StopOnRequestAsync(),
+                start: runner => runner.StartOnRequestAsync(),
+                stopDescription: "Stops the database server (its data stays): how the services ride out a database outage.",
+                startDescription: "Starts the database server again on its data folder.")
             .ExcludeFromManifest();
 
         return builder.AddResource(database)
