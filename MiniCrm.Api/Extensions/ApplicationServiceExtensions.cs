@@ -1,4 +1,5 @@
 using Confluent.Kafka;
+using MiniCrm.ServiceDefaults.Kafka;
 using MiniCrm.Api.Apis;
 using MiniCrm.Api.Infrastructure;
 using MiniCrm.Api.Services;
@@ -28,8 +29,11 @@ internal static class ApplicationServiceExtensions
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<PipelinePublisher>();
+        builder.Services.AddApiOptions();
+        builder.Services.AddConsumerLagWatcher(
+            sp => TimeSpan.FromMilliseconds(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<IngestionOptions>>().Value.LagPollMilliseconds),
+            ConsumerLagMonitor.Watched);
         builder.Services.AddSingleton<ConsumerLagMonitor>();
-        builder.Services.AddHostedService(sp => sp.GetRequiredService<ConsumerLagMonitor>());
         builder.Services.AddSingleton<ReceiptSignature>();
         builder.Services.AddScoped<CustomerIntake>();
         builder.Services.AddScoped<OrderIntake>();
@@ -37,6 +41,14 @@ internal static class ApplicationServiceExtensions
 
         builder.Services.ConfigureHttpJsonOptions(options => MessageJson.Configure(options.SerializerOptions));
         builder.Services.AddOpenApi();
+    }
+
+    /// <summary>Every option the Api reads, bound to its typed class and validated when the host starts.</summary>
+    public static IServiceCollection AddApiOptions(this IServiceCollection services)
+    {
+        services.AddOptions<IngestionOptions>().BindConfiguration(IngestionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ReceiptsOptions>().BindConfiguration(ReceiptsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        return services;
     }
 
     public static void MapCrmApis(this WebApplication app)

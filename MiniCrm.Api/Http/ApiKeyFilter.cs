@@ -11,7 +11,7 @@ internal static class ApiKeyFilter
     public static RouteHandlerBuilder RequireIngestionApiKey(this RouteHandlerBuilder endpoint) =>
         endpoint.AddEndpointFilter(async (context, next) =>
         {
-            var configured = context.HttpContext.RequestServices.GetRequiredService<IConfiguration>()["Ingestion:ApiKey"];
+            var configured = context.HttpContext.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<MiniCrm.Api.Services.IngestionOptions>>().Value.ApiKey;
             var presented = context.HttpContext.Request.Headers[HeaderName].ToString();
             if (string.IsNullOrEmpty(configured) || string.IsNullOrEmpty(presented) ||
                 !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(configured), Encoding.UTF8.GetBytes(presented)))

@@ -9,9 +9,9 @@ namespace MiniCrm.Api.Services;
 /// a 202 means the items are durably in the log. A failure or a timeout is reported as such; items
 /// already acknowledged are harmless when the caller resubmits (ids make every consumer idempotent).
 /// </summary>
-public sealed partial class PipelinePublisher(IProducer<string, byte[]> producer, IConfiguration configuration, ILogger<PipelinePublisher> logger)
+public sealed partial class PipelinePublisher(IProducer<string, byte[]> producer, Microsoft.Extensions.Options.IOptions<IngestionOptions> options, ILogger<PipelinePublisher> logger)
 {
-    private readonly TimeSpan _timeout = TimeSpan.FromSeconds(configuration.GetValue("Ingestion:AcknowledgeTimeoutSeconds", 15));
+    private readonly TimeSpan _timeout = TimeSpan.FromSeconds(options.Value.AcknowledgeTimeoutSeconds);
 
     public Task<bool> PublishAllAsync<T>(string topic, IReadOnlyCollection<(string Key, T Message)> messages, CancellationToken ct) =>
         PublishAllAsync(topic, [.. messages.Select(m => new Message<string, byte[]> { Key = m.Key, Value = MessageJson.Serialize(m.Message) })], ct);

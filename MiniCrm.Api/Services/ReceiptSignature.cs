@@ -9,12 +9,12 @@ namespace MiniCrm.Api.Services;
 /// where v1 = HMAC-SHA256(secret, "&lt;t&gt;." + body). A signature older or newer than the window
 /// (<c>Receipts:ToleranceSeconds</c>, default 300) is refused, so a captured request cannot be replayed later.
 /// </summary>
-public sealed class ReceiptSignature(IConfiguration configuration, TimeProvider clock)
+public sealed class ReceiptSignature(Microsoft.Extensions.Options.IOptions<ReceiptsOptions> options, TimeProvider clock)
 {
     public const string HeaderName = "X-Vendor-Signature";
 
-    private readonly byte[] _secret = Encoding.UTF8.GetBytes(configuration["Receipts:SigningSecret"] ?? "");
-    private readonly TimeSpan _tolerance = TimeSpan.FromSeconds(configuration.GetValue("Receipts:ToleranceSeconds", 300));
+    private readonly byte[] _secret = Encoding.UTF8.GetBytes(options.Value.SigningSecret);
+    private readonly TimeSpan _tolerance = TimeSpan.FromSeconds(options.Value.ToleranceSeconds);
 
     /// <returns>null when the signature is good, otherwise why it is not.</returns>
     public string? Verify(string? header, ReadOnlySpan<byte> body)

@@ -10,13 +10,12 @@ internal static class IngestServiceExtensions
 {
     public static void AddIngestServices(this IHostApplicationBuilder builder)
     {
+        builder.Services.AddOptions<IngestOptions>().BindConfiguration(IngestOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         // Under the AppHost the Api is found by service discovery; from a terminal, at its fixed local URL.
-        var apiAddress = builder.Configuration["services:api:http:0"] is not null
-            ? "http://api"
-            : builder.Configuration["Ingest:ApiBaseAddress"] ?? "http://localhost:5080";
-        builder.Services.AddHttpClient<CrmIngestionClient>(http =>
+        var underAppHost = builder.Configuration["services:api:http:0"] is not null;
+        builder.Services.AddHttpClient<CrmIngestionClient>((sp, http) =>
             {
-                http.BaseAddress = new Uri(apiAddress);
+                http.BaseAddress = new Uri(underAppHost ? "http://api" : sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<IngestOptions>>().Value.ApiBaseAddress);
                 http.Timeout = TimeSpan.FromMinutes(2);
             })
             // 503 + Retry-After is the Api's flow control, waited out by the client itself; the

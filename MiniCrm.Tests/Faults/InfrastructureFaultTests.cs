@@ -319,8 +319,10 @@ public sealed class OutageSystem : IAsyncLifetime
             _system ??= await AppHostFixture.StartAsync(_dataRoot, builder =>
             {
                 AppHostFixture.Configure(builder, "vendorsim", ("Vendor__LatencyMilliseconds", "10"));
-                AppHostFixture.Configure(builder, "workers", ("Dispatch__DeliveriesPerMessage", "100"),
-                    ("Reconcile__ReceiptTimeoutSeconds", "3"), ("Reconcile__IntervalSeconds", "1"));
+                AppHostFixture.Configure(builder, "workers",
+                [
+                    ("Dispatch__DeliveriesPerMessage", "100"), ("Reconcile__ReceiptTimeoutSeconds", "3"), ("Reconcile__IntervalSeconds", "1"),
+                ]);
             });
             await IngestDriver.EnsureCustomersAsync(_system, 1_500);
             return _system;

@@ -6,7 +6,12 @@ using Microsoft.Extensions.Logging;
 
 namespace MiniCrm.Tests.Infrastructure;
 
-public sealed record CollectedSpan(string Service, string TraceId, string SpanId, string ParentSpanId, string Name);
+public sealed record CollectedSpan(string Service, string TraceId, string SpanId, string ParentSpanId, string Name, IReadOnlyDictionary<string, string> Attributes)
+{
+    public bool IsRoot => ParentSpanId.Length == 0 || ParentSpanId.All(c => c == '0');
+
+    public override string ToString() => $"{Service}: {Name} {{{string.Join(", ", Attributes.Select(a => $"{a.Key}={a.Value}"))}}}";
+}
 
 /// <summary>
 /// An OTLP/HTTP endpoint in the test process that the services export to, as they would to the
@@ -44,26 +49,15 @@ public sealed class OtlpTraceReceiver : IAsyncDisposable
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
 
-    // ExportTraceServiceRequest{1: ResourceSpans{1: Resource{1: KeyValue{1: key, 2: AnyValue{1: string}}}, 2: ScopeSpans{2: Span{1: trace_id, 2: span_id, 4: parent_span_id, 5: name}}}}
+    // ExportTraceServiceRequest{1: ResourceSpans{1: Resource{1: KeyValue{1: key, 2: AnyValue{1: string}}}, 2: ScopeSpans{2: Span{1: trace_id, 2: span_id, 4: parent_span_id, 5: name, 9: KeyValue}}}}
     private static IEnumerable<CollectedSpan> Decode(byte[] request)
     {
         foreach (var resourceSpans in Fields(request).Where(f => f.Number == 1).Select(f => f.Bytes))
         {
             var service = "";
-            foreach (var field in Fields(resourceSpans))
+            foreach (var field in Fields(resourceSpans).Where(f => f.Number == 1))
             {
-                if (field.Number == 1)
-                {
-                    foreach (var attribute in Fields(field.Bytes).Where(f => f.Number == 1))
-                    {
-                        var kv = Fields(attribute.Bytes).ToList();
-                        var key = Text(kv.FirstOrDefault(f => f.Number == 1).Bytes);
-                        if (key == "service.name")
-                        {
-                            service = Text(Fields(kv.First(f => f.Number == 2).Bytes).FirstOrDefault(f => f.Number == 1).Bytes);
-                        }
-                    }
-                }
+                service = StringAttributes(Fields(field.Bytes).Where(f => f.Number == 1)).GetValueOrDefault("service.name", "");
             }
 
             foreach (var scopeSpans in Fields(resourceSpans).Where(f => f.Number == 2))
@@ -76,10 +70,29 @@ public sealed class OtlpTraceReceiver : IAsyncDisposable
                         Convert.ToHexStringLower(parts.FirstOrDefault(f => f.Number == 1).Bytes ?? []),
                         Convert.ToHexStringLower(parts.FirstOrDefault(f => f.Number == 2).Bytes ?? []),
                         Convert.ToHexStringLower(parts.FirstOrDefault(f => f.Number == 4).Bytes ?? []),
-                        Text(parts.FirstOrDefault(f => f.Number == 5).Bytes));
+                        Text(parts.FirstOrDefault(f => f.Number == 5).Bytes),
+                        StringAttributes(parts.Where(f => f.Number == 9)));
                 }
             }
         }
+    }
+
+    /// <summary>KeyValue{1: key, 2: AnyValue{1: string_value}}; values of other types are left out.</summary>
+    private static Dictionary<string, string> StringAttributes(IEnumerable<(int Number, byte[] Bytes)> keyValues)
+    {
+        var attributes = new Dictionary<string, string>();
+        foreach (var (_, bytes) in keyValues)
+        {
+            var kv = Fields(bytes).ToList();
+            var value = kv.FirstOrDefault(f => f.Number == 2).Bytes;
+            var text = value is null ? null : Fields(value).Where(f => f.Number == 1).Select(f => Text(f.Bytes)).FirstOrDefault();
+            if (text is not null)
+            {
+                attributes[Text(kv.FirstOrDefault(f => f.Number == 1).Bytes)] = text;
+            }
+        }
+
+        return attributes;
     }
 
     private static string Text(byte[]? bytes) => bytes is null ? "" : System.Text.Encoding.UTF8.GetString(bytes);

@@ -16,6 +16,7 @@ public sealed class ResourceLogWatch : IDisposable
         var logs = app.Services.GetRequiredService<ResourceLoggerService>();
         // By the resource, not its name: a project's logs are kept under its running instance's name.
         var watched = app.Services.GetRequiredService<DistributedApplicationModel>().Resources.Single(r => r.Name == resource);
+        var from = DateTime.UtcNow.AddSeconds(-1);
         _watching = Task.Run(async () =>
         {
             try
@@ -24,7 +25,8 @@ public sealed class ResourceLogWatch : IDisposable
                 {
                     lock (_lines)
                     {
-                        _lines.AddRange(batch.Select(l => l.Content).Where(matches));
+                        // The watch replays the log so far first: only lines written from now count.
+                        _lines.AddRange(batch.Select(l => l.Content).Where(line => WrittenAt(line) is not { } at || at >= from).Where(matches));
                     }
                 }
             }
@@ -33,6 +35,13 @@ public sealed class ResourceLogWatch : IDisposable
             }
         });
     }
+
+    /// <summary>A project's lines start with the time they were written, as the dashboard shows it.</summary>
+    private static DateTime? WrittenAt(string line) =>
+        line.Length > 20 && DateTime.TryParse(line.AsSpan(0, line.IndexOf(' ') is > 0 and var end ? end : line.Length), System.Globalization.CultureInfo.InvariantCulture,
+            System.Globalization.DateTimeStyles.AdjustToUniversal | System.Globalization.DateTimeStyles.AssumeUniversal, out var at)
+            ? at
+            : null;
 
     public int Count
     {

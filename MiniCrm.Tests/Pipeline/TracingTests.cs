@@ -39,4 +39,33 @@ public sealed class TracingTests(AppHostFixture fixture)
         // Kafka carried the context: the deliveries span continues the dispatch span's trace through campaign-deliveries.
         Assert.Contains(Trace(), s => s.Service == "workers" && s.Name == "send campaign-deliveries");
     }
+
+    /// <summary>
+    /// The dashboard's trace list shows work, not polling: the outbox, the reconciler, the lag watchers
+    /// and the health checks look several times a second, and none of those looks may start a trace
+    /// (it used to be about 900 "postgresql" traces in two minutes, burying the campaigns).
+    /// </summary>
+    [Fact]
+    public async Task Looking_for_work_starts_no_trace_only_work_does()
+    {
+        await IngestDriver.EnsureCustomersAsync(fixture, 100);
+        using var api = fixture.Api();
+        var campaign = await CampaignTests.LaunchAsync(api, "Traced among idle polls", new { combinator = "AND", rules = Array.Empty<object>() }, "Hi {{name}}");
+        await CampaignTests.WaitForCompletionAsync(api, campaign.Id, TimeSpan.FromMinutes(3));
+        // By now the system has polled for tens of seconds: hundreds of idle looks, and their spans would have been exported.
+        await AppHostFixture.EventuallyAsync(
+            () => Task.FromResult(fixture.Telemetry.Spans.Any(s => s.Service == "workers" && s.Name == "dispatch campaign")),
+            TimeSpan.FromSeconds(60), "the Workers' spans to be exported");
+
+        var idle = fixture.Telemetry.Spans.Where(s => s.IsRoot && !IsWork(s.Name)).ToList();
+        Assert.True(idle.Count == 0, $"{idle.Count} root spans that are not work:\n" + string.Join("\n", idle.Select(s => s.ToString()).Distinct()));
+    }
+
+    private static bool IsWork(string name) =>
+        name.StartsWith("process ", StringComparison.Ordinal) || name.StartsWith("send ", StringComparison.Ordinal) ||
+        name is "prepare campaign" or "dispatch campaign" or "reconcile campaign" or "deliver to vendor" or "send receipts" ||
+        name.StartsWith("migrate ", StringComparison.Ordinal) ||
+        // A request someone made (the health probes are not traced at all).
+        // ("GET" alone is a request that matched no route.)
+        new[] { "GET", "POST", "PUT", "PATCH", "DELETE" }.Any(method => name == method || name.StartsWith(method + " ", StringComparison.Ordinal));
 }

@@ -2,6 +2,7 @@
 // standard handler that ServiceDefaults adds to every client.
 #pragma warning disable EXTEXP0001
 
+using System.ComponentModel.DataAnnotations;
 using MiniCrm.VendorSim.Deliveries;
 using MiniCrm.VendorSim.Receipts;
 
@@ -9,9 +10,16 @@ namespace MiniCrm.VendorSim.Extensions;
 
 internal static class VendorServiceExtensions
 {
+    /// <summary>The vendor's behaviour, bound and validated when the host starts.</summary>
+    public static IServiceCollection AddVendorOptions(this IServiceCollection services)
+    {
+        services.AddOptions<VendorOptions>().BindConfiguration(VendorOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        return services;
+    }
+
     public static void AddVendorServices(this IHostApplicationBuilder builder)
     {
-        builder.Services.Configure<VendorOptions>(builder.Configuration.GetSection(VendorOptions.SectionName));
+        builder.Services.AddVendorOptions();
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<DeliveryQueue>();
         builder.Services.AddSingleton<ReceiptQueue>();
@@ -21,9 +29,9 @@ internal static class VendorServiceExtensions
         builder.Services.AddSingleton<MiniCrm.ServiceDefaults.Operations.IDrainProgress>(sp => sp.GetRequiredService<VendorBacklog>());
         builder.Services.AddHostedService<DeliverySimulator>();
         builder.Services.AddHostedService<ReceiptSender>();
-        builder.Services.AddHttpClient<CrmReceiptsClient>(http =>
+        builder.Services.AddHttpClient<CrmReceiptsClient>((sp, http) =>
             {
-                http.BaseAddress = new Uri(builder.Configuration["Vendor:CrmBaseAddress"] ?? "http://api");
+                http.BaseAddress = new Uri(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<VendorOptions>>().Value.CrmBaseAddress);
                 http.Timeout = TimeSpan.FromSeconds(30);
             })
             // A webhook sender retries each batch itself until the CRM takes it (ReceiptSender);
@@ -38,36 +46,51 @@ public sealed class VendorOptions
     public const string SectionName = "Vendor";
 
     /// <summary>Share of deliveries that fail, 0 to 1.</summary>
+    [Range(0.0, 1.0)]
     public double FailureRate { get; set; } = 0.10;
 
     /// <summary>Share of receipts sent twice, 0 to 1 (to prove the CRM counts each delivery once).</summary>
+    [Range(0.0, 1.0)]
     public double DuplicateRate { get; set; }
 
     /// <summary>Simulated time to deliver one batch.</summary>
+    [Range(0, 60_000)]
     public int LatencyMilliseconds { get; set; } = 20;
 
     /// <summary>Batches delivered at the same time, as a real provider works many in parallel.</summary>
+    [Range(1, 256)]
     public int Concurrency { get; set; } = 16;
 
     /// <summary>Share of delivery requests answered with 500 and not taken, 0 to 1 (a vendor having a bad day).</summary>
+    [Range(0.0, 1.0)]
     public double ErrorRate { get; set; }
 
     /// <summary>Share of deliveries whose receipt is never sent, 0 to 1 (to prove the CRM's reconciler finishes every campaign).</summary>
+    [Range(0.0, 1.0)]
     public double ReceiptLossRate { get; set; }
 
     /// <summary>How long a delivery id is remembered, so a re-sent delivery is not messaged twice.</summary>
+    [Range(0.01, 24.0 * 30)]
     public double IdempotencyHours { get; set; } = 24;
 
     /// <summary>Deliveries waiting to be simulated before new batches are refused with 503.</summary>
+    [Range(1, 10_000_000)]
     public int QueueCapacity { get; set; } = 200_000;
 
     /// <summary>Receipts per webhook call (the CRM takes up to 5,000); a call may carry a little more to keep delivery batches whole.</summary>
+    [Range(1, 5_000)]
     public int ReceiptBatchSize { get; set; } = 2_000;
 
+    [Range(1, 60_000)]
     public int ReceiptFlushMilliseconds { get; set; } = 200;
 
     /// <summary>Receipt batches posted to the CRM at the same time.</summary>
+    [Range(1, 64)]
     public int ReceiptSenders { get; set; } = 4;
+
+    /// <summary>Where receipts are posted: the CRM's Api (service discovery resolves <c>http://api</c>).</summary>
+    [Required, Url]
+    public string CrmBaseAddress { get; set; } = "http://api";
 
     /// <summary>The secret shared with the CRM to sign receipts (the AppHost's vendor-signing-secret).</summary>
     public string SigningSecret { get; set; } = "";

@@ -46,7 +46,7 @@ public sealed partial class DeliveryReconciler(
     ILogger<DeliveryReconciler> logger) : BackgroundService
 {
     private const string Due = """
-        SELECT id, dispatch_round,
+        SELECT id, dispatch_round, trace_parent,
                GREATEST(dispatched_at, coalesce(last_receipt_at, dispatched_at)) < now() - @deadline_hours * interval '1 hour' AS overdue
         FROM campaigns
         WHERE status = 'RUNNING' AND prepared_at IS NOT NULL AND dispatched_at IS NOT NULL AND pending_count > 0
@@ -81,7 +81,7 @@ public sealed partial class DeliveryReconciler(
 
     public async Task ReconcileAsync(CancellationToken ct)
     {
-        var due = new List<(Guid Id, int Round, bool Overdue)>();
+        var due = new List<(Guid Id, int Round, string? TraceParent, bool Overdue)>();
         // Looking for work is not work: an idle poll leaves no trace in the dashboard.
         using (SuppressInstrumentationScope.Begin())
         {
@@ -91,12 +91,16 @@ public sealed partial class DeliveryReconciler(
             await using var reader = await find.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                due.Add((reader.GetGuid(0), reader.GetInt32(1), reader.GetBoolean(2)));
+                due.Add((reader.GetGuid(0), reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetBoolean(3)));
             }
         }
 
-        foreach (var (campaign, round, overdue) in due)
+        foreach (var (campaign, round, traceParent, overdue) in due)
         {
+            // Part of the campaign's trace: its re-dispatch rounds show beside its first dispatch.
+            using var activity = CampaignTracing.Source.StartActivity("reconcile campaign", System.Diagnostics.ActivityKind.Internal, CampaignTracing.ParentOf(traceParent));
+            activity?.SetTag("minicrm.campaign.id", campaign);
+            activity?.SetTag("minicrm.dispatch.round", round);
             await ReconcileCampaignAsync(campaign, round, overdue, ct);
         }
     }

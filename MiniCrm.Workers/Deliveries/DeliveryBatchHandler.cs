@@ -15,10 +15,10 @@ namespace MiniCrm.Workers.Deliveries;
 /// continues its campaign's trace.
 /// </summary>
 public sealed partial class DeliveryBatchHandler(
-    VendorClient vendor, VendorCircuit circuit, ReceiptApplier outcomes, TimeProvider clock, IConfiguration configuration, ILogger<DeliveryBatchHandler> logger)
+    VendorClient vendor, VendorCircuit circuit, ReceiptApplier outcomes, TimeProvider clock, Microsoft.Extensions.Options.IOptions<DeliveryOptions> options, ILogger<DeliveryBatchHandler> logger)
     : IBatchHandler<DeliveryRequested>
 {
-    private readonly int _parallelism = configuration.GetValue("Delivery:MaxConcurrentRequests", 16);
+    private readonly int _parallelism = options.Value.MaxConcurrentRequests;
 
     public async Task HandleAsync(IReadOnlyList<Consumed<DeliveryRequested>> batch, CancellationToken ct)
     {

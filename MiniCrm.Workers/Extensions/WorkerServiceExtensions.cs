@@ -10,6 +10,7 @@ using MiniCrm.Workers.Deliveries;
 using MiniCrm.Workers.Messaging;
 using MiniCrm.Workers.Orders;
 using MiniCrm.Workers.Receipts;
+using MiniCrm.ServiceDefaults.Kafka;
 using MiniCrm.ServiceDefaults.Operations;
 
 namespace MiniCrm.Workers.Extensions;
@@ -39,13 +40,26 @@ internal static class WorkerServiceExtensions
 
         builder.Services.AddSingleton<VendorCircuit>();
         builder.Services.AddSingleton<ReceiptApplier>();
-        builder.Services.AddOptions<ReconcileOptions>().BindConfiguration(ReconcileOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         builder.Services.AddHostedService<DeliveryReconciler>();
         // One instance (AddCheck alone makes one per probe), so it remembers which campaigns it has logged.
         builder.Services.AddSingleton<StuckCampaignsHealthCheck>();
         builder.Services.AddHealthChecks().AddCheck<StuckCampaignsHealthCheck>("campaigns", failureStatus: Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
+        builder.Services.AddWorkerOptions();
+        // The dispatcher pauses while the delivery consumers lag; measured beside the steps, not between them.
+        builder.Services.AddConsumerLagWatcher(_ => TimeSpan.FromMilliseconds(200), (KafkaTopics.CampaignDeliveries, ConsumerGroups.Deliveries));
+        builder.Services.AddSingleton<CampaignPreparer>();
+        builder.Services.AddSingleton<CampaignDispatcher>();
         builder.Services.AddSingleton<CampaignOutbox>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<CampaignOutbox>());
         builder.Services.AddSingleton<IDrainProgress>(sp => sp.GetRequiredService<CampaignOutbox>());
+    }
+
+    /// <summary>Every option the Workers read, bound to its typed class and validated when the host starts.</summary>
+    public static IServiceCollection AddWorkerOptions(this IServiceCollection services)
+    {
+        services.AddOptions<DispatchOptions>().BindConfiguration(DispatchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ReconcileOptions>().BindConfiguration(ReconcileOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        return services;
     }
 }

@@ -20,8 +20,11 @@ internal static class ConsumerRegistration
             settings.Config.QueuedMaxMessagesKbytes ??= 8 * 1024;
         }, (_, consumer) => consumer.SetPartitionsAssignedHandler(StartNewPartitionsAtTheBeginning));
 
-        var options = new BatchConsumerOptions { MaxBatchSize = maxBatchSize, MaxBatchesInFlight = maxBatchesInFlight };
-        builder.Configuration.GetSection($"Consumers:{group}").Bind(options);
+        builder.Services.AddOptions<BatchConsumerOptions>(group)
+            .Configure(options => (options.MaxBatchSize, options.MaxBatchesInFlight) = (maxBatchSize, maxBatchesInFlight))
+            .BindConfiguration($"Consumers:{group}")
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         builder.Services.AddScoped<IBatchHandler<TMessage>, THandler>();
         builder.Services.AddSingleton<IHostedService>(sp => new KafkaBatchConsumer<TMessage>(
             topic,
@@ -30,7 +33,7 @@ internal static class ConsumerRegistration
             sp.GetRequiredKeyedService<KafkaClientHealth>(group),
             sp.GetRequiredService<IProducer<string, byte[]>>(),
             sp.GetRequiredService<IServiceScopeFactory>(),
-            options,
+            sp.GetRequiredService<Microsoft.Extensions.Options.IOptionsMonitor<BatchConsumerOptions>>().Get(group),
             sp.GetRequiredService<ILogger<KafkaBatchConsumer<TMessage>>>()));
     }
 

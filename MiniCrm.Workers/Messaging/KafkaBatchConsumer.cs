@@ -17,10 +17,13 @@ public interface IBatchHandler<TMessage>
 /// <summary>A message and the trace context of the span that produced it.</summary>
 public sealed record Consumed<TMessage>(TMessage Message, ActivityContext Producer);
 
+/// <summary>A consumer group's batching: <c>Consumers:&lt;group&gt;:*</c>, named by the group. Bound and validated at start.</summary>
 public sealed class BatchConsumerOptions
 {
+    [System.ComponentModel.DataAnnotations.Range(1, 100_000)]
     public int MaxBatchSize { get; set; } = 5_000;
 
+    [System.ComponentModel.DataAnnotations.Range(1, 60_000)]
     public int BatchWindowMilliseconds { get; set; } = 200;
 
     /// <summary>
@@ -28,6 +31,7 @@ public sealed class BatchConsumerOptions
     /// previous one is still in the database, so PostgreSQL can use a second core; offsets are
     /// still committed strictly in order. Only for handlers whose batches cannot deadlock each other.
     /// </summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 16)]
     public int MaxBatchesInFlight { get; set; } = 1;
 }
 
