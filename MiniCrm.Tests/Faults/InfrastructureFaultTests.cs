@@ -31,6 +31,7 @@ public sealed class InfrastructureFaultTests(OutageSystem outage, ITestOutputHel
     {
         var system = await outage.SystemAsync();
         var traffic = new IngestionTraffic(system, await PoolAsync(system));
+        using var evictions = new ResourceLogWatch(system.App, "workers", line => line.Contains("maximum poll interval", StringComparison.OrdinalIgnoreCase));
         using var stop = new CancellationTokenSource();
         var sending = traffic.RunAsync(stop.Token);
 
@@ -42,6 +43,8 @@ public sealed class InfrastructureFaultTests(OutageSystem outage, ITestOutputHel
         output.WriteLine($"{dependency} away {seconds} s: {traffic}; health {health}");
 
         Assert.Empty(traffic.ServerErrors);
+        // A consumer waiting out the outage keeps polling (partitions paused): it is not put out of its group.
+        Assert.True(evictions.Count == 0, $"a consumer was evicted from its group while it waited:\n{evictions}");
         Assert.True(traffic.Unavailable > 0, $"no request was refused while {dependency} was away: the outage did not reach the Api ({traffic})");
         health.AssertRedThenGreen(dependency);
 
@@ -322,6 +325,9 @@ public sealed class OutageSystem : IAsyncLifetime
                 AppHostFixture.Configure(builder, "workers",
                 [
                     ("Dispatch__DeliveriesPerMessage", "100"), ("Reconcile__ReceiptTimeoutSeconds", "3"), ("Reconcile__IntervalSeconds", "1"),
+                    // A consumer that stops polling for 10 s leaves its group: an outage of 20 s would evict
+                    // every consumer waiting on the database, unless it keeps polling while it waits.
+                    .. EvictAfter("minicrm-customers"), .. EvictAfter("minicrm-orders"), .. EvictAfter("minicrm-receipts"),
                 ]);
             });
             await IngestDriver.EnsureCustomersAsync(_system, 1_500);
@@ -332,6 +338,12 @@ public sealed class OutageSystem : IAsyncLifetime
             _gate.Release();
         }
     }
+
+    private static (string, string)[] EvictAfter(string group) =>
+    [
+        ($"Aspire__Confluent__Kafka__Consumer__{group}__Config__MaxPollIntervalMs", "10000"),
+        ($"Aspire__Confluent__Kafka__Consumer__{group}__Config__SessionTimeoutMs", "6000"),
+    ];
 
     public Task InitializeAsync() => Task.CompletedTask;
 

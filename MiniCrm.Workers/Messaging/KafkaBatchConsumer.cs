@@ -78,6 +78,7 @@ public sealed partial class KafkaBatchConsumer<TMessage>(
                     // Commit, in order, what the database has; wait for the oldest batch when the pipeline is full.
                     while (inFlight.TryPeek(out var oldest) && (oldest.Work.IsCompleted || inFlight.Count >= Math.Max(1, options.MaxBatchesInFlight)))
                     {
+                        PollPausedUntil(oldest.Work, ct);
                         await oldest.Work;
                         inFlight.Dequeue();
                         Commit(oldest.Batch);
@@ -107,6 +108,49 @@ public sealed partial class KafkaBatchConsumer<TMessage>(
         finally
         {
             consumer.Close();
+        }
+    }
+
+    /// <summary>
+    /// A batch can take long: while the database is away it is retried for as long as that lasts. A
+    /// consumer that does not poll for max.poll.interval.ms is put out of its group, its partitions
+    /// move, and its uncommitted batches are read again elsewhere. So while the pipeline waits for a
+    /// batch, the partitions are paused and the consumer goes on polling, which keeps its membership.
+    /// A message fetched before the pause is sought back, to be read again after the resume.
+    /// </summary>
+    private void PollPausedUntil(Task work, CancellationToken ct)
+    {
+        if (work.IsCompleted)
+        {
+            return;
+        }
+
+        consumer.Pause(consumer.Assignment);
+        try
+        {
+            while (!work.IsCompleted && !ct.IsCancellationRequested)
+            {
+                try
+                {
+                    if (consumer.Consume(200) is { IsPartitionEOF: false } early)
+                    {
+                        consumer.Seek(early.TopicPartitionOffset);
+                        consumer.Pause([early.TopicPartition]); // newly assigned by a rebalance meanwhile
+                    }
+                }
+                catch (ConsumeException ex)
+                {
+                    LogConsumeError(topic, ex.Error.Code, ex.Error.Reason);
+                }
+                catch (KafkaException ex)
+                {
+                    LogSeekFailed(topic, ex.Error.Reason);
+                }
+            }
+        }
+        finally
+        {
+            consumer.Resume(consumer.Assignment);
         }
     }
 
