@@ -19,7 +19,7 @@ namespace MiniCrm.Tests.Faults;
 /// 500, and the services' health goes red while the dependency is away and green when it is back.
 /// </summary>
 [Collection(TerminalCollection.Name)]
-public sealed class InfrastructureFaultTests(OutageSystem outage, ITestOutputHelper output) : IClassFixture<OutageSystem>
+public sealed class InfrastructureFaultTests(OwnSystem outage, ITestOutputHelper output)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private static readonly object Everyone = new { combinator = "AND", rules = Array.Empty<object>() };
@@ -43,8 +43,12 @@ public sealed class InfrastructureFaultTests(OutageSystem outage, ITestOutputHel
         output.WriteLine($"{dependency} away {seconds} s: {traffic}; health {health}");
 
         Assert.Empty(traffic.ServerErrors);
-        // A consumer waiting out the outage keeps polling (partitions paused): it is not put out of its group.
-        Assert.True(evictions.Count == 0, $"a consumer was evicted from its group while it waited:\n{evictions}");
+        if (dependency == "postgres")
+        {
+            // A consumer waiting out the database keeps polling (partitions paused): it is not put out of its
+            // group. (With the broker away, no member can keep its membership: the coordinator is gone too.)
+            Assert.True(evictions.Count == 0, $"a consumer was evicted from its group while it waited:\n{evictions}");
+        }
         Assert.True(traffic.Unavailable > 0, $"no request was refused while {dependency} was away: the outage did not reach the Api ({traffic})");
         health.AssertRedThenGreen(dependency);
 
@@ -75,9 +79,9 @@ public sealed class InfrastructureFaultTests(OutageSystem outage, ITestOutputHel
             return state!.SentCount + state.FailedCount > 0;
         }, TimeSpan.FromMinutes(2), "the first receipts");
 
-        var health = await OutageAsync(system, dependency, TimeSpan.FromSeconds(seconds));
         var midway = await api.GetFromJsonAsync<CampaignState>($"/api/campaigns/{campaign.Id}", Json);
-        Assert.True(midway!.PendingCount > 0, "the campaign finished during the outage; the test would prove nothing");
+        Assert.True(midway!.PendingCount > midway.AudienceSize / 5, $"the campaign is nearly done before the outage; the test would prove little ({midway})");
+        var health = await OutageAsync(system, dependency, TimeSpan.FromSeconds(seconds));
 
         var done = await CampaignTests.WaitForCompletionAsync(api, campaign.Id, TimeSpan.FromMinutes(5));
         output.WriteLine($"{dependency} away {seconds} s: {done}; health {health}");
@@ -307,10 +311,13 @@ public sealed class InfrastructureFaultTests(OutageSystem outage, ITestOutputHel
     }
 }
 
-/// <summary>The outage tests' own system: the shared one must not lose its database under other tests.</summary>
-public sealed class OutageSystem : IAsyncLifetime
+/// <summary>
+/// The faults tests' own system, with the delivery batching of F5 (500 per message): the shared one
+/// must not lose its database under other tests. Started when a test first asks for it.
+/// </summary>
+public sealed class OwnSystem : IAsyncLifetime
 {
-    private readonly string _dataRoot = Path.Combine(Path.GetTempPath(), "minicrm-outage-" + Guid.NewGuid().ToString("N")[..8]);
+    private readonly string _dataRoot = Path.Combine(Path.GetTempPath(), "minicrm-own-" + Guid.NewGuid().ToString("N")[..8]);
     private readonly SemaphoreSlim _gate = new(1, 1);
     private AppHostFixture? _system;
 
@@ -324,7 +331,7 @@ public sealed class OutageSystem : IAsyncLifetime
                 AppHostFixture.Configure(builder, "vendorsim", ("Vendor__LatencyMilliseconds", "10"));
                 AppHostFixture.Configure(builder, "workers",
                 [
-                    ("Dispatch__DeliveriesPerMessage", "100"), ("Reconcile__ReceiptTimeoutSeconds", "3"), ("Reconcile__IntervalSeconds", "1"),
+                    ("Reconcile__ReceiptTimeoutSeconds", "3"), ("Reconcile__IntervalSeconds", "1"),
                     // A consumer that stops polling for 10 s leaves its group: an outage of 20 s would evict
                     // every consumer waiting on the database, unless it keeps polling while it waits.
                     .. EvictAfter("minicrm-customers"), .. EvictAfter("minicrm-orders"), .. EvictAfter("minicrm-receipts"),

@@ -61,9 +61,13 @@ public sealed class CtrlCTests : IDisposable
     public void Dispose() => TestAppHost.DeleteDataRoot(_dataRoot);
 }
 
-/// <summary>AppHosts run from a terminal bind the services' fixed ports (5080 and the like): one at a time.</summary>
+/// <summary>
+/// AppHosts run from a terminal bind the services' fixed ports (5080 and the like): one at a time.
+/// Systems of a test's own run here too, alone, so two cores are not shared by three systems; the
+/// faults tests share one (<see cref="Faults.OwnSystem"/>, started when first asked for).
+/// </summary>
 [CollectionDefinition(Name, DisableParallelization = true)]
-public sealed class TerminalCollection
+public sealed class TerminalCollection : ICollectionFixture<Faults.OwnSystem>
 {
     public const string Name = "Terminal";
 }
