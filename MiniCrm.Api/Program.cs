@@ -1,3 +1,6 @@
+using MiniCrm.Api.Auth;
+using MiniCrm.Api.Http;
+
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
@@ -6,6 +9,11 @@ builder.AddApplicationServices();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.UseSecurityHeaders();
+app.UseAuthentication();
+app.UseAuthorization();
+app.UseRateLimiter();
+app.MapAuthEndpoints();
 app.MapApiDocumentation();
 app.MapCrmApis();
 

@@ -27,6 +27,7 @@ var api = builder.AddProject<Projects.MiniCrm_Api>("api")
 var vendor = builder.AddProject<Projects.MiniCrm_VendorSim>("vendorsim")
     .WithReference(api).WaitFor(api)
     .WithEnvironment("Vendor__SigningSecret", secrets.VendorSigningSecret)
+    .WithEnvironment("Vendor__ApiKey", secrets.VendorApiKey)
     .WithEnvironment("Vendor__FailureRate", builder.Configuration["Vendor:FailureRate"] ?? "0.1")
     .WithHttpHealthCheck("/health");
 
@@ -35,6 +36,7 @@ var workers = builder.AddProject<Projects.MiniCrm_Workers>("workers")
     .WithReference(crmdb)
     .WithReference(kafka).WaitFor(kafka)
     .WithReference(vendor).WaitFor(vendor)
+    .WithEnvironment("Vendor__ApiKey", secrets.VendorApiKey)
     .WaitFor(api)
     .WithHttpHealthCheck("/health");
 
@@ -42,10 +44,11 @@ var ingest = builder.AddProject<Projects.MiniCrm_Ingest>("ingest")
     .WithReference(api).WaitFor(api)
     .WithEnvironment("Ingestion__ApiKey", secrets.IngestApiKey)
     .WithHttpHealthCheck("/health")
-    .WithHttpCommand("/seed?customers=2000&orders=6000", "Seed 2,000 customers", commandName: "seed-small")
-    .WithHttpCommand("/seed?customers=200000&orders=600000", "Seed 200,000 customers", commandName: "seed-large")
-    .WithHttpCommand("/stream?rate=20", "Stream 20 items/s", commandName: "stream")
-    .WithHttpCommand("/stop", "Stop ingesting", commandName: "stop");
+    // Ingest's control endpoints take the operations key: the dashboard's commands send it, nobody else has it.
+    .WithHttpCommand("/seed?customers=2000&orders=6000", "Seed 2,000 customers", commandName: "seed-small", commandOptions: WithOpsKey(secrets.OpsKey))
+    .WithHttpCommand("/seed?customers=200000&orders=600000", "Seed 200,000 customers", commandName: "seed-large", commandOptions: WithOpsKey(secrets.OpsKey))
+    .WithHttpCommand("/stream?rate=20", "Stream 20 items/s", commandName: "stream", commandOptions: WithOpsKey(secrets.OpsKey))
+    .WithHttpCommand("/stop", "Stop ingesting", commandName: "stop", commandOptions: WithOpsKey(secrets.OpsKey));
 
 // Ctrl+C stops intake, lets the Workers consume every topic to its end and the vendor report what it
 // took, and only then stops the services, Kafka and PostgreSQL.
@@ -61,3 +64,9 @@ builder.AddOrderlyShutdown(secrets.OpsKey, kafka,
 // local PostgreSQL server is stopped by its runner's disposal then, as it is by an orderly stop.
 await using var app = builder.Build();
 await app.RunAsync();
+
+static HttpCommandOptions WithOpsKey(IResourceBuilder<ParameterResource> opsKey) => new()
+{
+    PrepareRequest = async context =>
+        context.Request.Headers.Add(MiniCrm.ServiceDefaults.Operations.DrainEndpoints.KeyHeader, await opsKey.Resource.GetValueAsync(context.CancellationToken)),
+};

@@ -11,7 +11,8 @@ internal sealed record CrmParameters(
     IResourceBuilder<ParameterResource> GoogleClientId,
     IResourceBuilder<ParameterResource> GoogleClientSecret,
     IResourceBuilder<ParameterResource> AiApiKey,
-    IResourceBuilder<ParameterResource> OpsKey)
+    IResourceBuilder<ParameterResource> OpsKey,
+    IResourceBuilder<ParameterResource> VendorApiKey)
 {
     public static CrmParameters Add(IDistributedApplicationBuilder builder) => new(
         Generated(builder, "ingest-api-key"),
@@ -19,7 +20,9 @@ internal sealed record CrmParameters(
         Optional(builder, "google-client-id", secret: false),
         Optional(builder, "google-client-secret", secret: true),
         Optional(builder, "ai-api-key", secret: true),
-        Generated(builder, "ops-key"));
+        Generated(builder, "ops-key"),
+        // The messaging vendor's API key, which the Workers present on every delivery request.
+        Generated(builder, "vendor-api-key"));
 
     private static IResourceBuilder<ParameterResource> Generated(IDistributedApplicationBuilder builder, string name) =>
         builder.AddParameter(name, new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);

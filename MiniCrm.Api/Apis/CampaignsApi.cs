@@ -1,3 +1,4 @@
+using MiniCrm.Api.Auth;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -33,8 +34,10 @@ public static class CampaignsApi
 
     public static IEndpointRouteBuilder MapCampaignsApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/campaigns").WithTags("Campaigns");
+        var api = app.MapGroup("/api/campaigns").WithTags("Campaigns").RequireAuthorization(CrmAuthentication.MarketerPolicy).ProducesProblem(StatusCodes.Status401Unauthorized);
         api.MapPost("/", LaunchCampaign).WithSummary("Launch a campaign: {name, rules, message, sendRatePerSecond?}")
+            .RequireRateLimiting(AbuseLimits.Launch).WithBodyLimit(256 * 1024)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .Accepts<CampaignLaunch>("application/json")
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
@@ -126,7 +129,7 @@ public static class CampaignsApi
         {
             Id = Guid.CreateVersion7(now),
             Name = name,
-            CreatedBy = context.User.Identity?.Name ?? "anonymous",
+            CreatedBy = context.User.UserId(),
             Segment = SegmentText.ToJson(group).ToJsonString(),
             Intent = SegmentText.Describe(group),
             Message = template.Text,

@@ -1,3 +1,4 @@
+using MiniCrm.Api.Auth;
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -17,7 +18,7 @@ public static class CustomersApi
 
     public static IEndpointRouteBuilder MapCustomersApi(this IEndpointRouteBuilder app)
     {
-        var api = app.MapGroup("/api/customers").WithTags("Customers");
+        var api = app.MapGroup("/api/customers").WithTags("Customers").RequireAuthorization(CrmAuthentication.MarketerPolicy).ProducesProblem(StatusCodes.Status401Unauthorized);
         api.MapGet("/", ListCustomers).WithSummary("Customers, newest first or by spend, optionally those a rule group selects");
         api.MapGet("/{id:guid}", GetCustomer).WithSummary("One customer with their most recent orders");
         return app;

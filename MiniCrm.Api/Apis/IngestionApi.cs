@@ -37,6 +37,9 @@ public static class IngestionApi
     }
 
     private static RouteHandlerBuilder ProducesIngestionProblems(this RouteHandlerBuilder endpoint) => endpoint
+        .RequireRateLimiting(AbuseLimits.Ingestion)
+        .WithBodyLimit(16 * 1024 * 1024)
+        .ProducesProblem(StatusCodes.Status429TooManyRequests)
         .ProducesProblem(StatusCodes.Status401Unauthorized)
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
         .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)

@@ -1,3 +1,4 @@
+using MiniCrm.Api.Auth;
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.Api.Http;
@@ -17,7 +18,7 @@ public static class OrdersApi
 {
     public static IEndpointRouteBuilder MapOrdersApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/orders", ListOrders).WithTags("Orders").WithSummary("Orders, newest first, optionally of one customer or one status");
+        app.MapGet("/api/orders", ListOrders).WithTags("Orders").RequireAuthorization(CrmAuthentication.MarketerPolicy).ProducesProblem(StatusCodes.Status401Unauthorized).WithSummary("Orders, newest first, optionally of one customer or one status");
         return app;
     }
 

@@ -4,6 +4,7 @@ using MiniCrm.Api.Http;
 using MiniCrm.Api.Services;
 using MiniCrm.Core.Messaging;
 using MiniCrm.Core.Segments;
+using MiniCrm.ServiceDefaults.Operations;
 
 namespace MiniCrm.Api.Apis;
 
@@ -26,7 +27,9 @@ public static class ReceiptsApi
             .Accepts<ReceiptBatch>("application/json")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
-            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .RequireMachineCredential($"{ReceiptSignature.HeaderName} (HMAC of the vendor-signing-secret)")
+            .WithBodyLimit(MaxBodyBytes + 1);
         return app;
     }
 

@@ -1,3 +1,4 @@
+using MiniCrm.Api.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.Api.Http;
 using MiniCrm.Api.Services;
@@ -14,6 +15,10 @@ public static class SegmentsApi
     public static IEndpointRouteBuilder MapSegmentsApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/segments/preview", Preview)
+            .RequireAuthorization(CrmAuthentication.MarketerPolicy)
+            .RequireRateLimiting(AbuseLimits.Preview).WithBodyLimit(256 * 1024)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithTags("Segments")
             .WithSummary("How many customers a rule group selects, with a sample of them")
             .Accepts<SegmentNode>("application/json")

@@ -1,6 +1,8 @@
 using Confluent.Kafka;
 using MiniCrm.ServiceDefaults.Kafka;
 using MiniCrm.Api.Apis;
+using MiniCrm.Api.Auth;
+using MiniCrm.Api.Http;
 using MiniCrm.Api.Infrastructure;
 using MiniCrm.Api.Services;
 using MiniCrm.Core.Messaging;
@@ -29,6 +31,8 @@ internal static class ApplicationServiceExtensions
 
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton<PipelinePublisher>();
+        builder.AddCrmAuthentication();
+        builder.Services.AddAbuseLimits();
         builder.Services.AddApiOptions();
         builder.Services.AddConsumerLagWatcher(
             sp => TimeSpan.FromMilliseconds(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<IngestionOptions>>().Value.LagPollMilliseconds),
@@ -40,7 +44,7 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddScoped<SegmentQueries>();
 
         builder.Services.ConfigureHttpJsonOptions(options => MessageJson.Configure(options.SerializerOptions));
-        builder.Services.AddOpenApi();
+        builder.Services.AddOpenApi(options => options.AddSecuritySchemes());
     }
 
     /// <summary>Every option the Api reads, bound to its typed class and validated when the host starts.</summary>
@@ -63,8 +67,22 @@ internal static class ApplicationServiceExtensions
 
     public static void MapApiDocumentation(this WebApplication app)
     {
-        app.MapOpenApi();
-        app.MapScalarApiReference(options => options.WithTitle("MiniCRM API"));
-        app.MapGet("/", () => TypedResults.Redirect("/scalar")).ExcludeFromDescription();
+        // Open to read in Development; elsewhere the document and the reference are for signed-in marketers.
+        var open = app.Environment.IsDevelopment();
+        Restrict(app.MapOpenApi(), open);
+        Restrict(app.MapScalarApiReference(options => options.WithTitle("MiniCRM API")), open);
+        app.MapGet("/", () => TypedResults.Redirect("/scalar")).ExcludeFromDescription().AllowAnonymous();
+
+        static void Restrict(IEndpointConventionBuilder endpoint, bool open)
+        {
+            if (open)
+            {
+                endpoint.AllowAnonymous();
+            }
+            else
+            {
+                endpoint.RequireAuthorization(MiniCrm.Api.Auth.CrmAuthentication.MarketerPolicy);
+            }
+        }
     }
 }

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
+using MiniCrm.ServiceDefaults.Operations;
 
 namespace MiniCrm.Api.Http;
 
@@ -24,5 +25,6 @@ internal static class ApiKeyFilter
 
             return await next(context);
         })
-        .ProducesProblem(StatusCodes.Status401Unauthorized);
+        .ProducesProblem(StatusCodes.Status401Unauthorized)
+        .RequireMachineCredential($"{HeaderName} (the ingest-api-key parameter)");
 }

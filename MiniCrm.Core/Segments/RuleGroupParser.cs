@@ -20,7 +20,7 @@ public static class RuleGroupParser
         var group = ParseGroup(json, path, depth: 1, errors, ref ruleCount);
         if (ruleCount > MaxRules)
         {
-            errors.Add(new FieldError(path, $"A segment may have at most {MaxRules} rules; this one has {ruleCount}."));
+            errors.Add(new FieldError(path, $"A segment may have at most {MaxRules} rules and groups; this one has {ruleCount}."));
         }
 
         return errors.Count == before ? group : null;
@@ -28,6 +28,11 @@ public static class RuleGroupParser
 
     private static RuleGroup? ParseGroup(JsonElement json, string path, int depth, List<FieldError> errors, ref int ruleCount)
     {
+        if (depth > 1)
+        {
+            ruleCount++; // a nested group counts as a rule: a million empty groups are refused, not walked
+        }
+
         if (json.ValueKind != JsonValueKind.Object)
         {
             errors.Add(new FieldError(path, "A rule group must be an object: {\"combinator\": \"AND\", \"rules\": [...]}."));

@@ -1,3 +1,4 @@
+using MiniCrm.ServiceDefaults.Operations;
 using Microsoft.AspNetCore.Http.HttpResults;
 
 namespace MiniCrm.Ingest.Submission;
@@ -18,10 +19,13 @@ internal static class IngestApi
 {
     public static void MapIngestApi(this WebApplication app)
     {
-        app.MapPost("/seed", Seed).WithSummary("Seed N customers and M orders through the CRM API");
-        app.MapPost("/stream", Stream).WithSummary("Stream customers and orders at a steady rate until stopped");
-        app.MapPost("/stop", Stop).WithSummary("Stop the current run");
-        app.MapGet("/status", Status).WithSummary("Progress of the current or last run");
+        // They submit with the ingestion key on the caller's behalf, so only the AppHost's dashboard commands
+        // (which send the operations key) may call them.
+        var control = app.MapGroup("").RequireOperationsKey(app.Configuration["Operations:Key"]);
+        control.MapPost("/seed", Seed).WithSummary("Seed N customers and M orders through the CRM API");
+        control.MapPost("/stream", Stream).WithSummary("Stream customers and orders at a steady rate until stopped");
+        control.MapPost("/stop", Stop).WithSummary("Stop the current run");
+        control.MapGet("/status", Status).WithSummary("Progress of the current or last run");
     }
 
     public static Results<Accepted<IngestStatus>, Conflict<string>, BadRequest<string>> Seed(IngestJobs jobs, long customers = 1_000, long orders = 3_000)

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -44,21 +42,19 @@ public static class DrainEndpoints
 
     public static IEndpointRouteBuilder MapDrainEndpoints(this IEndpointRouteBuilder app)
     {
-        var key = Encoding.UTF8.GetBytes(app.ServiceProvider.GetRequiredService<IConfiguration>()["Operations:Key"] ?? "");
-        var ops = app.MapGroup(Path).ExcludeFromDescription().AddEndpointFilter(async (context, next) =>
-        {
-            var presented = Encoding.UTF8.GetBytes(context.HttpContext.Request.Headers[KeyHeader].ToString());
-            return key.Length > 0 && CryptographicOperations.FixedTimeEquals(key, presented)
-                ? await next(context)
-                : TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Operations key required",
-                    detail: $"Send the AppHost's operations key in {KeyHeader}.");
-        });
+        var ops = app.MapGroup(Path).ExcludeFromDescription()
+            .RequireOperationsKey(app.ServiceProvider.GetRequiredService<IConfiguration>()["Operations:Key"]);
         ops.MapPost("/", (DrainSignal drain, IEnumerable<IDrainProgress> parts) =>
         {
             drain.Begin();
             return TypedResults.Ok(Status(drain, parts));
         });
         ops.MapGet("/", (DrainSignal drain, IEnumerable<IDrainProgress> parts) => TypedResults.Ok(Status(drain, parts)));
+
+        // Who may call what: the authorization map, read by the tests that check nothing is open that should not be.
+        app.MapGet("/ops/endpoints", (EndpointDataSource endpoints) => TypedResults.Ok(EndpointAccess.Describe(endpoints)))
+            .ExcludeFromDescription()
+            .RequireOperationsKey(app.ServiceProvider.GetRequiredService<IConfiguration>()["Operations:Key"]);
         return app;
     }
 

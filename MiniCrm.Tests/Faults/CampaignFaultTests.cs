@@ -26,7 +26,7 @@ public sealed class CampaignFaultTests(AppHostFixture fixture)
     {
         await IngestDriver.EnsureCustomersAsync(fixture, 1_500);
         using var api = fixture.Api();
-        using var vendor = fixture.App.CreateHttpClient("vendorsim");
+        using var vendor = fixture.WithOpsKey("vendorsim");
         var before = await vendor.GetFromJsonAsync<VendorStats>("/deliveries/stats", Json);
 
         var campaign = await CampaignTests.LaunchAsync(api, "Lost receipts", Everyone, "Hi {{name}}");

@@ -32,7 +32,7 @@ public sealed class FlakyVendorTests : IDisposable
         Assert.InRange((double)done.FailedCount / done.AudienceSize, 0.03, 0.20); // the configured 10%, not the vendor's 50% errors
         Assert.Equal(0L, await system.ScalarAsync<long>(
             $"SELECT count(*) FROM communication_logs WHERE campaign_id = '{done.Id}' AND (status <> 'SENT' AND failure_reason NOT IN ('Recipient mailbox unavailable', 'Number not reachable', 'Rejected by carrier', 'Message blocked as spam'))"));
-        using var vendor = system.App.CreateHttpClient("vendorsim");
+        using var vendor = system.WithOpsKey("vendorsim");
         var stats = await vendor.GetFromJsonAsync<VendorStats>("/deliveries/stats", new JsonSerializerOptions(JsonSerializerDefaults.Web));
         Assert.Equal(done.AudienceSize, stats!.Messaged); // every customer once, however often a batch was refused
     }

@@ -67,7 +67,7 @@ public sealed class InfrastructureFaultTests(OwnSystem outage, ITestOutputHelper
     {
         var system = await outage.SystemAsync();
         using var api = system.Api();
-        using var vendor = system.App.CreateHttpClient("vendorsim");
+        using var vendor = system.WithOpsKey("vendorsim");
         var before = await vendor.GetFromJsonAsync<VendorStats>("/deliveries/stats", Json);
         var audience = (await (await api.PostAsJsonAsync("/api/segments/preview", Everyone)).Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("count").GetInt32();
 
@@ -329,6 +329,8 @@ public sealed class OwnSystem : IAsyncLifetime
             _system ??= await AppHostFixture.StartAsync(_dataRoot, builder =>
             {
                 AppHostFixture.Configure(builder, "vendorsim", ("Vendor__LatencyMilliseconds", "10"));
+                // Low limits, so RateLimitTests can reach them; the faults tests stay well below.
+                AppHostFixture.Configure(builder, "api", ("RateLimits__PreviewPerMinute", "20"), ("RateLimits__LaunchPerMinute", "8"), ("RateLimits__SignInPerMinute", "12"));
                 AppHostFixture.Configure(builder, "workers",
                 [
                     ("Reconcile__ReceiptTimeoutSeconds", "3"), ("Reconcile__IntervalSeconds", "1"),

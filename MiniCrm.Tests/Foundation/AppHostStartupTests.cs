@@ -37,6 +37,18 @@ public sealed class AppHostStartupTests(AppHostFixture fixture)
         Assert.Equal("Healthy", await http.GetStringAsync("/health"));
         var openApi = await http.GetStringAsync("/openapi/v1.json");
         Assert.Contains("\"openapi\"", openApi);
+
+        // The security schemes, and which operation takes which: a client generated from it can call them.
+        var document = System.Text.Json.Nodes.JsonNode.Parse(openApi)!;
+        var schemes = document["components"]!["securitySchemes"]!;
+        Assert.Equal("minicrm.session", schemes["session"]!["name"]!.GetValue<string>());
+        Assert.Equal("X-Api-Key", schemes["ingestionKey"]!["name"]!.GetValue<string>());
+        Assert.NotNull(schemes["vendorSignature"]);
+        string SchemeOf(string path, string method) => string.Join(",", document["paths"]![path]![method]!["security"]!.AsArray().SelectMany(r => r!.AsObject().Select(p => p.Key)));
+        Assert.Equal("ingestionKey", SchemeOf("/api/customers", "post"));
+        Assert.Equal("vendorSignature", SchemeOf("/api/receipts", "post"));
+        Assert.Equal("session", SchemeOf("/api/segments/preview", "post"));
+        Assert.Equal("session", SchemeOf("/api/campaigns", "post"));
         var reference = await http.GetAsync("/scalar");
         Assert.True(reference.IsSuccessStatusCode, $"/scalar answered {(int)reference.StatusCode}");
         Assert.Contains("text/html", reference.Content.Headers.ContentType?.ToString());

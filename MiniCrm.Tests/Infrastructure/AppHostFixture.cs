@@ -53,11 +53,24 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public OtlpTraceReceiver Telemetry { get; } = new();
 
+    /// <summary>The shared system's Api signs in with Google against this local fake; sign-in is open to minicrm.test accounts.</summary>
+    public FakeGoogle Google { get; } = new();
+
+    public const string AllowedDomain = "minicrm.test";
+
     public string IngestApiKey { get; private set; } = "";
 
     public string VendorSigningSecret { get; private set; } = "";
 
     public string DatabaseConnectionString { get; private set; } = "";
+
+    /// <summary>The AppHost's operations key: Ingest's control endpoints and the vendor's stats take it.</summary>
+    public string OpsKey { get; private set; } = "";
+
+    /// <summary>The session cookie of the tests' marketer, from the development sign-in (the Api runs in Development here).</summary>
+    public string SessionCookie { get; private set; } = "";
+
+    public const string MarketerEmail = "tests@minicrm.test";
 
     /// <summary>The Local-mode emulator's fixed bootstrap port for tools (kcat), a free one per system here.</summary>
     public int KafkaToolPort { get; private set; }
@@ -65,6 +78,7 @@ public sealed class AppHostFixture : IAsyncLifetime
     public async Task InitializeAsync()
     {
         await Telemetry.StartAsync();
+        await Google.StartAsync();
         var arguments = TestAppHost.Arguments(_dataRoot);
         KafkaToolPort = TestAppHost.ArgumentValue<int>(arguments, "KafkaEmulator:Port");
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.MiniCrm_AppHost>(
@@ -89,7 +103,12 @@ public sealed class AppHostFixture : IAsyncLifetime
             // The vendor also loses 2% of its receipts, and the Workers ask again after 3 quiet seconds:
             // every campaign test finishes through the reconciler as well.
             Configure(builder, "vendorsim", ("Vendor__DuplicateRate", "1"), ("Vendor__LatencyMilliseconds", "20"), ("Vendor__ReceiptLossRate", "0.02"));
-            Configure(builder, "api", ("Ingestion__MaxPartitionLag", "200"));
+            Configure(builder, "api", ("Ingestion__MaxPartitionLag", "200"),
+                ("Authentication__Google__ClientId", FakeGoogle.ClientId), ("Authentication__Google__ClientSecret", FakeGoogle.ClientSecret),
+                ("Authentication__Google__AuthorizationEndpoint", Google.BaseAddress + "/authorize"),
+                ("Authentication__Google__TokenEndpoint", Google.BaseAddress + "/token"),
+                ("Authentication__Google__UserInformationEndpoint", Google.BaseAddress + "/userinfo"),
+                ("Authentication__AllowedEmailDomains__0", AllowedDomain));
             Configure(builder, "workers", ("Dispatch__DeliveriesPerMessage", "100"),
                 ("Reconcile__ReceiptTimeoutSeconds", "3"), ("Reconcile__IntervalSeconds", "1"));
         }
@@ -109,13 +128,58 @@ public sealed class AppHostFixture : IAsyncLifetime
         IngestApiKey = (await parameters["ingest-api-key"].GetValueAsync(cts.Token))!;
         VendorSigningSecret = (await parameters["vendor-signing-secret"].GetValueAsync(cts.Token))!;
         DatabaseConnectionString = (await App.GetConnectionStringAsync("crmdb", cts.Token))!;
+        OpsKey = (await parameters["ops-key"].GetValueAsync(cts.Token))!;
+        SessionCookie = await SignInAsync(MarketerEmail, "Test Marketer");
     }
 
-    public HttpClient Api() => App.CreateHttpClient("api");
+    /// <summary>The Api as the tests' signed-in marketer.</summary>
+    public HttpClient Api()
+    {
+        var http = Client("api");
+        http.DefaultRequestHeaders.Add("Cookie", SessionCookie);
+        return http;
+    }
+
+    /// <summary>The Api as someone who has not signed in.</summary>
+    public HttpClient AnonymousApi() => Client("api");
+
+    /// <summary>
+    /// A client of its own for a resource's HTTP endpoint, keeping no cookies: the factory's pooled
+    /// handlers share one cookie jar, so a session set for one client would travel with all the others.
+    /// </summary>
+    public HttpClient Client(string resource) =>
+        new(new SocketsHttpHandler { UseCookies = false }) { BaseAddress = App.GetEndpoint(resource, "http") };
+
+    /// <summary>A resource's HTTP endpoint with the operations key (Ingest's commands, the vendor's stats).</summary>
+    public HttpClient WithOpsKey(string resource)
+    {
+        var http = Client(resource);
+        http.DefaultRequestHeaders.Add(MiniCrm.ServiceDefaults.Operations.DrainEndpoints.KeyHeader, OpsKey);
+        return http;
+    }
+
+    /// <summary>Signs in with the development sign-in and returns the session cookie ("name=value").</summary>
+    public async Task<string> SignInAsync(string email, string name)
+    {
+        using var http = AnonymousApi();
+        var response = await http.PostAsJsonAsync("/auth/development/signin", new { email, name });
+        for (var attempt = 0; response.StatusCode == System.Net.HttpStatusCode.TooManyRequests && attempt < 10; attempt++)
+        {
+            // Sign-in is rate limited per address; a client waits as Retry-After says.
+            await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(5));
+            response.Dispose();
+            response = await http.PostAsJsonAsync("/auth/development/signin", new { email, name });
+        }
+
+        using var _ = response;
+        Assert.True(response.StatusCode == System.Net.HttpStatusCode.NoContent, $"development sign-in: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+        var cookie = response.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("minicrm.session=", StringComparison.Ordinal));
+        return cookie[..cookie.IndexOf(';')];
+    }
 
     public HttpClient IngestingApi()
     {
-        var http = App.CreateHttpClient("api");
+        var http = Client("api");
         http.DefaultRequestHeaders.Add("X-Api-Key", IngestApiKey);
         return http;
     }
@@ -180,6 +244,7 @@ public sealed class AppHostFixture : IAsyncLifetime
         }
 
         await Telemetry.DisposeAsync();
+        await Google.DisposeAsync();
         if (!_keepData)
         {
             TestAppHost.DeleteDataRoot(_dataRoot);

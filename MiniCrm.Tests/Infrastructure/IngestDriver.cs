@@ -14,7 +14,7 @@ public static class IngestDriver
 {
     public static async Task<IngestStatus> SeedAsync(AppHostFixture fixture, long customers, long orders, TimeSpan timeout)
     {
-        using var ingest = fixture.App.CreateHttpClient("ingest");
+        using var ingest = fixture.WithOpsKey("ingest");
         var started = await ingest.PostAsync($"/seed?customers={customers}&orders={orders}", null);
         Assert.Equal(System.Net.HttpStatusCode.Accepted, started.StatusCode);
 

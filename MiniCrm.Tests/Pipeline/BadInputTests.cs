@@ -9,6 +9,7 @@ namespace MiniCrm.Tests.Pipeline;
 public enum Credentials
 {
     None,
+    Marketer,
     ApiKey,
     WrongApiKey,
     Signed,
@@ -44,35 +45,40 @@ public sealed class BadInputTests(AppHostFixture fixture)
         { "fractional quantity", "POST", "/api/orders", Credentials.ApiKey, Order(items: """[{"name":"Tea","quantity":1.5,"unitPrice":10}]"""), 400, "whole number" },
         { "item total not quantity x price", "POST", "/api/orders", Credentials.ApiKey, Order(items: """[{"name":"Tea","quantity":2,"unitPrice":10,"total":25}]"""), 400, "quantity × unitPrice" },
         { "unknown customer", "POST", "/api/orders", Credentials.ApiKey, Order(), 400, "No such customer" },
-        { "unknown segment attribute", "POST", "/api/segments/preview", Credentials.None, """{"combinator":"AND","rules":[{"attribute":"age","operator":">","value":3}]}""", 400, "rules.rules[0].attribute" },
-        { "unknown operator", "POST", "/api/segments/preview", Credentials.None, """{"combinator":"AND","rules":[{"attribute":"visit","operator":"~","value":3}]}""", 400, "Unknown operator" },
-        { "ordering operator on text", "POST", "/api/segments/preview", Credentials.None, """{"combinator":"AND","rules":[{"attribute":"city","operator":">","value":"Pune"}]}""", 400, "only be compared with = or !=" },
-        { "text where a number belongs", "POST", "/api/segments/preview", Credentials.None, """{"combinator":"AND","rules":[{"attribute":"total_spend","operator":">","value":"5000"}]}""", 400, "takes a number" },
-        { "SQL fragment as a number", "POST", "/api/segments/preview", Credentials.None, """{"combinator":"AND","rules":[{"attribute":"total_spend","operator":">","value":"0 OR 1=1"}]}""", 400, "takes a number" },
-        { "bad combinator", "POST", "/api/segments/preview", Credentials.None, """{"combinator":"XOR","rules":[]}""", 400, "\"AND\" or \"OR\"" },
-        { "nesting deeper than 10", "POST", "/api/segments/preview", Credentials.None, Nested(11), 400, "nested at most 10" },
-        { "more than 200 rules", "POST", "/api/segments/preview", Credentials.None, ManyRules(201), 400, "at most 200 rules" },
-        { "unknown placeholder", "POST", "/api/campaigns", Credentials.None, """{"name":"X","rules":{"combinator":"AND","rules":[]},"message":"Hi {{age}}"}""", 400, "Unknown placeholder {{age}}" },
-        { "unclosed placeholder", "POST", "/api/campaigns", Credentials.None, """{"name":"X","rules":{"combinator":"AND","rules":[]},"message":"Hi {{name"}""", 400, "not closed" },
-        { "campaign without a name", "POST", "/api/campaigns", Credentials.None, """{"rules":{"combinator":"AND","rules":[]},"message":"Hi"}""", 400, "name" },
-        { "send rate of zero", "POST", "/api/campaigns", Credentials.None, """{"name":"X","rules":{"combinator":"AND","rules":[]},"message":"Hi","sendRatePerSecond":0}""", 400, "sendRatePerSecond" },
-        { "campaign with no audience", "POST", "/api/campaigns", Credentials.None, """{"name":"X","rules":{"combinator":"AND","rules":[{"attribute":"city","operator":"=","value":"Atlantis"}]},"message":"Hi"}""", 422, "No customers match this segment." },
+        { "unknown segment attribute", "POST", "/api/segments/preview", Credentials.Marketer, """{"combinator":"AND","rules":[{"attribute":"age","operator":">","value":3}]}""", 400, "rules.rules[0].attribute" },
+        { "unknown operator", "POST", "/api/segments/preview", Credentials.Marketer, """{"combinator":"AND","rules":[{"attribute":"visit","operator":"~","value":3}]}""", 400, "Unknown operator" },
+        { "ordering operator on text", "POST", "/api/segments/preview", Credentials.Marketer, """{"combinator":"AND","rules":[{"attribute":"city","operator":">","value":"Pune"}]}""", 400, "only be compared with = or !=" },
+        { "text where a number belongs", "POST", "/api/segments/preview", Credentials.Marketer, """{"combinator":"AND","rules":[{"attribute":"total_spend","operator":">","value":"5000"}]}""", 400, "takes a number" },
+        { "SQL fragment as a number", "POST", "/api/segments/preview", Credentials.Marketer, """{"combinator":"AND","rules":[{"attribute":"total_spend","operator":">","value":"0 OR 1=1"}]}""", 400, "takes a number" },
+        { "bad combinator", "POST", "/api/segments/preview", Credentials.Marketer, """{"combinator":"XOR","rules":[]}""", 400, "\"AND\" or \"OR\"" },
+        { "nesting deeper than 10", "POST", "/api/segments/preview", Credentials.Marketer, Nested(11), 400, "nested at most 10" },
+        { "more than 200 rules", "POST", "/api/segments/preview", Credentials.Marketer, ManyRules(201), 400, "at most 200 rules" },
+        { "unknown placeholder", "POST", "/api/campaigns", Credentials.Marketer, """{"name":"X","rules":{"combinator":"AND","rules":[]},"message":"Hi {{age}}"}""", 400, "Unknown placeholder {{age}}" },
+        { "unclosed placeholder", "POST", "/api/campaigns", Credentials.Marketer, """{"name":"X","rules":{"combinator":"AND","rules":[]},"message":"Hi {{name"}""", 400, "not closed" },
+        { "campaign without a name", "POST", "/api/campaigns", Credentials.Marketer, """{"rules":{"combinator":"AND","rules":[]},"message":"Hi"}""", 400, "name" },
+        { "send rate of zero", "POST", "/api/campaigns", Credentials.Marketer, """{"name":"X","rules":{"combinator":"AND","rules":[]},"message":"Hi","sendRatePerSecond":0}""", 400, "sendRatePerSecond" },
+        { "campaign with no audience", "POST", "/api/campaigns", Credentials.Marketer, """{"name":"X","rules":{"combinator":"AND","rules":[{"attribute":"city","operator":"=","value":"Atlantis"}]},"message":"Hi"}""", 422, "No customers match this segment." },
         { "receipts without a signature", "POST", "/api/receipts", Credentials.None, Receipts(), 401, "X-Vendor-Signature" },
+        { "a preview without signing in", "POST", "/api/segments/preview", Credentials.None, """{"combinator":"AND","rules":[]}""", 401, "Sign in" },
+        { "a launch without signing in", "POST", "/api/campaigns", Credentials.None, """{"name":"X","rules":{"combinator":"AND","rules":[]},"message":"Hi"}""", 401, "Sign in" },
+        { "the customer list without signing in", "GET", "/api/customers", Credentials.None, "", 401, "Sign in" },
+        { "301 empty groups", "POST", "/api/segments/preview", Credentials.Marketer, "{\"combinator\":\"OR\",\"rules\":[" + string.Join(",", Enumerable.Repeat("{\"combinator\":\"AND\",\"rules\":[]}", 301)) + "]}", 400, "at most 200 rules and groups" },
+        { "a preview body past its 256 KiB limit", "POST", "/api/segments/preview", Credentials.Marketer, "{\"combinator\":\"AND\",\"rules\":[]" + new string(' ', 300_000) + "}", 413, "too large" },
         { "receipts with a wrong signature", "POST", "/api/receipts", Credentials.WrongSignature, Receipts(), 401, "does not match" },
         { "receipts signed too long ago", "POST", "/api/receipts", Credentials.StaleSignature, Receipts(), 401, "window" },
         { "receipt with an unknown status", "POST", "/api/receipts", Credentials.Signed, Receipts(status: "DELIVERED"), 400, "SENT or FAILED" },
         { "receipts signed at a timestamp past the calendar", "POST", "/api/receipts", Credentials.FarFutureSignature, Receipts(), 401, "window" },
-        { "a lone surrogate in a rule value", "POST", "/api/segments/preview", Credentials.None, """{"combinator":"AND","rules":[{"attribute":"city","operator":"=","value":"\udc00"}]}""", 400, "lone surrogate" },
-        { "a NUL in a rule value", "POST", "/api/segments/preview", Credentials.None, """{"combinator":"AND","rules":[{"attribute":"city","operator":"=","value":"a\u0000b"}]}""", 400, "NUL" },
-        { "a lone surrogate as an operator", "POST", "/api/segments/preview", Credentials.None, """{"combinator":"AND","rules":[{"attribute":"city","operator":"\ud800","value":"Pune"}]}""", 400, "Unknown operator" },
-        { "a NUL in a campaign name", "POST", "/api/campaigns", Credentials.None, """{"name":"Diwali\u0000","rules":{"combinator":"AND","rules":[]},"message":"Hi"}""", 400, "NUL" },
-        { "a lone surrogate in a message", "POST", "/api/campaigns", Credentials.None, """{"name":"Diwali","rules":{"combinator":"AND","rules":[]},"message":"Hi \udc00"}""", 400, "lone surrogate" },
+        { "a lone surrogate in a rule value", "POST", "/api/segments/preview", Credentials.Marketer, """{"combinator":"AND","rules":[{"attribute":"city","operator":"=","value":"\udc00"}]}""", 400, "lone surrogate" },
+        { "a NUL in a rule value", "POST", "/api/segments/preview", Credentials.Marketer, """{"combinator":"AND","rules":[{"attribute":"city","operator":"=","value":"a\u0000b"}]}""", 400, "NUL" },
+        { "a lone surrogate as an operator", "POST", "/api/segments/preview", Credentials.Marketer, """{"combinator":"AND","rules":[{"attribute":"city","operator":"\ud800","value":"Pune"}]}""", 400, "Unknown operator" },
+        { "a NUL in a campaign name", "POST", "/api/campaigns", Credentials.Marketer, """{"name":"Diwali\u0000","rules":{"combinator":"AND","rules":[]},"message":"Hi"}""", 400, "NUL" },
+        { "a lone surrogate in a message", "POST", "/api/campaigns", Credentials.Marketer, """{"name":"Diwali","rules":{"combinator":"AND","rules":[]},"message":"Hi \udc00"}""", 400, "lone surrogate" },
         { "a NUL in an order id", "POST", "/api/orders", Credentials.ApiKey, Order(orderId: @"ORD\u0000"), 400, "NUL" },
         { "a NUL in a customer's name", "POST", "/api/customers", Credentials.ApiKey, """{"name":"Asha\u0000","email":"nul@example.com","city":"Pune"}""", 400, "NUL" },
         { "an item total larger than the database holds", "POST", "/api/orders", Credentials.ApiKey, Order(items: """[{"name":"Gold","quantity":1000000,"unitPrice":999999999.99}]"""), 400, "at most 999999999999.99" },
-        { "a cursor that was never issued", "GET", "/api/customers?cursor=bm90LWEtY3Vyc29y", Credentials.None, "", 400, "cursor" },
-        { "order status filter not in the list", "GET", "/api/orders?status=SHIPPED", Credentials.None, "", 400, "status" },
-        { "log of a campaign that does not exist", "GET", $"/api/campaigns/{Unknown}/log", Credentials.None, "", 404, "" },
+        { "a cursor that was never issued", "GET", "/api/customers?cursor=bm90LWEtY3Vyc29y", Credentials.Marketer, "", 400, "cursor" },
+        { "order status filter not in the list", "GET", "/api/orders?status=SHIPPED", Credentials.Marketer, "", 400, "status" },
+        { "log of a campaign that does not exist", "GET", $"/api/campaigns/{Unknown}/log", Credentials.Marketer, "", 404, "" },
     };
 
     [Theory]
@@ -80,7 +86,7 @@ public sealed class BadInputTests(AppHostFixture fixture)
     public async Task Bad_input_gets_a_clear_4xx_and_changes_nothing(string name, string method, string path, Credentials credentials, string body, int status, string expected)
     {
         var before = await SnapshotAsync();
-        using var http = fixture.Api();
+        using var http = fixture.AnonymousApi(); // each case brings its own credentials
         using var request = new HttpRequestMessage(new HttpMethod(method), path);
         if (method == "POST")
         {
@@ -207,6 +213,9 @@ public sealed class BadInputTests(AppHostFixture fixture)
     {
         switch (credentials)
         {
+            case Credentials.Marketer:
+                request.Headers.Add("Cookie", fixture.SessionCookie);
+                break;
             case Credentials.ApiKey:
                 request.Headers.Add("X-Api-Key", fixture.IngestApiKey);
                 break;

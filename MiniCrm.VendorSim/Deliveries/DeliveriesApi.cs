@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.ServiceDefaults.Operations;
@@ -21,10 +23,23 @@ internal static class DeliveriesApi
 
     public static void MapDeliveriesApi(this WebApplication app)
     {
-        app.MapPost("/deliveries", Accept).WithSummary("Accept a batch of messages to deliver; receipts follow on the CRM's /api/receipts");
+        var key = Encoding.UTF8.GetBytes(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<VendorOptions>>().Value.ApiKey);
+        app.MapPost("/deliveries", Accept).WithSummary("Accept a batch of messages to deliver; receipts follow on the CRM's /api/receipts")
+            .RequireMachineCredential("Authorization: Bearer (the vendor-api-key parameter)")
+            .AddEndpointFilter(async (context, next) =>
+            {
+                // As a real messaging vendor's API: an account key on every request, compared in constant time.
+                var header = context.HttpContext.Request.Headers.Authorization.ToString();
+                var presented = Encoding.UTF8.GetBytes(header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..] : "");
+                return key.Length > 0 && CryptographicOperations.FixedTimeEquals(key, presented)
+                    ? await next(context)
+                    : TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "API key required",
+                        detail: "Send the account's API key as Authorization: Bearer <key>.");
+            });
         app.MapGet("/deliveries/stats", (DeliveryLedger ledger, DeliveryQueue queue) =>
                 TypedResults.Ok(new DeliveryStats(ledger.Messaged, ledger.DuplicatesDropped, ledger.ReceiptsResent, queue.Queued)))
-            .WithSummary("How many messages went out, and how many duplicates were dropped");
+            .WithSummary("How many messages went out, and how many duplicates were dropped")
+            .RequireOperationsKey(app.Configuration["Operations:Key"]);
     }
 
     /// <summary>Like a real provider: accept quickly (202), deliver later, report by webhook. A full queue answers 503 with Retry-After.</summary>

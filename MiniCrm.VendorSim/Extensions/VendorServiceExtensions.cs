@@ -92,6 +92,9 @@ public sealed class VendorOptions
     [Required, Url]
     public string CrmBaseAddress { get; set; } = "http://api";
 
+    /// <summary>The key senders present as <c>Authorization: Bearer</c> on POST /deliveries (the AppHost's vendor-api-key); empty refuses every delivery.</summary>
+    public string ApiKey { get; set; } = "";
+
     /// <summary>The secret shared with the CRM to sign receipts (the AppHost's vendor-signing-secret).</summary>
     public string SigningSecret { get; set; } = "";
 }

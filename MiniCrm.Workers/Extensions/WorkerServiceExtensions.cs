@@ -34,7 +34,13 @@ internal static class WorkerServiceExtensions
         // Each delivery message holds hundreds of deliveries: a few dozen at a time keep memory flat.
         builder.AddBatchConsumer<DeliveryRequested, DeliveryBatchHandler>(KafkaTopics.CampaignDeliveries, ConsumerGroups.Deliveries, maxBatchSize: 32);
 
-        builder.Services.AddHttpClient<VendorClient>(http => http.BaseAddress = new Uri("http://vendorsim"))
+        // The vendor's API key (the AppHost's vendor-api-key) on every request, as a real messaging vendor requires.
+        var vendorKey = builder.Configuration["Vendor:ApiKey"] ?? "";
+        builder.Services.AddHttpClient<VendorClient>(http =>
+            {
+                http.BaseAddress = new Uri("http://vendorsim");
+                http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", vendorKey);
+            })
             .RemoveAllResilienceHandlers()
             .AddResilienceHandler("vendor", VendorClient.ConfigureResilience);
 

@@ -15,6 +15,8 @@ namespace MiniCrm.Bench;
 public sealed class BenchSystem : IAsyncDisposable
 {
     private readonly string _dataRoot;
+    private string _session = "";
+    private string _opsKey = "";
 
     private BenchSystem(DistributedApplication app, string dataRoot, string repositoryRoot, string database)
     {
@@ -50,14 +52,29 @@ public sealed class BenchSystem : IAsyncDisposable
         }
 
         var database = (await app.GetConnectionStringAsync("crmdb", cts.Token))!;
-        return new BenchSystem(app, dataRoot, repositoryRoot, database);
+        var system = new BenchSystem(app, dataRoot, repositoryRoot, database);
+        var model = app.Services.GetRequiredService<DistributedApplicationModel>();
+        system._opsKey = (await model.Resources.OfType<ParameterResource>().Single(p => p.Name == "ops-key").GetValueAsync(cts.Token))!;
+        // A marketer's session from the development sign-in (the Api runs in Development here, as on F5).
+        using var anonymous = app.CreateHttpClient("api");
+        using var signIn = await anonymous.PostAsJsonAsync("/auth/development/signin", new { email = "bench@minicrm.test", name = "Bench" }, cts.Token);
+        signIn.EnsureSuccessStatusCode();
+        var cookie = signIn.Headers.GetValues("Set-Cookie").Single(c => c.StartsWith("minicrm.session=", StringComparison.Ordinal));
+        system._session = cookie[..cookie.IndexOf(';')];
+        return system;
     }
 
-    public HttpClient Api() => App.CreateHttpClient("api");
+    public HttpClient Api()
+    {
+        var http = App.CreateHttpClient("api");
+        http.DefaultRequestHeaders.Add("Cookie", _session);
+        return http;
+    }
 
     public HttpClient Ingest()
     {
         var http = App.CreateHttpClient("ingest");
+        http.DefaultRequestHeaders.Add("X-Ops-Key", _opsKey);
         http.Timeout = TimeSpan.FromMinutes(30);
         return http;
     }

@@ -1,0 +1,257 @@
+using System.Net.Mail;
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Authentication.Google;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using MiniCrm.Api.Http;
+using MiniCrm.Core.Segments;
+using MiniCrm.Core.Text;
+
+namespace MiniCrm.Api.Auth;
+
+/// <summary>The signed-in marketer, as <c>GET /api/me</c> answers.</summary>
+public sealed record Me(string Id, string? Email, string? Name, string? Avatar, string SignInMethod);
+
+/// <summary>Which sign-ins this Api offers, for a sign-in page.</summary>
+public sealed record SignInMethods(bool Google, bool Development);
+
+public sealed record DevelopmentSignInRequest(string Email, string? Name);
+
+/// <summary>
+/// Marketers sign in with Google (Microsoft.AspNetCore.Authentication.Google) and keep a cookie
+/// session; machines use credentials of their own (<see cref="MiniCrm.ServiceDefaults.Operations.MachineAccess"/>).
+/// Every endpoint needs a signed-in marketer unless it says otherwise (the fallback policy).
+/// </summary>
+public static partial class CrmAuthentication
+{
+    public const string MarketerPolicy = "Marketer";
+    public const string UserIdClaim = "minicrm:user_id";
+    public const string MethodClaim = "minicrm:sign_in_method";
+    public const string CookieName = "minicrm.session";
+
+    public static void AddCrmAuthentication(this IHostApplicationBuilder builder)
+    {
+        builder.Services.AddOptions<SignInOptions>().BindConfiguration(SignInOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        var settings = builder.Configuration.GetSection(SignInOptions.SectionName).Get<SignInOptions>() ?? new();
+        var development = builder.Environment.IsDevelopment();
+
+        var authentication = builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
+            .AddCookie(cookie =>
+            {
+                cookie.Cookie.Name = CookieName;
+                cookie.Cookie.HttpOnly = true;
+                // Lax: sent on the top-level return from Google, never on another site's POST or fetch.
+                cookie.Cookie.SameSite = SameSiteMode.Lax;
+                cookie.Cookie.SecurePolicy = development ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+                cookie.ExpireTimeSpan = TimeSpan.FromMinutes(settings.SessionMinutes);
+                cookie.SlidingExpiration = true;
+                // An API answers 401/403 with a problem; only pages are sent to sign in.
+                cookie.Events.OnRedirectToLogin = context => Refuse(context, StatusCodes.Status401Unauthorized, "Sign-in required",
+                    "Sign in first: GET /auth/signin/google (or the development sign-in).");
+                cookie.Events.OnRedirectToAccessDenied = context => Refuse(context, StatusCodes.Status403Forbidden, "Not allowed", "This account may not do that.");
+            });
+
+        if (settings.Google.IsConfigured)
+        {
+            authentication.AddGoogle(google =>
+            {
+                google.ClientId = settings.Google.ClientId;
+                google.ClientSecret = settings.Google.ClientSecret;
+                google.AuthorizationEndpoint = settings.Google.AuthorizationEndpoint ?? google.AuthorizationEndpoint;
+                google.TokenEndpoint = settings.Google.TokenEndpoint ?? google.TokenEndpoint;
+                google.UserInformationEndpoint = settings.Google.UserInformationEndpoint ?? google.UserInformationEndpoint;
+                google.ClaimActions.MapJsonKey("urn:google:picture", "picture");
+                google.ClaimActions.MapJsonKey("urn:google:email_verified", "email_verified");
+                // Lax: Google comes back with a top-level GET, which carries Lax cookies; None would need HTTPS even on F5.
+                google.CorrelationCookie.SameSite = SameSiteMode.Lax;
+                google.CorrelationCookie.SecurePolicy = development ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
+                google.Events.OnTicketReceived = OnGoogleTicketAsync;
+                google.Events.OnRemoteFailure = OnGoogleFailureAsync;
+            });
+        }
+
+        builder.Services.AddAuthorization(authorization =>
+        {
+            authorization.AddPolicy(MarketerPolicy, policy => policy
+                .AddAuthenticationSchemes(CookieAuthenticationDefaults.AuthenticationScheme)
+                .RequireAuthenticatedUser()
+                .RequireClaim(UserIdClaim));
+            authorization.FallbackPolicy = authorization.GetPolicy(MarketerPolicy);
+        });
+        builder.Services.AddScoped<UserDirectory>();
+    }
+
+    public static void MapAuthEndpoints(this WebApplication app)
+    {
+        var settings = app.Services.GetRequiredService<IOptions<SignInOptions>>().Value;
+        var developmentSignIn = app.Environment.IsDevelopment() && settings.DevelopmentSignIn;
+        if (settings.Google.IsConfigured && settings.AllowedEmailDomains.Length == 0)
+        {
+            LogOpenToEveryGoogleAccount(app.Logger);
+        }
+
+        var auth = app.MapGroup("/auth").WithTags("Sign-in").AllowAnonymous();
+        auth.MapGet("/methods", () => TypedResults.Ok(new SignInMethods(settings.Google.IsConfigured, developmentSignIn)))
+            .WithSummary("Which sign-ins this Api offers");
+        auth.MapGet("/signin/google", Results<ChallengeHttpResult, ProblemHttpResult> (string? returnUrl) => settings.Google.IsConfigured
+                ? TypedResults.Challenge(new AuthenticationProperties { RedirectUri = LocalOrRoot(returnUrl) }, [GoogleDefaults.AuthenticationScheme])
+                : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Google sign-in is not configured",
+                    detail: "Set the AppHost parameters google-client-id and google-client-secret (README: Google sign-in)."))
+            .WithSummary("Starts Google sign-in; comes back to returnUrl (a path on this site)")
+            .RequireRateLimiting(AbuseLimits.SignIn);
+        auth.MapPost("/signout", async (HttpContext context) =>
+            {
+                await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+                return TypedResults.NoContent();
+            })
+            .WithSummary("Ends the session");
+
+        if (developmentSignIn)
+        {
+            // Exists only in the Development environment: in any other, the route is not there at all.
+            auth.MapPost("/development/signin", DevelopmentSignInAsync)
+                .WithSummary("DEVELOPMENT ONLY: sign in as any email, without a password")
+                .RequireRateLimiting(AbuseLimits.SignIn).WithBodyLimit(4 * 1024)
+                .Accepts<DevelopmentSignInRequest>("application/json")
+                .ProducesValidationProblem();
+        }
+
+        app.MapGet("/api/me", async Task<Results<Ok<Me>, ProblemHttpResult>> (ClaimsPrincipal principal, UserDirectory users, CancellationToken ct) =>
+            {
+                var user = await users.FindAsync(principal.FindFirstValue(UserIdClaim)!, ct);
+                return user is null
+                    ? TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in required", detail: "The account of this session no longer exists.")
+                    : TypedResults.Ok(new Me(user.Id, user.Email, user.Name, user.Avatar, principal.FindFirstValue(MethodClaim) ?? "google"));
+            })
+            .WithTags("Sign-in")
+            .WithSummary("The signed-in marketer")
+            .RequireAuthorization(MarketerPolicy)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+    }
+
+    /// <summary>The signed-in marketer's id: a campaign's creator is this, never a field of the request.</summary>
+    public static string UserId(this ClaimsPrincipal principal) =>
+        principal.FindFirstValue(UserIdClaim) ?? throw new InvalidOperationException("The endpoint is not behind the Marketer policy.");
+
+    private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DevelopmentSignInAsync(
+        HttpContext context, UserDirectory users, CancellationToken ct)
+    {
+        var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
+        using var _ = document;
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var root = document!.RootElement;
+        var errors = new List<FieldError>();
+        string? Text(string field, int max)
+        {
+            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty(field, out var value) || value.ValueKind != JsonValueKind.String)
+            {
+                return null;
+            }
+
+            var text = StoredText.Read(value, out var problem)?.Trim();
+            if (problem is not null || text is { Length: 0 } || text?.Length > max)
+            {
+                errors.Add(new FieldError(field, problem ?? $"Must be 1 to {max} characters."));
+                return null;
+            }
+
+            return text;
+        }
+
+        var email = Text("email", 320)?.ToLowerInvariant();
+        var name = Text("name", 200);
+        if (email is null || !MailAddress.TryCreate(email, out var address) || address.Address != email)
+        {
+            errors.Add(new FieldError("email", "Must be an email address."));
+        }
+
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        var user = await users.UpsertDevelopmentAsync(email!, name ?? email!.Split('@')[0], ct);
+        if (user is null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Account signs in with Google",
+                detail: "This email belongs to an account that signs in with Google; the development sign-in does not take it over.");
+        }
+
+        await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, Principal(user, "development"));
+        return TypedResults.NoContent();
+    }
+
+    private static async Task OnGoogleTicketAsync(TicketReceivedContext context)
+    {
+        var principal = context.Principal!;
+        var googleId = principal.FindFirstValue(ClaimTypes.NameIdentifier);
+        var email = principal.FindFirstValue(ClaimTypes.Email)?.ToLowerInvariant();
+        var verified = principal.FindFirstValue("urn:google:email_verified");
+        var settings = context.HttpContext.RequestServices.GetRequiredService<IOptions<SignInOptions>>().Value;
+        // Refusing here must answer and mark the request handled: a failure set on this context is
+        // ignored by the handler, which would then sign the raw Google principal in.
+        if (googleId is null || email is null || string.Equals(verified, "false", StringComparison.OrdinalIgnoreCase))
+        {
+            await RefuseSignInAsync(context, "Google did not confirm this account's email address.");
+            return;
+        }
+
+        if (!settings.AllowsEmail(email))
+        {
+            await RefuseSignInAsync(context,
+                $"Accounts of {email[(email.LastIndexOf('@') + 1)..]} may not sign in to this CRM; ask an administrator to add the domain to Authentication:AllowedEmailDomains.");
+            return;
+        }
+
+        var users = context.HttpContext.RequestServices.GetRequiredService<UserDirectory>();
+        var user = await users.UpsertGoogleAsync(googleId, email, principal.FindFirstValue(ClaimTypes.Name) ?? email, principal.FindFirstValue("urn:google:picture"), context.HttpContext.RequestAborted);
+        context.Principal = Principal(user, "google");
+    }
+
+    private static async Task RefuseSignInAsync(TicketReceivedContext context, string detail)
+    {
+        context.HandleResponse();
+        context.Response.StatusCode = StatusCodes.Status403Forbidden;
+        await TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Sign-in refused", detail: detail).ExecuteAsync(context.HttpContext);
+    }
+
+    /// <summary>A tampered or expired state, Google saying no: a problem, never an exception page.</summary>
+    private static async Task OnGoogleFailureAsync(RemoteFailureContext context)
+    {
+        context.HandleResponse();
+        context.Response.StatusCode = StatusCodes.Status401Unauthorized;
+        await TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in refused",
+            detail: "Google sign-in did not complete (the sign-in state was missing, expired or altered, or Google refused); start again at /auth/signin/google.").ExecuteAsync(context.HttpContext);
+    }
+
+    private static ClaimsPrincipal Principal(User user, string method) => new(new ClaimsIdentity(
+        [
+            new Claim(UserIdClaim, user.Id),
+            new Claim(ClaimTypes.NameIdentifier, user.Id),
+            new Claim(ClaimTypes.Name, user.Name ?? user.Email ?? user.Id),
+            new Claim(ClaimTypes.Email, user.Email ?? ""),
+            new Claim(MethodClaim, method),
+        ],
+        CookieAuthenticationDefaults.AuthenticationScheme));
+
+    private static string LocalOrRoot(string? returnUrl) =>
+        returnUrl is { Length: > 0 } && returnUrl[0] == '/' && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
+            ? returnUrl
+            : "/";
+
+    private static Task Refuse(RedirectContext<CookieAuthenticationOptions> context, int status, string title, string detail)
+    {
+        context.Response.StatusCode = status;
+        return TypedResults.Problem(statusCode: status, title: title, detail: detail).ExecuteAsync(context.HttpContext);
+    }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Google sign-in is open to every Google account: set Authentication:AllowedEmailDomains to your company's domains.")]
+    private static partial void LogOpenToEveryGoogleAccount(ILogger logger);
+}

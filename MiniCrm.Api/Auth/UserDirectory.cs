@@ -1,0 +1,71 @@
+using Microsoft.EntityFrameworkCore;
+using MiniCrm.Core.Domain;
+using Npgsql;
+
+namespace MiniCrm.Api.Auth;
+
+/// <summary>The signed-in marketers: created on first sign-in, updated on every one. No endpoint lists them.</summary>
+public sealed class UserDirectory(CrmDbContext db)
+{
+    /// <summary>By Google id; an account first made by the development sign-in with the same email is claimed by it.</summary>
+    public async Task<User> UpsertGoogleAsync(string googleId, string email, string name, string? avatar, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            var updated = await db.Users
+                .Where(u => u.GoogleId == googleId || (u.GoogleId == null && u.Email == email))
+                .ExecuteUpdateAsync(u => u
+                    .SetProperty(x => x.GoogleId, googleId).SetProperty(x => x.Email, email)
+                    .SetProperty(x => x.Name, name).SetProperty(x => x.Avatar, avatar)
+                    .SetProperty(x => x.UpdatedAt, DateTimeOffset.UtcNow), ct);
+            if (updated == 0)
+            {
+                try
+                {
+                    db.Users.Add(new User { Id = NewId(), GoogleId = googleId, Email = email, Name = name, Avatar = avatar, CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow });
+                    await db.SaveChangesAsync(ct);
+                }
+                catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } && attempt == 0)
+                {
+                    db.ChangeTracker.Clear(); // signed in twice at once: the other request made the row
+                    continue;
+                }
+            }
+
+            return await db.Users.AsNoTracking().SingleAsync(u => u.GoogleId == googleId, ct);
+        }
+    }
+
+    /// <summary>The development sign-in: by email, never touching an account that signs in with Google.</summary>
+    public async Task<User?> UpsertDevelopmentAsync(string email, string name, CancellationToken ct)
+    {
+        var existing = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Email == email, ct);
+        if (existing is { GoogleId: not null })
+        {
+            return null;
+        }
+
+        if (existing is null)
+        {
+            db.Users.Add(new User { Id = NewId(), Email = email, Name = name, CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow });
+            try
+            {
+                await db.SaveChangesAsync(ct);
+            }
+            catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+            {
+                db.ChangeTracker.Clear();
+            }
+        }
+        else
+        {
+            await db.Users.Where(u => u.Id == existing.Id).ExecuteUpdateAsync(u => u.SetProperty(x => x.Name, name).SetProperty(x => x.UpdatedAt, DateTimeOffset.UtcNow), ct);
+        }
+
+        return await db.Users.AsNoTracking().SingleAsync(u => u.Email == email, ct);
+    }
+
+    public Task<User?> FindAsync(string id, CancellationToken ct) => db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, ct);
+
+    private static string NewId() => "user_" + Guid.NewGuid().ToString("N");
+}

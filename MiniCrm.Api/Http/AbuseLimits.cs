@@ -1,0 +1,99 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Security.Claims;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using MiniCrm.Api.Auth;
+
+namespace MiniCrm.Api.Http;
+
+/// <summary>Requests allowed per minute, per marketer (or per key, or per address for sign-in): <c>RateLimits:*</c>.</summary>
+public sealed class RateLimitOptions
+{
+    public const string SectionName = "RateLimits";
+
+    [Range(1, 100_000)]
+    public int SignInPerMinute { get; set; } = 30;
+
+    [Range(1, 100_000)]
+    public int PreviewPerMinute { get; set; } = 240;
+
+    [Range(1, 100_000)]
+    public int LaunchPerMinute { get; set; } = 30;
+
+    [Range(1, 100_000)]
+    public int AiPerMinute { get; set; } = 30;
+
+    /// <summary>Ingestion requests per minute per API key (each carries up to 5,000 items); backpressure still applies below it.</summary>
+    [Range(1, 1_000_000)]
+    public int IngestionPerMinute { get; set; } = 12_000;
+}
+
+/// <summary>
+/// What keeps one caller from exhausting the Api for everyone: rate limits per marketer, key or
+/// address (429 + Retry-After), request-body limits per endpoint (413), and the security headers.
+/// </summary>
+public static class AbuseLimits
+{
+    public const string SignIn = "sign-in";
+    public const string Preview = "preview";
+    public const string Launch = "launch";
+    public const string Ai = "ai";
+    public const string Ingestion = "ingestion";
+
+    public static void AddAbuseLimits(this IServiceCollection services)
+    {
+        services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.RejectionStatusCode = StatusCodes.Status429TooManyRequests;
+            limiter.OnRejected = async (context, ct) =>
+            {
+                var retryAfter = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var wait) ? Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds)) : 60;
+                context.HttpContext.Response.Headers.RetryAfter = retryAfter.ToString(CultureInfo.InvariantCulture);
+                await TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "Too many requests",
+                    detail: $"This limit allows a set number of requests a minute; try again in {retryAfter} s.").ExecuteAsync(context.HttpContext);
+            };
+            Add(limiter, SignIn, o => o.SignInPerMinute, context => "address:" + context.Connection.RemoteIpAddress);
+            Add(limiter, Preview, o => o.PreviewPerMinute, Marketer);
+            Add(limiter, Launch, o => o.LaunchPerMinute, Marketer);
+            Add(limiter, Ai, o => o.AiPerMinute, Marketer);
+            // Keyed by a hash of the presented key, never the key itself.
+            Add(limiter, Ingestion, o => o.IngestionPerMinute,
+                context => "key:" + Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(context.Request.Headers[ApiKeyFilter.HeaderName].ToString())))[..16]);
+        });
+    }
+
+    /// <summary>Refuses bodies larger than <paramref name="bytes"/> with 413 before they are read.</summary>
+    public static TBuilder WithBodyLimit<TBuilder>(this TBuilder endpoint, long bytes) where TBuilder : IEndpointConventionBuilder =>
+        endpoint.WithMetadata(new RequestSizeLimitAttribute(bytes));
+
+    /// <summary>Headers every answer carries: no sniffing, no framing, no referrer leaks, and a CSP that allows only this site (the API reference's inline script and styles included).</summary>
+    public static IApplicationBuilder UseSecurityHeaders(this IApplicationBuilder app) => app.Use(async (context, next) =>
+    {
+        var headers = context.Response.Headers;
+        headers.XContentTypeOptions = "nosniff";
+        headers.XFrameOptions = "DENY";
+        headers["Referrer-Policy"] = "strict-origin-when-cross-origin";
+        headers.ContentSecurityPolicy = "default-src 'self'; script-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net; style-src 'self' 'unsafe-inline' https://cdn.jsdelivr.net https://fonts.googleapis.com; font-src 'self' https://fonts.gstatic.com data:; img-src 'self' data: https:; connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self' https://accounts.google.com";
+        await next();
+    });
+
+    private static string Marketer(HttpContext context) => "user:" + (context.User.FindFirstValue(CrmAuthentication.UserIdClaim) ?? context.Connection.RemoteIpAddress?.ToString());
+
+    private static void Add(Microsoft.AspNetCore.RateLimiting.RateLimiterOptions limiter, string name, Func<RateLimitOptions, int> permits, Func<HttpContext, string> partition) =>
+        limiter.AddPolicy(name, context =>
+        {
+            var perMinute = permits(context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value);
+            return RateLimitPartition.GetTokenBucketLimiter(partition(context), _ => new TokenBucketRateLimiterOptions
+            {
+                TokenLimit = perMinute,
+                TokensPerPeriod = Math.Max(1, perMinute / 12),
+                ReplenishmentPeriod = TimeSpan.FromSeconds(5),
+                QueueLimit = 0,
+                AutoReplenishment = true,
+            });
+        });
+}
