@@ -108,7 +108,10 @@ public sealed class AppHostFixture : IAsyncLifetime
                 ("Authentication__Google__AuthorizationEndpoint", Google.BaseAddress + "/authorize"),
                 ("Authentication__Google__TokenEndpoint", Google.BaseAddress + "/token"),
                 ("Authentication__Google__UserInformationEndpoint", Google.BaseAddress + "/userinfo"),
-                ("Authentication__AllowedEmailDomains__0", AllowedDomain));
+                ("Authentication__AllowedEmailDomains__0", AllowedDomain),
+                // Many tests share one marketer here: the limits are proven on a system of their own (RateLimitTests).
+                ("RateLimits__PreviewPerMinute", "100000"), ("RateLimits__LaunchPerMinute", "100000"), ("RateLimits__AiPerMinute", "100000"),
+                ("RateLimits__SignInPerMinute", "100000"));
             Configure(builder, "workers", ("Dispatch__DeliveriesPerMessage", "100"),
                 ("Reconcile__ReceiptTimeoutSeconds", "3"), ("Reconcile__IntervalSeconds", "1"));
         }
