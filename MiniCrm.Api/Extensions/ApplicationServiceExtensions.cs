@@ -63,6 +63,7 @@ internal static class ApplicationServiceExtensions
         app.MapSegmentsApi();
         app.MapCampaignsApi();
         app.MapReceiptsApi();
+        app.MapAiApi();
     }
 
     public static void MapApiDocumentation(this WebApplication app)
