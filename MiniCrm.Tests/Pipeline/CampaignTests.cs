@@ -38,7 +38,8 @@ public sealed class CampaignTests(AppHostFixture fixture)
     [Fact]
     public async Task A_campaign_over_a_nested_segment_completes_with_exact_counters_and_one_summary()
     {
-        await IngestDriver.EnsureCustomersAsync(fixture, 1_500);
+        // The nested segment selects about one customer in sixteen: 3,000 give it an audience of a hundred or more when run alone.
+        await IngestDriver.EnsureCustomersAsync(fixture, 3_000);
         using var api = fixture.Api();
 
         var preview = await (await api.PostAsJsonAsync("/api/segments/preview", NestedSegment)).Content.ReadFromJsonAsync<JsonElement>(Json);
@@ -61,6 +62,10 @@ public sealed class CampaignTests(AppHostFixture fixture)
         var failureShare = (double)done.FailedCount / done.AudienceSize;
         Assert.InRange(failureShare, 0.03, 0.20); // configured 10%
         Assert.Contains($"{done.SentCount} delivered", done.Summary);
+        // The second sentence names the failure reasons seen, most frequent first, with their counts.
+        var reasons = await fixture.ScalarAsync<string>(
+            $"SELECT string_agg(failure_reason || ' (' || n || ')', ', ' ORDER BY n DESC, failure_reason) FROM (SELECT failure_reason, count(*) AS n FROM communication_logs WHERE campaign_id = '{campaign.Id}' AND status = 'FAILED' GROUP BY 1 ORDER BY n DESC, failure_reason LIMIT 3) r");
+        Assert.EndsWith($" The failures were: {reasons}.", done.Summary);
 
         var messages = await fixture.ScalarAsync<long>(
             $"SELECT count(*) FROM communication_logs l JOIN customers c ON c.id = l.customer_id WHERE l.campaign_id = '{campaign.Id}' AND l.personalized_msg = 'Hi ' || c.name || ' from ' || c.city || ', here is 10% off.'");

@@ -50,6 +50,12 @@ public sealed class ReceiptApplier(NpgsqlDataSource database)
             summary = format('%s reached %s customers: %s delivered and %s failed, a delivery success rate of %s%%.',
                              name, audience_size, sent_count, failed_count,
                              to_char(100.0 * sent_count / GREATEST(audience_size, 1), 'FM990.0'))
+                      -- The reasons seen, most frequent first: what a marketer acts on.
+                      || coalesce((SELECT ' The failures were: ' || string_agg(format('%s (%s)', r.reason, r.n), ', ' ORDER BY r.n DESC, r.reason) || '.'
+                                   FROM (SELECT coalesce(l.failure_reason, 'no reason given') AS reason, count(*) AS n
+                                         FROM communication_logs l
+                                         WHERE l.campaign_id = campaigns.id AND l.status = 'FAILED'
+                                         GROUP BY 1 ORDER BY n DESC, reason LIMIT 3) r), '')
         WHERE id = ANY(@ids) AND status = 'RUNNING' AND pending_count = 0 AND prepared_at IS NOT NULL
         RETURNING id
         """;
