@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using MiniCrm.ServiceDefaults.Operations;
 
 namespace MiniCrm.Api.Http;
@@ -14,8 +12,7 @@ internal static class ApiKeyFilter
         {
             var configured = context.HttpContext.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<MiniCrm.Api.Services.IngestionOptions>>().Value.ApiKey;
             var presented = context.HttpContext.Request.Headers[HeaderName].ToString();
-            if (string.IsNullOrEmpty(configured) || string.IsNullOrEmpty(presented) ||
-                !CryptographicOperations.FixedTimeEquals(Encoding.UTF8.GetBytes(configured), Encoding.UTF8.GetBytes(presented)))
+            if (!SharedKey.Matches(configured, presented))
             {
                 return TypedResults.Problem(
                     statusCode: StatusCodes.Status401Unauthorized,

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -26,16 +24,12 @@ public static class EndpointAccess
     /// <summary>A filter that lets a request in only with the operations key (the AppHost's ops-key parameter) in <see cref="DrainEndpoints.KeyHeader"/>.</summary>
     public static TBuilder RequireOperationsKey<TBuilder>(this TBuilder endpoint, string? configuredKey) where TBuilder : IEndpointConventionBuilder
     {
-        var key = Encoding.UTF8.GetBytes(configuredKey ?? "");
         endpoint.RequireMachineCredential($"{DrainEndpoints.KeyHeader} (the ops-key parameter)");
         endpoint.AddEndpointFilter(async (context, next) =>
-        {
-            var presented = Encoding.UTF8.GetBytes(context.HttpContext.Request.Headers[DrainEndpoints.KeyHeader].ToString());
-            return key.Length > 0 && CryptographicOperations.FixedTimeEquals(key, presented)
+            SharedKey.Matches(configuredKey, context.HttpContext.Request.Headers[DrainEndpoints.KeyHeader].ToString())
                 ? await next(context)
                 : TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Operations key required",
-                    detail: $"Send the AppHost's operations key in {DrainEndpoints.KeyHeader}.");
-        });
+                    detail: $"Send the AppHost's operations key in {DrainEndpoints.KeyHeader}."));
         return endpoint;
     }
 

@@ -1,5 +1,3 @@
-using System.Security.Cryptography;
-using System.Text;
 using System.Diagnostics;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.ServiceDefaults.Operations;
@@ -23,15 +21,14 @@ internal static class DeliveriesApi
 
     public static void MapDeliveriesApi(this WebApplication app)
     {
-        var key = Encoding.UTF8.GetBytes(app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<VendorOptions>>().Value.ApiKey);
+        var key = app.Services.GetRequiredService<Microsoft.Extensions.Options.IOptions<VendorOptions>>().Value.ApiKey;
         app.MapPost("/deliveries", Accept).WithSummary("Accept a batch of messages to deliver; receipts follow on the CRM's /api/receipts")
             .RequireMachineCredential("Authorization: Bearer (the vendor-api-key parameter)")
             .AddEndpointFilter(async (context, next) =>
             {
                 // As a real messaging vendor's API: an account key on every request, compared in constant time.
                 var header = context.HttpContext.Request.Headers.Authorization.ToString();
-                var presented = Encoding.UTF8.GetBytes(header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..] : "");
-                return key.Length > 0 && CryptographicOperations.FixedTimeEquals(key, presented)
+                return SharedKey.Matches(key, header.StartsWith("Bearer ", StringComparison.Ordinal) ? header[7..] : null)
                     ? await next(context)
                     : TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "API key required",
                         detail: "Send the account's API key as Authorization: Bearer <key>.");
