@@ -20,7 +20,7 @@ var api = builder.AddProject<Projects.MiniCrm_Api>("api")
     .WithEnvironment("Receipts__SigningSecret", secrets.VendorSigningSecret)
     .WithEnvironment("Authentication__Google__ClientId", secrets.GoogleClientId)
     .WithEnvironment("Authentication__Google__ClientSecret", secrets.GoogleClientSecret)
-    .WithEnvironment("AI__ApiKey", secrets.AiApiKey)
+    .WithAi(secrets)
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints();
 
@@ -37,6 +37,8 @@ var workers = builder.AddProject<Projects.MiniCrm_Workers>("workers")
     .WithReference(kafka).WaitFor(kafka)
     .WithReference(vendor).WaitFor(vendor)
     .WithEnvironment("Vendor__ApiKey", secrets.VendorApiKey)
+    // The Workers ask the same model for campaign summaries.
+    .WithAi(secrets)
     .WaitFor(api)
     .WithHttpHealthCheck("/health");
 

@@ -48,6 +48,9 @@ public static class Extensions
         return builder;
     }
 
+    /// <summary>Semantic Kernel's sources and meters (chat completions with model and token usage), in the services that use it.</summary>
+    private const string SemanticKernelTelemetry = "Microsoft.SemanticKernel*";
+
     public static TBuilder ConfigureOpenTelemetry<TBuilder>(this TBuilder builder) where TBuilder : IHostApplicationBuilder
     {
         builder.Logging.AddOpenTelemetry(logging =>
@@ -61,9 +64,9 @@ public static class Extensions
                 .AddAspNetCoreInstrumentation()
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation()
-                .AddMeter(KafkaTelemetry.MeterName, "Npgsql", "MiniCrm"))
+                .AddMeter(KafkaTelemetry.MeterName, "Npgsql", "MiniCrm", SemanticKernelTelemetry))
             .WithTracing(tracing => tracing
-                .AddSource(builder.Environment.ApplicationName, KafkaTelemetry.ActivitySourceName, "Npgsql", "MiniCrm")
+                .AddSource(builder.Environment.ApplicationName, KafkaTelemetry.ActivitySourceName, "Npgsql", "MiniCrm", SemanticKernelTelemetry)
                 .AddAspNetCoreInstrumentation(aspnet =>
                     // Health probes every few seconds would bury the traces people look for.
                     aspnet.Filter = context =>

@@ -9,23 +9,24 @@ using MiniCrm.Core.Text;
 
 namespace MiniCrm.Api.Apis;
 
-public sealed record RulesFromWords(JsonNode Rules, string Description, IReadOnlyList<string> Unused, string Provider);
+/// <summary>Rules drafted from words; <c>provider</c> and <c>model</c> say who drafted them, <c>fallback</c> why the offline provider did instead.</summary>
+public sealed record RulesFromWords(JsonNode Rules, string Description, IReadOnlyList<string> Unused, string Provider, string? Model, string? Fallback);
 
-public sealed record MessageSuggestionsAnswer(IReadOnlyList<string> Suggestions, string Provider);
+/// <summary>Three templates, each with the provider that wrote it.</summary>
+public sealed record MessageSuggestionsAnswer(IReadOnlyList<Suggestion> Suggestions, string Provider, string? Model, string? Fallback);
 
 public sealed record RulesRequest(string Text);
 
-public sealed record MessagesRequest(string Name, string? Objective);
+public sealed record MessagesRequest(string Name, string? Objective, string? Audience);
 
 /// <summary>
-/// The AI helpers. Answers say which provider wrote them; every answer is validated as user input is
-/// (rules through the segment validator, messages through the template parser) before it is returned.
-/// With no model configured the offline provider answers: deterministic and built from the words given.
+/// The AI helpers, through <see cref="CrmAssistant"/>. Answers say which provider wrote them; every answer is
+/// validated as user input is (rules through the segment validator, messages through the template parser)
+/// before it is returned. With no model configured, or when the model is slow, fails or breaks a rule, the
+/// offline provider answers: deterministic and built from the words given.
 /// </summary>
 public static class AiApi
 {
-    public const string Offline = "offline";
-
     public static IEndpointRouteBuilder MapAiApi(this IEndpointRouteBuilder app)
     {
         var ai = app.MapGroup("/api/ai").WithTags("AI")
@@ -37,12 +38,12 @@ public static class AiApi
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
         ai.MapPost("/rules", RulesAsync).WithSummary("A rule group from plain words: {text}; says which words it could not use")
             .Accepts<RulesRequest>("application/json").ProducesValidationProblem().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        ai.MapPost("/messages", MessagesAsync).WithSummary("Three message templates from a campaign's name and objective: {name, objective?}")
+        ai.MapPost("/messages", MessagesAsync).WithSummary("Three message templates from a campaign's name and objective: {name, objective?, audience?}")
             .Accepts<MessagesRequest>("application/json").ProducesValidationProblem();
         return app;
     }
 
-    private static async Task<Results<Ok<RulesFromWords>, ValidationProblem, ProblemHttpResult>> RulesAsync(HttpContext context, CancellationToken ct)
+    private static async Task<Results<Ok<RulesFromWords>, ValidationProblem, ProblemHttpResult>> RulesAsync(HttpContext context, CrmAssistant assistant, CancellationToken ct)
     {
         var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
         using var _ = document;
@@ -58,27 +59,25 @@ public static class AiApi
             return Problems.Validation(errors);
         }
 
-        var parsed = AudienceWords.Parse(text!);
-        if (!parsed.Understood)
+        var answer = await assistant.RulesAsync(text!, ct);
+        var draft = answer.Value;
+        if (draft.Rules is null)
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "No rule in these words",
-                detail: $"No condition on spend, visits, city or order dates was found; words not used: {string.Join(", ", parsed.Unused)}.");
+            // What the validator refused is never answered as rules; it is the reason for the 422.
+            return draft.Problems.Count > 0
+                ? TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The rules are not valid",
+                    detail: string.Join("; ", draft.Problems.Select(e => $"{e.Field}: {e.Message}")) + Unused(draft))
+                : TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "No rule in these words",
+                    detail: "No condition on spend, visits, city or order dates was found;" + Unused(draft));
         }
 
-        // The same validator as a rule group a marketer builds: what it refuses is never answered.
-        var json = SegmentText.ToJson(parsed.Rules);
-        using var check = JsonDocument.Parse(json.ToJsonString());
-        var group = RuleGroupParser.Parse(check.RootElement, errors);
-        if (group is null)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The rules are not valid",
-                detail: string.Join("; ", errors.Select(e => $"{e.Field}: {e.Message}")));
-        }
-
-        return TypedResults.Ok(new RulesFromWords(json, SegmentText.Describe(group), parsed.Unused, Offline));
+        return TypedResults.Ok(new RulesFromWords(SegmentText.ToJson(draft.Rules), SegmentText.Describe(draft.Rules), draft.Unused,
+            answer.Provider, answer.Model, answer.Fallback));
     }
 
-    private static async Task<Results<Ok<MessageSuggestionsAnswer>, ValidationProblem, ProblemHttpResult>> MessagesAsync(HttpContext context, CancellationToken ct)
+    private static string Unused(AudienceDraft draft) => draft.Unused.Count == 0 ? "" : $" words not used: {string.Join(", ", draft.Unused)}.";
+
+    private static async Task<Results<Ok<MessageSuggestionsAnswer>, ValidationProblem, ProblemHttpResult>> MessagesAsync(HttpContext context, CrmAssistant assistant, CancellationToken ct)
     {
         var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
         using var _ = document;
@@ -90,13 +89,14 @@ public static class AiApi
         var errors = new List<FieldError>();
         var name = Text(document!.RootElement, "name", 200, required: true, errors);
         var objective = Text(document.RootElement, "objective", 1_000, required: false, errors);
+        var audience = Text(document.RootElement, "audience", 1_000, required: false, errors);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
         }
 
-        var suggestions = MessageSuggestions.Suggest(name!, objective).Select(MessageSuggestions.Keep).OfType<string>().ToList();
-        return TypedResults.Ok(new MessageSuggestionsAnswer(suggestions, Offline));
+        var answer = await assistant.MessagesAsync(name!, objective, audience, ct);
+        return TypedResults.Ok(new MessageSuggestionsAnswer(answer.Value, answer.Provider, answer.Model, answer.Fallback));
     }
 
     private static string? Text(JsonElement root, string field, int max, bool required, List<FieldError> errors)

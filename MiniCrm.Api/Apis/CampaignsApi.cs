@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.Api.Http;
 using MiniCrm.Api.Services;
+using MiniCrm.Core.Ai;
 using MiniCrm.Core.Campaigns;
 using MiniCrm.Core.Segments;
 using MiniCrm.Core.Text;
@@ -14,14 +15,15 @@ using NpgsqlTypes;
 
 namespace MiniCrm.Api.Apis;
 
+/// <summary>A campaign; <c>intentProvider</c> and <c>summaryProvider</c> say who wrote those texts ("offline" or the AI provider).</summary>
 public sealed record CampaignView(
-    Guid Id, string Name, string CreatedBy, string Intent, JsonNode? Segment, string Message,
-    int AudienceSize, CampaignStatus Status, int PendingCount, int SentCount, int FailedCount, string? Summary,
+    Guid Id, string Name, string CreatedBy, string Intent, string IntentProvider, JsonNode? Segment, string Message,
+    int AudienceSize, CampaignStatus Status, int PendingCount, int SentCount, int FailedCount, string? Summary, string? SummaryProvider,
     int? SendRatePerSecond, DateTimeOffset CreatedAt, DateTimeOffset? PreparedAt, DateTimeOffset? DispatchedAt, DateTimeOffset? CompletedAt, int DispatchRound)
 {
     public static CampaignView From(Campaign c) => new(
-        c.Id, c.Name, c.CreatedBy, c.Intent, JsonNode.Parse(c.Segment), c.Message, c.AudienceSize, c.Status,
-        c.PendingCount, c.SentCount, c.FailedCount, c.Summary, c.SendRatePerSecond, c.CreatedAt, c.PreparedAt, c.DispatchedAt, c.CompletedAt, c.DispatchRound);
+        c.Id, c.Name, c.CreatedBy, c.Intent, c.IntentProvider, JsonNode.Parse(c.Segment), c.Message, c.AudienceSize, c.Status,
+        c.PendingCount, c.SentCount, c.FailedCount, c.Summary, c.SummaryProvider, c.SendRatePerSecond, c.CreatedAt, c.PreparedAt, c.DispatchedAt, c.CompletedAt, c.DispatchRound);
 }
 
 /// <summary>One delivery: <see cref="Attempts"/> counts its dispatches (more than one when no receipt came back in time).</summary>
@@ -54,7 +56,7 @@ public static class CampaignsApi
     /// A million-customer audience never passes through the Api's memory.
     /// </summary>
     public static async Task<Results<Created<CampaignView>, ValidationProblem, ProblemHttpResult>> LaunchCampaign(
-        HttpContext context, CrmDbContext db, SegmentQueries segments, TimeProvider clock, DrainSignal drain, CancellationToken ct)
+        HttpContext context, CrmDbContext db, SegmentQueries segments, CrmAssistant assistant, TimeProvider clock, DrainSignal drain, CancellationToken ct)
     {
         if (drain.IsDraining)
         {
@@ -116,6 +118,8 @@ public static class CampaignsApi
             return Problems.Validation(errors);
         }
 
+        // Before the transaction, so no snapshot waits on a model; a slow one costs at most the AI timeout, then the offline intent is used.
+        var intent = await assistant.IntentAsync(group, ct);
         var now = clock.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
         var audience = await segments.CountAsync(SegmentSql.Compile(group, now), ct);
@@ -131,7 +135,8 @@ public static class CampaignsApi
             Name = name,
             CreatedBy = context.User.UserId(),
             Segment = SegmentText.ToJson(group).ToJsonString(),
-            Intent = SegmentText.Describe(group),
+            Intent = intent.Value,
+            IntentProvider = intent.Provider,
             Message = template.Text,
             AudienceSize = (int)audience,
             PendingCount = (int)audience,

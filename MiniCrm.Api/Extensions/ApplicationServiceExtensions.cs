@@ -1,3 +1,4 @@
+using MiniCrm.Core.Ai;
 using Confluent.Kafka;
 using MiniCrm.ServiceDefaults.Kafka;
 using MiniCrm.Api.Apis;
@@ -39,6 +40,7 @@ internal static class ApplicationServiceExtensions
             ConsumerLagMonitor.Watched);
         builder.Services.AddSingleton<ConsumerLagMonitor>();
         builder.Services.AddSingleton<ReceiptSignature>();
+        builder.Services.AddCrmAssistant();
         builder.Services.AddScoped<CustomerIntake>();
         builder.Services.AddScoped<OrderIntake>();
         builder.Services.AddScoped<SegmentQueries>();

@@ -9,7 +9,7 @@ namespace MiniCrm.Api.Infrastructure;
 internal sealed partial class MigrationHostedService<TContext>(IServiceProvider services, ILogger<MigrationHostedService<TContext>> logger)
     : IHostedService where TContext : DbContext
 {
-    private static readonly ActivitySource ActivitySource = new("MiniCrm");
+    private static readonly ActivitySource ActivitySource = MiniCrm.Core.Telemetry.CrmTelemetry.Source;
 
     public async Task StartAsync(CancellationToken cancellationToken)
     {

@@ -28,6 +28,9 @@ public sealed class Campaign
     /// <summary>One line describing the audience in words.</summary>
     public required string Intent { get; set; }
 
+    /// <summary>Who wrote the intent: "offline", or the configured AI provider.</summary>
+    public string IntentProvider { get; set; } = "offline";
+
     /// <summary>The template with placeholders such as {{name}}.</summary>
     public required string Message { get; set; }
 
@@ -42,6 +45,12 @@ public sealed class Campaign
     public int FailedCount { get; set; }
 
     public string? Summary { get; set; }
+
+    /// <summary>Who wrote the summary: "offline" (written at completion), or the AI provider that replaced it.</summary>
+    public string? SummaryProvider { get; set; }
+
+    /// <summary>Set at completion when a model is configured: the Workers ask it for the summary from then on.</summary>
+    public DateTimeOffset? SummaryDueAt { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
 

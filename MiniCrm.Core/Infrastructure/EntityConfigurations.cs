@@ -99,6 +99,12 @@ internal sealed class CampaignConfiguration : IEntityTypeConfiguration<Campaign>
         campaign.Property(c => c.Segment).HasColumnType("jsonb");
         campaign.Property(c => c.Message).HasMaxLength(2000);
         campaign.Property(c => c.TraceParent).HasMaxLength(64);
+        campaign.Property(c => c.IntentProvider).HasMaxLength(40).HasDefaultValue("offline");
+        campaign.Property(c => c.SummaryProvider).HasMaxLength(40);
+        // The Workers' queue of summaries to ask a model for.
+        campaign.HasIndex(c => c.SummaryDueAt, "ix_campaigns_summary_due")
+            .HasDatabaseName("ix_campaigns_summary_due")
+            .HasFilter("summary_due_at IS NOT NULL");
         campaign.Property(c => c.DispatchRound).HasDefaultValue(1);
         campaign.Property(c => c.CreatedAt).HasDefaultValueSql("now()");
         campaign.HasIndex(c => new { c.CreatedAt, c.Id });

@@ -17,6 +17,8 @@ public sealed class OptionsValidationTests
         { "MiniCrm.Workers", "Consumers__minicrm-customers__MaxBatchSize", "0", "MaxBatchSize" },
         { "MiniCrm.Api", "Ingestion__MaxPartitionLag", "0", "MaxPartitionLag" },
         { "MiniCrm.Api", "Receipts__ToleranceSeconds", "-5", "ToleranceSeconds" },
+        { "MiniCrm.Api", "AI__Provider", "gpt", "AI:Provider 'gpt'" },
+        { "MiniCrm.Workers", "AI__TimeoutSeconds", "0", "TimeoutSeconds" },
         { "MiniCrm.VendorSim", "Vendor__FailureRate", "1.5", "FailureRate" },
         { "MiniCrm.Ingest", "Ingest__BatchSize", "6000", "BatchSize" },
     };

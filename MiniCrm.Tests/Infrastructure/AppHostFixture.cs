@@ -12,7 +12,8 @@ namespace MiniCrm.Tests.Infrastructure;
 /// The whole AppHost, started once for every integration test (starting it takes tens of seconds
 /// on two cores). It runs on its own PostgreSQL port and a throw-away data folder, so it neither
 /// sees nor disturbs a developer's F5 system. Settings differ from F5 where a test needs them to:
-/// VendorSim resends every receipt (and loses 2% of them), and the ingestion lag limit is low so backpressure really engages.
+/// VendorSim resends every receipt (and loses 2% of them), the ingestion lag limit is low so backpressure really engages,
+/// and the AI provider is a local fake OpenAI-compatible server (<see cref="FakeOpenAi"/>) with a short timeout.
 /// </summary>
 public sealed class AppHostFixture : IAsyncLifetime
 {
@@ -58,6 +59,12 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public const string AllowedDomain = "minicrm.test";
 
+    /// <summary>The shared system's AI provider: an OpenAI-compatible server the tests script (unscripted requests fall back to offline).</summary>
+    public FakeOpenAi OpenAi { get; } = new();
+
+    /// <summary>The shared system's AI timeout: a hanging model costs a request this long.</summary>
+    public const int AiTimeoutSeconds = 3;
+
     public string IngestApiKey { get; private set; } = "";
 
     public string VendorSigningSecret { get; private set; } = "";
@@ -79,6 +86,7 @@ public sealed class AppHostFixture : IAsyncLifetime
     {
         await Telemetry.StartAsync();
         await Google.StartAsync();
+        await OpenAi.StartAsync();
         var arguments = TestAppHost.Arguments(_dataRoot);
         KafkaToolPort = TestAppHost.ArgumentValue<int>(arguments, "KafkaEmulator:Port");
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.MiniCrm_AppHost>(
@@ -112,6 +120,12 @@ public sealed class AppHostFixture : IAsyncLifetime
                 // Many tests share one marketer here: the limits are proven on a system of their own (RateLimitTests).
                 ("RateLimits__PreviewPerMinute", "100000"), ("RateLimits__LaunchPerMinute", "100000"), ("RateLimits__AiPerMinute", "100000"),
                 ("RateLimits__SignInPerMinute", "100000"));
+            foreach (var service in new[] { "api", "workers" })
+            {
+                Configure(builder, service, ("AI__Provider", "openai-compatible"), ("AI__Endpoint", OpenAi.BaseAddress),
+                    ("AI__Model", FakeOpenAi.Model), ("AI__ApiKey", FakeOpenAi.ApiKey), ("AI__TimeoutSeconds", AiTimeoutSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            }
+
             Configure(builder, "workers", ("Dispatch__DeliveriesPerMessage", "100"),
                 ("Reconcile__ReceiptTimeoutSeconds", "3"), ("Reconcile__IntervalSeconds", "1"));
         }
@@ -248,6 +262,7 @@ public sealed class AppHostFixture : IAsyncLifetime
 
         await Telemetry.DisposeAsync();
         await Google.DisposeAsync();
+        await OpenAi.DisposeAsync();
         if (!_keepData)
         {
             TestAppHost.DeleteDataRoot(_dataRoot);

@@ -77,7 +77,7 @@ public sealed class OtlpTraceReceiver : IAsyncDisposable
         }
     }
 
-    /// <summary>KeyValue{1: key, 2: AnyValue{1: string_value}}; values of other types are left out.</summary>
+    /// <summary>KeyValue{1: key, 2: AnyValue{1: string_value, 2: bool_value, 3: int_value}}, as text; values of other types are left out.</summary>
     private static Dictionary<string, string> StringAttributes(IEnumerable<(int Number, byte[] Bytes)> keyValues)
     {
         var attributes = new Dictionary<string, string>();
@@ -85,14 +85,31 @@ public sealed class OtlpTraceReceiver : IAsyncDisposable
         {
             var kv = Fields(bytes).ToList();
             var value = kv.FirstOrDefault(f => f.Number == 2).Bytes;
-            var text = value is null ? null : Fields(value).Where(f => f.Number == 1).Select(f => Text(f.Bytes)).FirstOrDefault();
-            if (text is not null)
+            if (value is not null && ValueText(value) is { } text)
             {
                 attributes[Text(kv.FirstOrDefault(f => f.Number == 1).Bytes)] = text;
             }
         }
 
         return attributes;
+    }
+
+    private static string? ValueText(byte[] value)
+    {
+        var position = 0;
+        if (value.Length == 0)
+        {
+            return null;
+        }
+
+        var tag = ReadVarint(value, ref position);
+        return (tag >> 3, tag & 7) switch
+        {
+            (1, 2) => Fields(value).Where(f => f.Number == 1).Select(f => Text(f.Bytes)).FirstOrDefault(),
+            (2, 0) => ReadVarint(value, ref position) != 0 ? "true" : "false",
+            (3, 0) => ((long)ReadVarint(value, ref position)).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            _ => null,
+        };
     }
 
     private static string Text(byte[]? bytes) => bytes is null ? "" : System.Text.Encoding.UTF8.GetString(bytes);

@@ -40,7 +40,7 @@ public sealed class DispatchOptions
 /// <summary>The campaign flow's spans: each continues the trace of the request that launched the campaign.</summary>
 internal static class CampaignTracing
 {
-    public static readonly ActivitySource Source = new("MiniCrm");
+    public static readonly ActivitySource Source = MiniCrm.Core.Telemetry.CrmTelemetry.Source;
 
     public static ActivityContext ParentOf(string? traceParent) =>
         ActivityContext.TryParse(traceParent, null, isRemote: true, out var context) ? context : default;

@@ -2,6 +2,7 @@
 // standard handler that ServiceDefaults adds to every client.
 #pragma warning disable EXTEXP0001
 
+using MiniCrm.Core.Ai;
 using MiniCrm.Core.Infrastructure;
 using MiniCrm.Core.Messaging;
 using MiniCrm.Workers.Campaigns;
@@ -47,6 +48,8 @@ internal static class WorkerServiceExtensions
         builder.Services.AddSingleton<VendorCircuit>();
         builder.Services.AddSingleton<ReceiptApplier>();
         builder.Services.AddHostedService<DeliveryReconciler>();
+        builder.Services.AddCrmAssistant();
+        builder.Services.AddHostedService<CampaignSummaryWriter>();
         // One instance (AddCheck alone makes one per probe), so it remembers which campaigns it has logged.
         builder.Services.AddSingleton<StuckCampaignsHealthCheck>();
         builder.Services.AddHealthChecks().AddCheck<StuckCampaignsHealthCheck>("campaigns", failureStatus: Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
@@ -66,6 +69,7 @@ internal static class WorkerServiceExtensions
         services.AddOptions<DispatchOptions>().BindConfiguration(DispatchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ReconcileOptions>().BindConfiguration(ReconcileOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<SummaryOptions>().BindConfiguration(SummaryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }
 }

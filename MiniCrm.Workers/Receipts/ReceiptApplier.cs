@@ -1,4 +1,7 @@
+using Microsoft.Extensions.Options;
+using MiniCrm.Core.Ai;
 using MiniCrm.Core.Domain;
+using MiniCrm.Workers.Campaigns;
 using MiniCrm.Core.Text;
 using Npgsql;
 using NpgsqlTypes;
@@ -13,7 +16,7 @@ public sealed record DeliveryOutcome(Guid CampaignId, Guid CustomerId, DeliveryS
 /// actually changed, so duplicated receipts change nothing. A campaign whose last pending delivery
 /// settles is COMPLETED with its summary in the same transaction, exactly once (the status guards it).
 /// </summary>
-public sealed class ReceiptApplier(NpgsqlDataSource database)
+public sealed class ReceiptApplier(NpgsqlDataSource database, IOptions<AiOptions> ai)
 {
     private const string Apply = """
         WITH outcome AS (
@@ -43,21 +46,16 @@ public sealed class ReceiptApplier(NpgsqlDataSource database)
         RETURNING c.id
         """;
 
-    private const string Complete = """
+    // A campaign whose last delivery settled is COMPLETED once (the status guards it). When a model is
+    // configured its summary is due from then on; the offline summary is there in the meantime.
+    private static readonly string Complete = $"""
         UPDATE campaigns
         SET status = 'COMPLETED',
             completed_at = clock_timestamp(),
-            summary = format('%s reached %s customers: %s delivered and %s failed, a delivery success rate of %s%%.',
-                             name, audience_size, sent_count, failed_count,
-                             to_char(100.0 * sent_count / GREATEST(audience_size, 1), 'FM990.0'))
-                      -- The reasons seen, most frequent first: what a marketer acts on.
-                      || coalesce((SELECT ' The failures were: ' || string_agg(format('%s (%s)', r.reason, r.n), ', ' ORDER BY r.n DESC, r.reason) || '.'
-                                   FROM (SELECT coalesce(l.failure_reason, 'no reason given') AS reason, count(*) AS n
-                                         FROM communication_logs l
-                                         WHERE l.campaign_id = campaigns.id AND l.status = 'FAILED'
-                                         GROUP BY 1 ORDER BY n DESC, reason LIMIT 3) r), '')
+            summary_provider = 'offline',
+            summary_due_at = CASE WHEN @ask_model THEN clock_timestamp() END
         WHERE id = ANY(@ids) AND status = 'RUNNING' AND pending_count = 0 AND prepared_at IS NOT NULL
-        RETURNING id
+        RETURNING {CampaignFactsSql.Columns}
         """;
 
     /// <returns>The campaigns this call completed.</returns>
@@ -89,7 +87,7 @@ public sealed class ReceiptApplier(NpgsqlDataSource database)
             }
         }
 
-        var completed = await CompleteAsync(connection, transaction, touched, ct);
+        var completed = await CompleteAsync(connection, transaction, touched, ai.Value.UsesModel, ct);
         await transaction.CommitAsync(ct);
         return completed;
     }
@@ -121,27 +119,41 @@ public sealed class ReceiptApplier(NpgsqlDataSource database)
         fail.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaign });
         fail.Parameters.Add(new NpgsqlParameter("reason", NpgsqlDbType.Text) { Value = Truncate(reason)! });
         var failed = (int)(await fail.ExecuteScalarAsync(ct) ?? 0);
-        await CompleteAsync(connection, transaction, [campaign], ct);
+        await CompleteAsync(connection, transaction, [campaign], ai.Value.UsesModel, ct);
         return failed;
     }
 
-    private static async Task<List<Guid>> CompleteAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Guid> touched, CancellationToken ct)
+    private static async Task<List<Guid>> CompleteAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Guid> touched, bool askModel, CancellationToken ct)
     {
-        var completed = new List<Guid>();
         if (touched.Count == 0)
         {
-            return completed;
+            return [];
         }
 
-        await using var complete = new NpgsqlCommand(Complete, connection, transaction);
-        complete.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. touched]));
-        await using var reader = await complete.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+        var completed = new List<(Guid Id, CampaignFacts Facts)>();
+        await using (var complete = new NpgsqlCommand(Complete, connection, transaction))
         {
-            completed.Add(reader.GetGuid(0));
+            complete.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. touched]));
+            complete.Parameters.Add(new NpgsqlParameter<bool>("ask_model", askModel));
+            await using var reader = await complete.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                completed.Add(CampaignFactsSql.Read(reader));
+            }
         }
 
-        return completed;
+        if (completed.Count > 0)
+        {
+            // The offline summary, from the counters just settled, in the transaction that completes the campaign.
+            await using var summarise = new NpgsqlCommand(
+                "UPDATE campaigns c SET summary = s.summary FROM unnest(@ids, @summaries) AS s(id, summary) WHERE c.id = s.id", connection, transaction);
+            summarise.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. completed.Select(c => c.Id)]));
+            summarise.Parameters.Add(new NpgsqlParameter<string[]>("summaries", [.. completed.Select(c => c.Facts.Render())]));
+            await summarise.ExecuteNonQueryAsync(ct);
+        }
+
+        return [.. completed.Select(c => c.Id)];
     }
 
     /// <summary>A reason fits its column and holds nothing PostgreSQL refuses (one NUL must not dead-letter a batch of receipts).</summary>

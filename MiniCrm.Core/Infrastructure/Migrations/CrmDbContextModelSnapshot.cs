@@ -73,6 +73,14 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnType("text")
                         .HasColumnName("intent");
 
+                    b.Property<string>("IntentProvider")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasDefaultValue("offline")
+                        .HasColumnName("intent_provider");
+
                     b.Property<DateTimeOffset?>("LastReceiptAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_receipt_at");
@@ -120,6 +128,15 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnType("text")
                         .HasColumnName("summary");
 
+                    b.Property<DateTimeOffset?>("SummaryDueAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("summary_due_at");
+
+                    b.Property<string>("SummaryProvider")
+                        .HasMaxLength(40)
+                        .HasColumnType("character varying(40)")
+                        .HasColumnName("summary_provider");
+
                     b.Property<string>("TraceParent")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
@@ -130,6 +147,10 @@ namespace MiniCrm.Core.Infrastructure.Migrations
 
                     b.HasIndex("CreatedAt", "Id")
                         .HasDatabaseName("ix_campaigns_created_at_id");
+
+                    b.HasIndex(new[] { "SummaryDueAt" }, "ix_campaigns_summary_due")
+                        .HasDatabaseName("ix_campaigns_summary_due")
+                        .HasFilter("summary_due_at IS NOT NULL");
 
                     b.HasIndex(new[] { "CreatedAt" }, "ix_campaigns_unfinished")
                         .HasDatabaseName("ix_campaigns_unfinished")

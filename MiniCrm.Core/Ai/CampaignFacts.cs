@@ -1,0 +1,83 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace MiniCrm.Core.Ai;
+
+public sealed record FailureCount(string Reason, int Count);
+
+/// <summary>
+/// What a finished campaign's summary may say: its reach, delivered and failed counts, success rate and
+/// the failure reasons seen. The offline provider renders them; a model's summary is checked against them.
+/// </summary>
+public sealed partial record CampaignFacts(string Name, int AudienceSize, int Delivered, int Failed, IReadOnlyList<FailureCount> Failures)
+{
+    public const int MaxSummaryLength = 700;
+
+    /// <summary>Delivered as a share of the audience, in percent with one decimal.</summary>
+    public decimal SuccessRate => Math.Round(100m * Delivered / Math.Max(AudienceSize, 1), 1, MidpointRounding.AwayFromZero);
+
+    /// <summary>The offline provider's summary: every number from the campaign's own counters.</summary>
+    public string Render()
+    {
+        var text = string.Create(CultureInfo.InvariantCulture,
+            $"{Name} reached {AudienceSize} customers: {Delivered} delivered and {Failed} failed, a delivery success rate of {SuccessRate:0.0}%.");
+        return Failures.Count == 0
+            ? text
+            : text + " The failures were: " + string.Join(", ", Failures.Select(f => $"{f.Reason} ({f.Count})")) + ".";
+    }
+
+    /// <summary>
+    /// Why a summary (from a model) cannot be used, or null when it can: it must be two or three readable
+    /// sentences, state the delivered count, and use no number the facts do not hold.
+    /// </summary>
+    public string? Problem(string summary)
+    {
+        if (summary.Length is 0 or > MaxSummaryLength)
+        {
+            return $"a summary must be 1 to {MaxSummaryLength} characters";
+        }
+
+        if (summary.Contains("{{", StringComparison.Ordinal))
+        {
+            return "a summary has no placeholders";
+        }
+
+        var sentences = SentenceEnd().Matches(summary).Count;
+        if (sentences is < 1 or > 4)
+        {
+            return $"a summary is two or three sentences, not {sentences}";
+        }
+
+        var allowed = AllowedNumbers();
+        var numbers = NumbersIn(summary).ToList();
+        if (numbers.Where(n => !allowed.Contains(n)).Select(n => (decimal?)n).FirstOrDefault() is { } unknown)
+        {
+            return string.Create(CultureInfo.InvariantCulture, $"the summary states {unknown}, which is not in the campaign's numbers");
+        }
+
+        return numbers.Contains(Delivered) ? null : string.Create(CultureInfo.InvariantCulture, $"the summary does not state the {Delivered} delivered");
+    }
+
+    private HashSet<decimal> AllowedNumbers()
+    {
+        var failedShare = Math.Round(100m * Failed / Math.Max(AudienceSize, 1), 1, MidpointRounding.AwayFromZero);
+        var allowed = new HashSet<decimal>
+        {
+            AudienceSize, Delivered, Failed, AudienceSize - Delivered - Failed, SuccessRate, Math.Round(SuccessRate), failedShare, Math.Round(failedShare), 100,
+        };
+        allowed.UnionWith(Failures.Select(f => (decimal)f.Count));
+        // Numbers that are part of a name or a reason ("Diwali 2026", "HTTP 503") may be repeated.
+        allowed.UnionWith(NumbersIn(Name));
+        allowed.UnionWith(Failures.SelectMany(f => NumbersIn(f.Reason)));
+        return allowed;
+    }
+
+    private static IEnumerable<decimal> NumbersIn(string text) =>
+        NumberPattern().Matches(text).Select(m => decimal.Parse(m.Value.Replace(",", ""), CultureInfo.InvariantCulture));
+
+    [GeneratedRegex(@"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?")]
+    private static partial Regex NumberPattern();
+
+    [GeneratedRegex(@"[.!?](?=\s|$)")]
+    private static partial Regex SentenceEnd();
+}

@@ -1,0 +1,35 @@
+using MiniCrm.Core.Ai;
+
+namespace MiniCrm.Tests.Unit;
+
+public sealed class CampaignFactsTests
+{
+    private static readonly CampaignFacts Diwali = new("Diwali 2026", 12_480, 11_210, 1_270,
+        [new("Number unreachable", 900), new("HTTP 503 from the carrier", 370)]);
+
+    [Fact]
+    public void The_offline_summary_states_reach_counts_rate_and_reasons()
+    {
+        Assert.Equal(89.8m, Diwali.SuccessRate);
+        Assert.Equal("Diwali 2026 reached 12480 customers: 11210 delivered and 1270 failed, a delivery success rate of 89.8%. " +
+                     "The failures were: Number unreachable (900), HTTP 503 from the carrier (370).", Diwali.Render());
+        Assert.Equal("Quiet reached 3 customers: 3 delivered and 0 failed, a delivery success rate of 100.0%.", new CampaignFacts("Quiet", 3, 3, 0, []).Render());
+        Assert.Null(Diwali.Problem(Diwali.Render()));
+    }
+
+    [Theory]
+    [InlineData("Diwali 2026 reached 12,480 customers. 11,210 messages were delivered and 1,270 failed, a success rate of 89.8%. Most failures were unreachable numbers (900).")]
+    [InlineData("Of 12480 customers, 11210 got the message (about 90%); 1270 did not. HTTP 503 errors from the carrier hit 370 of them.")]
+    [InlineData("11210 of 12480 deliveries succeeded, a success rate of 89.8% with a failure rate of 10.2%!")]
+    public void A_summary_that_states_only_the_campaigns_numbers_is_used(string summary) => Assert.Null(Diwali.Problem(summary));
+
+    [Theory]
+    [InlineData("Diwali 2026 reached 12,480 customers and 11,300 were delivered.", "11300")]
+    [InlineData("The campaign reached 12480 customers with a 95% success rate. 11210 were delivered.", "95")]
+    [InlineData("The campaign reached 12480 customers. Most of them got it.", "does not state the 11210 delivered")]
+    [InlineData("One. Two 11210. Three. Four. Five.", "not 5")]
+    [InlineData("Hi {{name}}, 11210 delivered.", "placeholders")]
+    [InlineData("", "1 to 700")]
+    public void A_summary_with_numbers_the_campaign_does_not_have_or_without_its_delivered_count_is_refused(string summary, string reason) =>
+        Assert.Contains(reason, Diwali.Problem(summary));
+}
