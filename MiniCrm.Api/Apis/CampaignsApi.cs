@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.Api.Http;
 using MiniCrm.Api.Services;
+using Microsoft.EntityFrameworkCore;
 using MiniCrm.Core.Ai;
 using MiniCrm.Core.Campaigns;
 using MiniCrm.Core.Segments;
@@ -15,16 +16,27 @@ using NpgsqlTypes;
 
 namespace MiniCrm.Api.Apis;
 
-/// <summary>A campaign; <c>intentProvider</c> and <c>summaryProvider</c> say who wrote those texts ("offline" or the AI provider).</summary>
+/// <summary>
+/// A campaign; <c>intentProvider</c> and <c>summaryProvider</c> say who wrote those texts ("offline" or the AI
+/// provider); sent + failed + cancelled + pending = audience. <c>history</c> (one campaign only) lists every
+/// status change with its time and who made it. <c>sendAt</c> is when a SCHEDULED campaign starts; <c>notice</c> (launch only)
+/// says what a marketer should know about the answer.
+/// </summary>
 public sealed record CampaignView(
     Guid Id, string Name, string CreatedBy, string Intent, string IntentProvider, JsonNode? Segment, string Message,
-    int AudienceSize, CampaignStatus Status, int PendingCount, int SentCount, int FailedCount, string? Summary, string? SummaryProvider,
-    int? SendRatePerSecond, DateTimeOffset CreatedAt, DateTimeOffset? PreparedAt, DateTimeOffset? DispatchedAt, DateTimeOffset? CompletedAt, int DispatchRound)
+    int AudienceSize, CampaignStatus Status, int PendingCount, int SentCount, int FailedCount, int CancelledCount, string? Summary, string? SummaryProvider,
+    int? SendRatePerSecond, DateTimeOffset CreatedAt, DateTimeOffset? SendAt, string? TimeZone, Guid? SegmentId,
+    DateTimeOffset? PreparedAt, DateTimeOffset? DispatchedAt, DateTimeOffset? CompletedAt, int DispatchRound,
+    IReadOnlyList<CampaignEventView>? History = null, string? Notice = null)
 {
     public static CampaignView From(Campaign c) => new(
         c.Id, c.Name, c.CreatedBy, c.Intent, c.IntentProvider, JsonNode.Parse(c.Segment), c.Message, c.AudienceSize, c.Status,
-        c.PendingCount, c.SentCount, c.FailedCount, c.Summary, c.SummaryProvider, c.SendRatePerSecond, c.CreatedAt, c.PreparedAt, c.DispatchedAt, c.CompletedAt, c.DispatchRound);
+        c.PendingCount, c.SentCount, c.FailedCount, c.CancelledCount, c.Summary, c.SummaryProvider, c.SendRatePerSecond, c.CreatedAt, c.SendAt, c.TimeZone, c.SegmentId,
+        c.PreparedAt, c.DispatchedAt, c.CompletedAt, c.DispatchRound);
 }
+
+/// <summary>One status change: <c>by</c> is the marketer's user id and <c>byName</c> their name; both null for the system.</summary>
+public sealed record CampaignEventView(CampaignStatus Status, DateTimeOffset At, string? By, string? ByName);
 
 /// <summary>One delivery: <see cref="Attempts"/> counts its dispatches (more than one when no receipt came back in time).</summary>
 public sealed record LogEntryView(Guid CustomerId, string CustomerName, string Email, string? Phone, string Message,
@@ -47,6 +59,15 @@ public static class CampaignsApi
         api.MapGet("/", ListCampaigns).WithSummary("Campaigns, newest first");
         api.MapGet("/{id:guid}", GetCampaign).WithName("GetCampaign").WithSummary("One campaign with its live counters");
         api.MapGet("/{id:guid}/log", GetCampaignLog).WithSummary("A campaign's communication log, optionally of one status");
+        api.MapPut("/{id:guid}/schedule", RescheduleCampaign).WithSummary("Move a SCHEDULED campaign to another time: {sendAt, timeZone?}")
+            .RequireRateLimiting(AbuseLimits.Launch).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        api.MapPost("/{id:guid}/pause", PauseCampaign).WithSummary("Pause a RUNNING campaign: dispatch stops within seconds")
+            .RequireRateLimiting(AbuseLimits.Launch).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        api.MapPost("/{id:guid}/resume", ResumeCampaign).WithSummary("Resume a PAUSED campaign where it stopped")
+            .RequireRateLimiting(AbuseLimits.Launch).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        api.MapPost("/{id:guid}/cancel", CancelCampaign).WithSummary("Cancel a SCHEDULED, RUNNING or PAUSED campaign: what is not sent yet is CANCELLED")
+            .RequireRateLimiting(AbuseLimits.Launch).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests);
         return app;
     }
 
@@ -80,14 +101,38 @@ public static class CampaignsApi
         var reader = new FieldReader(root, "", errors);
         var name = reader.String("name", required: true, 200);
         RuleGroup? group = null;
-        if (!root.TryGetProperty("rules", out var rulesJson))
+        Segment? saved = null;
+        var hasRules = root.TryGetProperty("rules", out var rulesJson);
+        if (root.TryGetProperty("segmentId", out var segmentJson) && segmentJson.ValueKind != JsonValueKind.Null)
         {
-            errors.Add(new FieldError("rules", "Required: a rule group, {\"combinator\": \"AND\", \"rules\": []} for everyone."));
+            if (hasRules)
+            {
+                errors.Add(new FieldError("segmentId", "Send rules or a segmentId (a saved audience), not both."));
+            }
+            else if (segmentJson.ValueKind != JsonValueKind.String || !Guid.TryParse(segmentJson.GetString(), out var segmentId))
+            {
+                errors.Add(new FieldError("segmentId", "Must be the id of a saved audience (a UUID)."));
+            }
+            else if ((saved = await db.Segments.AsNoTracking().FirstOrDefaultAsync(s => s.Id == segmentId, ct)) is null)
+            {
+                errors.Add(new FieldError("segmentId", "No saved audience has this id."));
+            }
+            else
+            {
+                using var savedRules = JsonDocument.Parse(saved.Rules);
+                group = RuleGroupParser.Parse(savedRules.RootElement, errors);
+            }
+        }
+        else if (!hasRules)
+        {
+            errors.Add(new FieldError("rules", "Required: a rule group ({\"combinator\": \"AND\", \"rules\": []} for everyone), or the segmentId of a saved audience."));
         }
         else
         {
             group = RuleGroupParser.Parse(rulesJson, errors);
         }
+
+        var schedule = SendTime.Read(root, clock.GetUtcNow(), errors);
 
         int? sendRate = null;
         if (root.TryGetProperty("sendRatePerSecond", out var rateJson) && rateJson.ValueKind != JsonValueKind.Null)
@@ -123,7 +168,7 @@ public static class CampaignsApi
         var now = clock.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
         var audience = await segments.CountAsync(SegmentSql.Compile(group, now), ct);
-        if (audience == 0)
+        if (audience == 0 && schedule is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: NoAudience,
                 detail: "The rules select no customer, so no campaign was created. Preview a segment with POST /api/segments/preview.");
@@ -137,19 +182,30 @@ public static class CampaignsApi
             Segment = SegmentText.ToJson(group).ToJsonString(),
             Intent = intent.Value,
             IntentProvider = intent.Provider,
+            SegmentId = saved?.Id,
             Message = template.Text,
-            AudienceSize = (int)audience,
-            PendingCount = (int)audience,
-            Status = CampaignStatus.Running,
+            // A scheduled campaign's audience is resolved when it starts.
+            AudienceSize = schedule is null ? (int)audience : 0,
+            PendingCount = schedule is null ? (int)audience : 0,
+            Status = schedule is null ? CampaignStatus.Running : CampaignStatus.Scheduled,
+            SendAt = schedule?.At,
+            TimeZone = schedule?.TimeZone,
             CreatedAt = now,
             TraceParent = System.Diagnostics.Activity.Current?.Id,
             SendRatePerSecond = sendRate,
         };
         db.Campaigns.Add(campaign);
+        // Who launched it, for the campaign's history (written by the database, see CampaignControl).
+        await db.Database.ExecuteSqlAsync($"SELECT set_config('minicrm.actor', {campaign.CreatedBy}, true)", ct);
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
 
-        return TypedResults.Created($"/api/campaigns/{campaign.Id}", CampaignView.From(campaign));
+        var view = CampaignView.From(campaign);
+        return TypedResults.Created($"/api/campaigns/{campaign.Id}", schedule is null ? view : view with
+        {
+            Notice = string.Create(CultureInfo.InvariantCulture,
+                $"Scheduled for {schedule.At:yyyy-MM-dd HH:mm} UTC. The audience is resolved when it starts; {audience} customers match now."),
+        });
     }
 
     public static async Task<Results<Ok<Page<CampaignView>>, ValidationProblem>> ListCampaigns(
@@ -181,10 +237,62 @@ public static class CampaignsApi
         return TypedResults.Ok(new Page<CampaignView>(ordered, next));
     }
 
-    public static async Task<Results<Ok<CampaignView>, NotFound>> GetCampaign(Guid id, CrmDbContext db, CancellationToken ct) =>
-        await db.Campaigns.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct) is { } campaign
-            ? TypedResults.Ok(CampaignView.From(campaign))
-            : TypedResults.NotFound();
+    public static async Task<Results<Ok<CampaignView>, NotFound>> GetCampaign(Guid id, CrmDbContext db, CancellationToken ct)
+    {
+        if (await db.Campaigns.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct) is not { } campaign)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var history = await db.CampaignEvents.AsNoTracking().Where(e => e.CampaignId == id).OrderBy(e => e.Id)
+            .Select(e => new CampaignEventView(e.Status, e.At, e.ChangedBy, db.Users.Where(u => u.Id == e.ChangedBy).Select(u => u.Name).FirstOrDefault()))
+            .ToListAsync(ct);
+        return TypedResults.Ok(CampaignView.From(campaign) with { History = history });
+    }
+
+    public static async Task<Results<Ok<CampaignView>, NotFound, ValidationProblem, ProblemHttpResult>> RescheduleCampaign(
+        Guid id, HttpContext context, CampaignControl control, TimeProvider clock, CancellationToken ct)
+    {
+        var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
+        using var _ = document;
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var errors = new List<FieldError>();
+        var schedule = document!.RootElement.ValueKind == JsonValueKind.Object ? SendTime.Read(document.RootElement, clock.GetUtcNow(), errors) : null;
+        if (schedule is null)
+        {
+            return Problems.Validation(errors.Count > 0 ? errors : [new FieldError("sendAt", "Required: when the campaign is to start.")]);
+        }
+
+        return await control.RescheduleAsync(id, context.User.UserId(), schedule, ct) switch
+        {
+            { Campaign: null } => TypedResults.NotFound(),
+            { Conflict: { } conflict } => Conflict(conflict),
+            { Campaign: { } campaign } => TypedResults.Ok(CampaignView.From(campaign)),
+        };
+    }
+
+    public static Task<Results<Ok<CampaignView>, NotFound, ProblemHttpResult>> PauseCampaign(Guid id, HttpContext context, CampaignControl control, CancellationToken ct) =>
+        AnswerAsync(control.PauseAsync(id, context.User.UserId(), ct));
+
+    public static Task<Results<Ok<CampaignView>, NotFound, ProblemHttpResult>> ResumeCampaign(Guid id, HttpContext context, CampaignControl control, CancellationToken ct) =>
+        AnswerAsync(control.ResumeAsync(id, context.User.UserId(), ct));
+
+    public static Task<Results<Ok<CampaignView>, NotFound, ProblemHttpResult>> CancelCampaign(Guid id, HttpContext context, CampaignControl control, CancellationToken ct) =>
+        AnswerAsync(control.CancelAsync(id, context.User.UserId(), ct));
+
+    private static async Task<Results<Ok<CampaignView>, NotFound, ProblemHttpResult>> AnswerAsync(Task<CampaignChange> change) => await change switch
+    {
+        { Campaign: null } => TypedResults.NotFound(),
+        { Conflict: { } conflict } => Conflict(conflict),
+        { Campaign: { } campaign } => TypedResults.Ok(CampaignView.From(campaign)),
+    };
+
+    private static ProblemHttpResult Conflict(string detail) =>
+        TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not possible in this status", detail: detail);
 
     public static async Task<Results<Ok<Page<LogEntryView>>, NotFound, ValidationProblem>> GetCampaignLog(
         Guid id, CrmDbContext db, int? limit, string? cursor, string? status, CancellationToken ct)
@@ -194,14 +302,14 @@ public static class CampaignsApi
         var filter = "";
         if (!string.IsNullOrEmpty(status))
         {
-            if (status is "PENDING" or "SENT" or "FAILED")
+            if (status is "PENDING" or "SENT" or "FAILED" or "CANCELLED")
             {
                 parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Text) { Value = status });
                 filter += " AND status = @status";
             }
             else
             {
-                errors.Add(new FieldError("status", "Use PENDING, SENT or FAILED."));
+                errors.Add(new FieldError("status", "Use PENDING, SENT, FAILED or CANCELLED."));
             }
         }
 

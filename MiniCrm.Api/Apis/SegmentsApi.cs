@@ -1,12 +1,28 @@
+using System.Globalization;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using MiniCrm.Api.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.Api.Http;
 using MiniCrm.Api.Services;
 using MiniCrm.Core.Segments;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace MiniCrm.Api.Apis;
 
 public sealed record SegmentPreview(long Count, string Description, IReadOnlyList<CustomerSummary> Sample);
+
+/// <summary>A saved audience with the count last taken of it (<c>countedAt</c>); reading one counts it afresh.</summary>
+public sealed record SegmentView(
+    Guid Id, string Name, JsonNode? Rules, string Description, long? Count, DateTimeOffset? CountedAt, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt)
+{
+    public static SegmentView From(Segment s) =>
+        new(s.Id, s.Name, JsonNode.Parse(s.Rules), s.Description, s.LastCount, s.CountedAt, s.CreatedBy, s.CreatedAt, s.UpdatedAt);
+}
+
+/// <summary><c>{name, rules}</c>; on update either may be left out.</summary>
+public sealed record SegmentRequest(string? Name, SegmentNode? Rules);
 
 public static class SegmentsApi
 {
@@ -23,7 +39,222 @@ public static class SegmentsApi
             .WithSummary("How many customers a rule group selects, with a sample of them")
             .Accepts<SegmentNode>("application/json")
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+
+        var saved = app.MapGroup("/api/segments").WithTags("Segments").RequireAuthorization(CrmAuthentication.MarketerPolicy)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        saved.MapPost("/", CreateSegment).WithSummary("Save an audience: {name, rules}; answers it with its count")
+            .RequireRateLimiting(AbuseLimits.Preview).WithBodyLimit(256 * 1024).Accepts<SegmentRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        saved.MapGet("/", ListSegments).WithSummary("Saved audiences, newest first, optionally whose name contains {search}; counts as last taken");
+        saved.MapGet("/{id:guid}", GetSegment).WithSummary("One saved audience, counted now")
+            .RequireRateLimiting(AbuseLimits.Preview).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        saved.MapPut("/{id:guid}", UpdateSegment).WithSummary("Rename a saved audience or change its rules: {name?, rules?}")
+            .RequireRateLimiting(AbuseLimits.Preview).WithBodyLimit(256 * 1024).Accepts<SegmentRequest>("application/json")
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        saved.MapDelete("/{id:guid}", DeleteSegment).WithSummary("Delete a saved audience; 409 while a scheduled campaign uses it")
+            .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
+    }
+
+    public static async Task<Results<Created<SegmentView>, ValidationProblem, ProblemHttpResult>> CreateSegment(
+        HttpContext context, CrmDbContext db, SegmentQueries segments, TimeProvider clock, CancellationToken ct)
+    {
+        var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
+        using var _ = document;
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var errors = new List<FieldError>();
+        var (name, group) = ReadSegment(document!.RootElement, errors, partial: false);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        var now = clock.GetUtcNow();
+        var segment = new Segment
+        {
+            Id = Guid.CreateVersion7(now),
+            Name = name!,
+            Rules = SegmentText.ToJson(group!).ToJsonString(),
+            Description = SegmentText.Describe(group!),
+            CreatedBy = context.User.UserId(),
+            CreatedAt = now,
+            UpdatedAt = now,
+            LastCount = await segments.CountAsync(SegmentSql.Compile(group!, now), ct),
+            CountedAt = now,
+        };
+        db.Segments.Add(segment);
+        if (await SaveAsync(db, ct) is { } conflict)
+        {
+            return conflict;
+        }
+
+        return TypedResults.Created($"/api/segments/{segment.Id}", SegmentView.From(segment));
+    }
+
+    public static async Task<Results<Ok<Page<SegmentView>>, ValidationProblem>> ListSegments(CrmDbContext db, int? limit, string? cursor, string? search, CancellationToken ct)
+    {
+        var take = Paging.Clamp(limit);
+        var parameters = new List<NpgsqlParameter>();
+        var conditions = new List<string>();
+        if (!string.IsNullOrWhiteSpace(search))
+        {
+            // The words as they are: % and _ in a search are letters, not wildcards.
+            var pattern = "%" + search.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
+            parameters.Add(new NpgsqlParameter("pattern", NpgsqlDbType.Text) { Value = pattern });
+            conditions.Add("name ILIKE @pattern");
+        }
+
+        if (cursor is not null)
+        {
+            if (!KeysetCursor.TryDecode(cursor, out var value, out var id) || !Guid.TryParse(id, out var afterId) ||
+                !DateTime.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var created))
+            {
+                return Problems.Validation(new FieldError("cursor", "Not a cursor this API returned."));
+            }
+
+            parameters.Add(new NpgsqlParameter("after_value", NpgsqlDbType.TimestampTz) { Value = created });
+            parameters.Add(new NpgsqlParameter("after_id", NpgsqlDbType.Uuid) { Value = afterId });
+            conditions.Add("(created_at, id) < (@after_value, @after_id)");
+        }
+
+        var where = conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
+        var ids = await db.ListAsync($"SELECT id FROM segments {where} ORDER BY created_at DESC, id DESC LIMIT {take + 1}", parameters, r => r.GetGuid(0), ct);
+        var pageIds = ids.Take(take).ToList();
+        var rows = await db.Segments.AsNoTracking().Where(s => pageIds.Contains(s.Id)).ToListAsync(ct);
+        var page = rows.OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id).Select(SegmentView.From).ToList();
+        var next = ids.Count > take
+            ? KeysetCursor.Encode(page[^1].CreatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), page[^1].Id.ToString())
+            : null;
+        return TypedResults.Ok(new Page<SegmentView>(page, next));
+    }
+
+    public static async Task<Results<Ok<SegmentView>, NotFound>> GetSegment(Guid id, CrmDbContext db, SegmentQueries segments, TimeProvider clock, CancellationToken ct)
+    {
+        if (await db.Segments.FirstOrDefaultAsync(s => s.Id == id, ct) is not { } segment)
+        {
+            return TypedResults.NotFound();
+        }
+
+        await CountAsync(segment, segments, clock, ct);
+        await db.SaveChangesAsync(ct);
+        return TypedResults.Ok(SegmentView.From(segment));
+    }
+
+    public static async Task<Results<Ok<SegmentView>, NotFound, ValidationProblem, ProblemHttpResult>> UpdateSegment(
+        Guid id, HttpContext context, CrmDbContext db, SegmentQueries segments, TimeProvider clock, CancellationToken ct)
+    {
+        var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
+        using var _ = document;
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var errors = new List<FieldError>();
+        var (name, group) = ReadSegment(document!.RootElement, errors, partial: true);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        if (await db.Segments.FirstOrDefaultAsync(s => s.Id == id, ct) is not { } segment)
+        {
+            return TypedResults.NotFound();
+        }
+
+        segment.Name = name ?? segment.Name;
+        if (group is not null)
+        {
+            segment.Rules = SegmentText.ToJson(group).ToJsonString();
+            segment.Description = SegmentText.Describe(group);
+            await CountAsync(segment, segments, clock, ct);
+        }
+
+        segment.UpdatedAt = clock.GetUtcNow();
+        return await SaveAsync(db, ct) is { } conflict ? conflict : TypedResults.Ok(SegmentView.From(segment));
+    }
+
+    public static async Task<Results<NoContent, NotFound, ProblemHttpResult>> DeleteSegment(Guid id, CrmDbContext db, CancellationToken ct)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        // The segment row is locked first, so a campaign scheduled for it meanwhile waits and then finds it gone.
+        var found = await db.ListAsync("SELECT 1 FROM segments WHERE id = @id FOR UPDATE",
+            [new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = id }], r => r.GetInt32(0), ct);
+        if (found.Count == 0)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var scheduled = await db.Campaigns.AsNoTracking().Where(c => c.SegmentId == id && c.Status == CampaignStatus.Scheduled)
+            .OrderBy(c => c.SendAt).Select(c => new { c.Name, c.SendAt }).Take(5).ToListAsync(ct);
+        if (scheduled.Count > 0)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The audience is in use",
+                detail: "Scheduled campaigns use this audience: " +
+                        string.Join(", ", scheduled.Select(c => $"'{c.Name}' at {c.SendAt:yyyy-MM-dd HH:mm} UTC")) +
+                        ". Cancel or delete them first, or launch them with rules of their own.");
+        }
+
+        await db.Segments.Where(s => s.Id == id).ExecuteDeleteAsync(ct);
+        await transaction.CommitAsync(ct);
+        return TypedResults.NoContent();
+    }
+
+    private static async Task CountAsync(Segment segment, SegmentQueries segments, TimeProvider clock, CancellationToken ct)
+    {
+        using var rules = JsonDocument.Parse(segment.Rules);
+        var group = RuleGroupParser.Parse(rules.RootElement, []) ?? RuleGroup.Everyone;
+        var now = clock.GetUtcNow();
+        segment.LastCount = await segments.CountAsync(SegmentSql.Compile(group, now), ct);
+        segment.CountedAt = now;
+    }
+
+    /// <summary>A name taken by another audience (whatever its case) is a 409, not a 500.</summary>
+    private static async Task<ProblemHttpResult?> SaveAsync(CrmDbContext db, CancellationToken ct)
+    {
+        try
+        {
+            await db.SaveChangesAsync(ct);
+            return null;
+        }
+        catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The name is taken",
+                detail: "Another saved audience has this name; choose another.");
+        }
+    }
+
+    private static (string? Name, RuleGroup? Rules) ReadSegment(JsonElement root, List<FieldError> errors, bool partial)
+    {
+        if (root.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new FieldError("body", "Send {\"name\", \"rules\"}."));
+            return (null, null);
+        }
+
+        var name = partial && !root.TryGetProperty("name", out _) ? null : new FieldReader(root, "", errors).String("name", required: true, 200);
+        RuleGroup? group = null;
+        if (root.TryGetProperty("rules", out var rules))
+        {
+            group = RuleGroupParser.Parse(rules, errors);
+        }
+        else if (!partial)
+        {
+            errors.Add(new FieldError("rules", "Required: a rule group, {\"combinator\": \"AND\", \"rules\": []} for everyone."));
+        }
+
+        if (partial && name is null && group is null && errors.Count == 0)
+        {
+            errors.Add(new FieldError("body", "Send a new name, new rules, or both."));
+        }
+
+        return (name, group);
     }
 
     public static async Task<Results<Ok<SegmentPreview>, ValidationProblem, ProblemHttpResult>> Preview(

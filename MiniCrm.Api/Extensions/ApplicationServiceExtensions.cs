@@ -44,6 +44,7 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddScoped<CustomerIntake>();
         builder.Services.AddScoped<OrderIntake>();
         builder.Services.AddScoped<SegmentQueries>();
+        builder.Services.AddScoped<CampaignControl>();
 
         builder.Services.ConfigureHttpJsonOptions(options => MessageJson.Configure(options.SerializerOptions));
         builder.Services.AddOpenApi(options => options.AddSecuritySchemes());

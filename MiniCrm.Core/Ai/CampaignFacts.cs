@@ -9,7 +9,7 @@ public sealed record FailureCount(string Reason, int Count);
 /// What a finished campaign's summary may say: its reach, delivered and failed counts, success rate and
 /// the failure reasons seen. The offline provider renders them; a model's summary is checked against them.
 /// </summary>
-public sealed partial record CampaignFacts(string Name, int AudienceSize, int Delivered, int Failed, IReadOnlyList<FailureCount> Failures)
+public sealed partial record CampaignFacts(string Name, int AudienceSize, int Delivered, int Failed, IReadOnlyList<FailureCount> Failures, int Cancelled = 0)
 {
     public const int MaxSummaryLength = 700;
 
@@ -19,8 +19,11 @@ public sealed partial record CampaignFacts(string Name, int AudienceSize, int De
     /// <summary>The offline provider's summary: every number from the campaign's own counters.</summary>
     public string Render()
     {
-        var text = string.Create(CultureInfo.InvariantCulture,
-            $"{Name} reached {AudienceSize} customers: {Delivered} delivered and {Failed} failed, a delivery success rate of {SuccessRate:0.0}%.");
+        var text = Cancelled == 0
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"{Name} reached {AudienceSize} customers: {Delivered} delivered and {Failed} failed, a delivery success rate of {SuccessRate:0.0}%.")
+            : string.Create(CultureInfo.InvariantCulture,
+                $"{Name} was cancelled with {Cancelled} of its {AudienceSize} messages not sent: {Delivered} delivered and {Failed} failed, a delivery success rate of {SuccessRate:0.0}% of the audience.");
         return Failures.Count == 0
             ? text
             : text + " The failures were: " + string.Join(", ", Failures.Select(f => $"{f.Reason} ({f.Count})")) + ".";
@@ -63,7 +66,7 @@ public sealed partial record CampaignFacts(string Name, int AudienceSize, int De
         var failedShare = Math.Round(100m * Failed / Math.Max(AudienceSize, 1), 1, MidpointRounding.AwayFromZero);
         var allowed = new HashSet<decimal>
         {
-            AudienceSize, Delivered, Failed, AudienceSize - Delivered - Failed, SuccessRate, Math.Round(SuccessRate), failedShare, Math.Round(failedShare), 100,
+            AudienceSize, Delivered, Failed, Cancelled, AudienceSize - Delivered - Failed, AudienceSize - Delivered - Failed - Cancelled, SuccessRate, Math.Round(SuccessRate), failedShare, Math.Round(failedShare), 100,
         };
         allowed.UnionWith(Failures.Select(f => (decimal)f.Count));
         // Numbers that are part of a name or a reason ("Diwali 2026", "HTTP 503") may be repeated.

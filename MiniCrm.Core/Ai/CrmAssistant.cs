@@ -56,6 +56,7 @@ public sealed partial class CrmAssistant : IDisposable
                 audienceSize = facts.AudienceSize,
                 delivered = facts.Delivered,
                 failed = facts.Failed,
+                cancelledUnsent = facts.Cancelled,
                 successRatePercent = facts.SuccessRate,
                 failureReasons = facts.Failures.Select(f => new { reason = f.Reason, deliveries = f.Count }),
             },

@@ -1,9 +1,16 @@
 namespace MiniCrm.Core.Domain;
 
+/// <summary>
+/// SCHEDULED (waits for its send time) → RUNNING ⇄ PAUSED → COMPLETED, or CANCELLED from any of the
+/// first three. Every change is recorded in <see cref="CampaignEvent"/> with its time and who made it.
+/// </summary>
 public enum CampaignStatus
 {
     Running,
     Completed,
+    Scheduled,
+    Paused,
+    Cancelled,
 }
 
 public enum DeliveryStatus
@@ -11,6 +18,8 @@ public enum DeliveryStatus
     Pending,
     Sent,
     Failed,
+    /// <summary>Not sent: the campaign was cancelled first. A receipt that still comes for it (the vendor had it) counts as what it says.</summary>
+    Cancelled,
 }
 
 public sealed class Campaign
@@ -22,8 +31,11 @@ public sealed class Campaign
     /// <summary>The marketer who launched it (a <see cref="User"/> id).</summary>
     public required string CreatedBy { get; set; }
 
-    /// <summary>The rule group, as submitted (JSON).</summary>
+    /// <summary>The exact rule group the campaign used (JSON): a copy, so editing a saved audience later changes no past campaign.</summary>
     public required string Segment { get; set; }
+
+    /// <summary>The saved audience it was launched for, if any.</summary>
+    public Guid? SegmentId { get; set; }
 
     /// <summary>One line describing the audience in words.</summary>
     public required string Intent { get; set; }
@@ -44,6 +56,9 @@ public sealed class Campaign
 
     public int FailedCount { get; set; }
 
+    /// <summary>Deliveries not sent because the campaign was cancelled; sent + failed + cancelled + pending = audience.</summary>
+    public int CancelledCount { get; set; }
+
     public string? Summary { get; set; }
 
     /// <summary>Who wrote the summary: "offline" (written at completion), or the AI provider that replaced it.</summary>
@@ -53,6 +68,12 @@ public sealed class Campaign
     public DateTimeOffset? SummaryDueAt { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>When a SCHEDULED campaign starts; its audience is resolved then.</summary>
+    public DateTimeOffset? SendAt { get; set; }
+
+    /// <summary>The IANA time zone the marketer scheduled in (for showing the time as they gave it).</summary>
+    public string? TimeZone { get; set; }
 
     /// <summary>When the audience's log rows were written (the launch records the campaign; Workers write its audience).</summary>
     public DateTimeOffset? PreparedAt { get; set; }
@@ -76,6 +97,21 @@ public sealed class Campaign
 
     /// <summary>When a receipt last changed a delivery of this campaign: the reconciler re-dispatches only a campaign that has gone quiet.</summary>
     public DateTimeOffset? LastReceiptAt { get; set; }
+}
+
+/// <summary>One change of a campaign's status: when, and who made it (null for the system: the scheduler, the last receipt).</summary>
+public sealed class CampaignEvent
+{
+    public long Id { get; set; }
+
+    public Guid CampaignId { get; set; }
+
+    public CampaignStatus Status { get; set; }
+
+    public DateTimeOffset At { get; set; }
+
+    /// <summary>The <see cref="User"/> id of the marketer who made the change; null for the system.</summary>
+    public string? ChangedBy { get; set; }
 }
 
 /// <summary>One message of a campaign to one customer, and what became of it.</summary>

@@ -19,6 +19,10 @@ public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbCon
 
     public DbSet<Campaign> Campaigns => Set<Campaign>();
 
+    public DbSet<Segment> Segments => Set<Segment>();
+
+    public DbSet<CampaignEvent> CampaignEvents => Set<CampaignEvent>();
+
     public DbSet<CommunicationLog> CommunicationLogs => Set<CommunicationLog>();
 
     public DbSet<User> Users => Set<User>();

@@ -15,6 +15,8 @@ namespace MiniCrm.Workers.Campaigns;
 /// recording after Kafka's acknowledgement the last customer handed over (the cursor), so a crash
 /// resumes exactly there. A step re-sent after a crash produces duplicate deliveries, which the vendor
 /// drops by delivery id. Several Workers can run it: each campaign row is locked (SKIP LOCKED) per step.
+/// Only RUNNING campaigns are dispatched: a pause takes effect at the next step, since pausing waits for
+/// the row lock of the step in progress.
 /// </summary>
 public sealed partial class CampaignDispatcher(
     NpgsqlDataSource database, IProducer<string, byte[]> producer, ConsumerLagWatcher lag, IOptions<DispatchOptions> options, ILogger<CampaignDispatcher> logger)
@@ -56,7 +58,7 @@ public sealed partial class CampaignDispatcher(
         var campaigns = new List<Guid>();
         using (SuppressInstrumentationScope.Begin())
         await using (var list = new NpgsqlCommand(
-            "SELECT id FROM campaigns WHERE dispatched_at IS NULL AND prepared_at IS NOT NULL ORDER BY created_at LIMIT 20", connection))
+            "SELECT id FROM campaigns WHERE dispatched_at IS NULL AND prepared_at IS NOT NULL AND status = 'RUNNING' ORDER BY created_at LIMIT 20", connection))
         await using (var reader = await list.ExecuteReaderAsync(ct))
         {
             while (await reader.ReadAsync(ct))
@@ -88,7 +90,7 @@ public sealed partial class CampaignDispatcher(
         // Taking the row is still looking: another Workers instance may have it. The step's span starts once it is ours.
         using (SuppressInstrumentationScope.Begin())
         await using (var lockRow = new NpgsqlCommand(
-            "SELECT dispatch_cursor, trace_parent, send_rate_per_second FROM campaigns WHERE id = @id AND dispatched_at IS NULL FOR UPDATE SKIP LOCKED", connection, transaction))
+            "SELECT dispatch_cursor, trace_parent, send_rate_per_second FROM campaigns WHERE id = @id AND dispatched_at IS NULL AND status = 'RUNNING' FOR UPDATE SKIP LOCKED", connection, transaction))
         {
             lockRow.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = campaign });
             await using var reader = await lockRow.ExecuteReaderAsync(ct);

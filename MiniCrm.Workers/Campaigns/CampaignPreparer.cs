@@ -36,11 +36,21 @@ public sealed partial class CampaignPreparer(NpgsqlDataSource database, IOptions
 
         Guid id;
         string name, segmentJson, message;
-        DateTime createdAt;
+        DateTime measuredFrom;
         string? traceParent;
+        bool scheduled;
+        // A launched campaign, or a scheduled one whose time has come. A scheduled campaign for a saved
+        // audience takes the audience's rules as they are now, and records them; "days ago" counts from now.
         using (SuppressInstrumentationScope.Begin())
         await using (var pick = new NpgsqlCommand(
-            "SELECT id, name, segment::text, message, created_at, trace_parent FROM campaigns WHERE prepared_at IS NULL ORDER BY created_at LIMIT 1 FOR UPDATE SKIP LOCKED",
+            """
+            SELECT c.id, c.name, coalesce(CASE WHEN c.status = 'SCHEDULED' THEN s.rules END, c.segment)::text, c.message,
+                   CASE WHEN c.status = 'SCHEDULED' THEN now() ELSE c.created_at END, c.trace_parent, c.status = 'SCHEDULED'
+            FROM campaigns c LEFT JOIN segments s ON s.id = c.segment_id
+            WHERE c.prepared_at IS NULL AND (c.status IN ('RUNNING', 'PAUSED') OR (c.status = 'SCHEDULED' AND c.send_at <= now()))
+            ORDER BY coalesce(c.send_at, c.created_at) LIMIT 1
+            FOR UPDATE OF c SKIP LOCKED
+            """,
             connection, transaction))
         await using (var reader = await pick.ExecuteReaderAsync(ct))
         {
@@ -49,12 +59,14 @@ public sealed partial class CampaignPreparer(NpgsqlDataSource database, IOptions
                 return false;
             }
 
-            (id, name, segmentJson, message, createdAt, traceParent) =
-                (reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetDateTime(4), reader.IsDBNull(5) ? null : reader.GetString(5));
+            (id, name, segmentJson, message, measuredFrom, traceParent, scheduled) =
+                (reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetDateTime(4), reader.IsDBNull(5) ? null : reader.GetString(5),
+                 reader.GetBoolean(6));
         }
 
         using var activity = CampaignTracing.Source.StartActivity("prepare campaign", ActivityKind.Internal, CampaignTracing.ParentOf(traceParent));
         activity?.SetTag("minicrm.campaign.id", id);
+        activity?.SetTag("minicrm.campaign.scheduled", scheduled);
         var started = Stopwatch.GetTimestamp();
 
         var errors = new List<FieldError>();
@@ -73,8 +85,8 @@ public sealed partial class CampaignPreparer(NpgsqlDataSource database, IOptions
             return true;
         }
 
-        // "Days ago" is measured from the launch, so the audience is the one the marketer previewed.
-        var segment = SegmentSql.Compile(group, new DateTimeOffset(createdAt, TimeSpan.Zero));
+        // "Days ago" is measured from the launch, so the audience is the one the marketer previewed (from the start, when scheduled).
+        var segment = SegmentSql.Compile(group, new DateTimeOffset(measuredFrom, TimeSpan.Zero));
         var audience = await WriteLogAsync(connection, transaction, id, segment, template, activity, ct);
 
         // Statistics that predate these rows make the planner expect a handful of them: the dispatch
@@ -89,17 +101,19 @@ public sealed partial class CampaignPreparer(NpgsqlDataSource database, IOptions
 
         await using (var update = new NpgsqlCommand(
             """
-            UPDATE campaigns SET prepared_at = clock_timestamp(), audience_size = @audience, pending_count = @audience,
-                status = CASE WHEN @audience = 0 THEN 'COMPLETED' ELSE status END,
+            UPDATE campaigns SET prepared_at = clock_timestamp(), audience_size = @audience, pending_count = @audience, segment = @segment::jsonb,
+                status = CASE WHEN @audience = 0 THEN 'COMPLETED' WHEN status = 'SCHEDULED' THEN 'RUNNING' ELSE status END,
                 dispatched_at = CASE WHEN @audience = 0 THEN clock_timestamp() END,
                 completed_at = CASE WHEN @audience = 0 THEN clock_timestamp() END,
-                summary = CASE WHEN @audience = 0 THEN name || ' reached no customer: none matched the segment when it was prepared.' END
+                summary = CASE WHEN @audience = 0 THEN name || ' reached no customer: none matched the segment when it was prepared.' END,
+                summary_provider = CASE WHEN @audience = 0 THEN 'offline' END
             WHERE id = @campaign
             """,
             connection, transaction))
         {
             update.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = id });
             update.Parameters.Add(new NpgsqlParameter("audience", NpgsqlDbType.Integer) { Value = audience });
+            update.Parameters.Add(new NpgsqlParameter("segment", NpgsqlDbType.Text) { Value = SegmentText.ToJson(group).ToJsonString() });
             await update.ExecuteNonQueryAsync(ct);
         }
 
@@ -114,7 +128,7 @@ public sealed partial class CampaignPreparer(NpgsqlDataSource database, IOptions
             """
             UPDATE campaigns SET prepared_at = clock_timestamp(), audience_size = 0, pending_count = 0, status = 'COMPLETED',
                 dispatched_at = clock_timestamp(), completed_at = clock_timestamp(),
-                summary = left(name || ' was not sent: its stored segment or message is invalid (' || @reason || ').', 2000)
+                summary = left(name || ' was not sent: its stored segment or message is invalid (' || @reason || ').', 2000), summary_provider = 'offline'
             WHERE id = @campaign
             """,
             connection, transaction);

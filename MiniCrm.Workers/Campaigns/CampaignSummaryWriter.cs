@@ -2,6 +2,7 @@ using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using MiniCrm.Core.Ai;
+using MiniCrm.Core.Campaigns;
 using MiniCrm.ServiceDefaults.Operations;
 using Npgsql;
 using NpgsqlTypes;
@@ -86,7 +87,7 @@ public sealed partial class CampaignSummaryWriter(
             while (await reader.ReadAsync(ct))
             {
                 var (id, facts) = CampaignFactsSql.Read(reader);
-                due.Add((id, facts, reader.IsDBNull(6) ? null : reader.GetString(6)));
+                due.Add((id, facts, reader.IsDBNull(CampaignFactsSql.Count) ? null : reader.GetString(CampaignFactsSql.Count)));
             }
         }
 

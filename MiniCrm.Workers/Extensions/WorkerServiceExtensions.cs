@@ -48,6 +48,7 @@ internal static class WorkerServiceExtensions
         builder.Services.AddSingleton<VendorCircuit>();
         builder.Services.AddSingleton<ReceiptApplier>();
         builder.Services.AddHostedService<DeliveryReconciler>();
+        builder.Services.AddHostedService<CancellationFinisher>();
         builder.Services.AddCrmAssistant();
         builder.Services.AddHostedService<CampaignSummaryWriter>();
         // One instance (AddCheck alone makes one per probe), so it remembers which campaigns it has logged.

@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Options;
 using MiniCrm.Core.Ai;
 using MiniCrm.Core.Domain;
-using MiniCrm.Workers.Campaigns;
+using MiniCrm.Core.Campaigns;
 using MiniCrm.Core.Text;
 using Npgsql;
 using NpgsqlTypes;
@@ -15,10 +15,15 @@ public sealed record DeliveryOutcome(Guid CampaignId, Guid CustomerId, DeliveryS
 /// in one statement. Only a PENDING → SENT/FAILED transition counts: counters move by the rows that
 /// actually changed, so duplicated receipts change nothing. A campaign whose last pending delivery
 /// settles is COMPLETED with its summary in the same transaction, exactly once (the status guards it).
+/// A receipt for a delivery of a cancelled campaign that the vendor already had still counts.
 /// </summary>
 public sealed class ReceiptApplier(NpgsqlDataSource database, IOptions<AiOptions> ai)
 {
-    private const string Apply = """
+    /// <summary>
+    /// Outcomes for deliveries in status <paramref name="from"/> (PENDING; or CANCELLED, which the vendor
+    /// had before the cancel), counted out of <paramref name="counter"/> and into sent or failed.
+    /// </summary>
+    private static string ApplyFrom(string from, string counter) => $"""
         WITH outcome AS (
             SELECT DISTINCT ON (campaign_id, customer_id) *
             FROM unnest(@campaigns, @customers, @statuses, @at, @reasons) AS r(campaign_id, customer_id, status, at, reason)
@@ -27,7 +32,7 @@ public sealed class ReceiptApplier(NpgsqlDataSource database, IOptions<AiOptions
             UPDATE communication_logs l
             SET status = o.status, delivered_at = o.at, failure_reason = o.reason
             FROM outcome o
-            WHERE l.campaign_id = o.campaign_id AND l.customer_id = o.customer_id AND l.status = 'PENDING'
+            WHERE l.campaign_id = o.campaign_id AND l.customer_id = o.customer_id AND l.status = '{from}'
             RETURNING l.campaign_id, l.status
         ), counts AS (
             SELECT campaign_id,
@@ -39,23 +44,25 @@ public sealed class ReceiptApplier(NpgsqlDataSource database, IOptions<AiOptions
         UPDATE campaigns c
         SET sent_count = c.sent_count + counts.sent,
             failed_count = c.failed_count + counts.failed,
-            pending_count = c.pending_count - counts.sent - counts.failed,
+            {counter} = c.{counter} - counts.sent - counts.failed,
             last_receipt_at = clock_timestamp()
         FROM counts
         WHERE c.id = counts.campaign_id
         RETURNING c.id
         """;
 
-    // A campaign whose last delivery settled is COMPLETED once (the status guards it). When a model is
-    // configured its summary is due from then on; the offline summary is there in the meantime.
-    private static readonly string Complete = $"""
+    private static readonly string Apply = ApplyFrom("PENDING", "pending_count");
+
+    private static readonly string ApplyToCancelled = ApplyFrom("CANCELLED", "cancelled_count");
+
+    // A campaign whose last delivery settled is COMPLETED once (the status guards it); a paused one too,
+    // since nothing is left to resume. Its summary is written in the same transaction.
+    private const string Complete = """
         UPDATE campaigns
         SET status = 'COMPLETED',
-            completed_at = clock_timestamp(),
-            summary_provider = 'offline',
-            summary_due_at = CASE WHEN @ask_model THEN clock_timestamp() END
-        WHERE id = ANY(@ids) AND status = 'RUNNING' AND pending_count = 0 AND prepared_at IS NOT NULL
-        RETURNING {CampaignFactsSql.Columns}
+            completed_at = clock_timestamp()
+        WHERE id = ANY(@ids) AND status IN ('RUNNING', 'PAUSED') AND pending_count = 0 AND prepared_at IS NOT NULL
+        RETURNING id
         """;
 
     /// <returns>The campaigns this call completed.</returns>
@@ -69,27 +76,55 @@ public sealed class ReceiptApplier(NpgsqlDataSource database, IOptions<AiOptions
         await using var connection = await database.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
 
-        var touched = new List<Guid>();
-        await using (var apply = new NpgsqlCommand(Apply, connection, transaction))
+        var touched = await RunAsync(Apply, connection, transaction, outcomes, ct);
+        var completed = await CompleteAsync(connection, transaction, touched, ai.Value.UsesModel, ct);
+
+        // Receipts for deliveries of a cancelled campaign that the vendor had before the cancel count as
+        // what they say: the message went out. Its counters and summary follow.
+        var cancelled = await CancelledAsync(connection, transaction, [.. outcomes.Select(o => o.CampaignId).Distinct()], ct);
+        if (cancelled.Count > 0)
         {
-            apply.Parameters.Add(new NpgsqlParameter<Guid[]>("campaigns", [.. outcomes.Select(o => o.CampaignId)]));
-            apply.Parameters.Add(new NpgsqlParameter<Guid[]>("customers", [.. outcomes.Select(o => o.CustomerId)]));
-            apply.Parameters.Add(new NpgsqlParameter<string[]>("statuses", [.. outcomes.Select(o => o.Status == DeliveryStatus.Sent ? "SENT" : "FAILED")]));
-            apply.Parameters.Add(new NpgsqlParameter<DateTime[]>("at", [.. outcomes.Select(o => o.At.UtcDateTime)]));
-            apply.Parameters.Add(new NpgsqlParameter("reasons", NpgsqlDbType.Array | NpgsqlDbType.Text)
-            {
-                Value = outcomes.Select(o => (object?)Truncate(o.Reason) ?? DBNull.Value).ToArray(),
-            });
-            await using var reader = await apply.ExecuteReaderAsync(ct);
-            while (await reader.ReadAsync(ct))
-            {
-                touched.Add(reader.GetGuid(0));
-            }
+            var late = await RunAsync(ApplyToCancelled, connection, transaction, [.. outcomes.Where(o => cancelled.Contains(o.CampaignId))], ct);
+            await CampaignFactsSql.ResummariseAsync(connection, transaction, late, ai.Value.UsesModel, ct);
         }
 
-        var completed = await CompleteAsync(connection, transaction, touched, ai.Value.UsesModel, ct);
         await transaction.CommitAsync(ct);
         return completed;
+    }
+
+    private static async Task<List<Guid>> RunAsync(string sql, NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<DeliveryOutcome> outcomes, CancellationToken ct)
+    {
+        var touched = new List<Guid>();
+        await using var apply = new NpgsqlCommand(sql, connection, transaction);
+        apply.Parameters.Add(new NpgsqlParameter<Guid[]>("campaigns", [.. outcomes.Select(o => o.CampaignId)]));
+        apply.Parameters.Add(new NpgsqlParameter<Guid[]>("customers", [.. outcomes.Select(o => o.CustomerId)]));
+        apply.Parameters.Add(new NpgsqlParameter<string[]>("statuses", [.. outcomes.Select(o => o.Status == DeliveryStatus.Sent ? "SENT" : "FAILED")]));
+        apply.Parameters.Add(new NpgsqlParameter<DateTime[]>("at", [.. outcomes.Select(o => o.At.UtcDateTime)]));
+        apply.Parameters.Add(new NpgsqlParameter("reasons", NpgsqlDbType.Array | NpgsqlDbType.Text)
+        {
+            Value = outcomes.Select(o => (object?)Truncate(o.Reason) ?? DBNull.Value).ToArray(),
+        });
+        await using var reader = await apply.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            touched.Add(reader.GetGuid(0));
+        }
+
+        return touched;
+    }
+
+    private static async Task<HashSet<Guid>> CancelledAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, Guid[] campaigns, CancellationToken ct)
+    {
+        var cancelled = new HashSet<Guid>();
+        await using var find = new NpgsqlCommand("SELECT id FROM campaigns WHERE id = ANY(@ids) AND status = 'CANCELLED'", connection, transaction);
+        find.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", campaigns));
+        await using var reader = await find.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            cancelled.Add(reader.GetGuid(0));
+        }
+
+        return cancelled;
     }
 
     private const string FailPending = """
@@ -131,29 +166,20 @@ public sealed class ReceiptApplier(NpgsqlDataSource database, IOptions<AiOptions
             return [];
         }
 
-        var completed = new List<(Guid Id, CampaignFacts Facts)>();
+        var completed = new List<Guid>();
         await using (var complete = new NpgsqlCommand(Complete, connection, transaction))
         {
             complete.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. touched]));
-            complete.Parameters.Add(new NpgsqlParameter<bool>("ask_model", askModel));
             await using var reader = await complete.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                completed.Add(CampaignFactsSql.Read(reader));
+                completed.Add(reader.GetGuid(0));
             }
         }
 
-        if (completed.Count > 0)
-        {
-            // The offline summary, from the counters just settled, in the transaction that completes the campaign.
-            await using var summarise = new NpgsqlCommand(
-                "UPDATE campaigns c SET summary = s.summary FROM unnest(@ids, @summaries) AS s(id, summary) WHERE c.id = s.id", connection, transaction);
-            summarise.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. completed.Select(c => c.Id)]));
-            summarise.Parameters.Add(new NpgsqlParameter<string[]>("summaries", [.. completed.Select(c => c.Facts.Render())]));
-            await summarise.ExecuteNonQueryAsync(ct);
-        }
-
-        return [.. completed.Select(c => c.Id)];
+        // The offline summary, from the counters just settled, in the transaction that completes the campaign.
+        await CampaignFactsSql.ResummariseAsync(connection, transaction, completed, askModel, ct);
+        return completed;
     }
 
     /// <summary>A reason fits its column and holds nothing PostgreSQL refuses (one NUL must not dead-letter a batch of receipts).</summary>

@@ -34,6 +34,10 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("audience_size");
 
+                    b.Property<int>("CancelledCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("cancelled_count");
+
                     b.Property<DateTimeOffset?>("CompletedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("completed_at");
@@ -110,6 +114,14 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnType("jsonb")
                         .HasColumnName("segment");
 
+                    b.Property<Guid?>("SegmentId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("segment_id");
+
+                    b.Property<DateTimeOffset?>("SendAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("send_at");
+
                     b.Property<int?>("SendRatePerSecond")
                         .HasColumnType("integer")
                         .HasColumnName("send_rate_per_second");
@@ -137,6 +149,11 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnType("character varying(40)")
                         .HasColumnName("summary_provider");
 
+                    b.Property<string>("TimeZone")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("time_zone");
+
                     b.Property<string>("TraceParent")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
@@ -145,8 +162,15 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                     b.HasKey("Id")
                         .HasName("pk_campaigns");
 
+                    b.HasIndex("SegmentId")
+                        .HasDatabaseName("ix_campaigns_segment_id");
+
                     b.HasIndex("CreatedAt", "Id")
                         .HasDatabaseName("ix_campaigns_created_at_id");
+
+                    b.HasIndex(new[] { "SendAt" }, "ix_campaigns_scheduled")
+                        .HasDatabaseName("ix_campaigns_scheduled")
+                        .HasFilter("status = 'SCHEDULED'");
 
                     b.HasIndex(new[] { "SummaryDueAt" }, "ix_campaigns_summary_due")
                         .HasDatabaseName("ix_campaigns_summary_due")
@@ -158,12 +182,51 @@ namespace MiniCrm.Core.Infrastructure.Migrations
 
                     b.ToTable("campaigns", null, t =>
                         {
-                            t.HasCheckConstraint("ck_campaigns_counters", "pending_count >= 0 AND sent_count >= 0 AND failed_count >= 0");
+                            t.HasCheckConstraint("ck_campaigns_counters", "pending_count >= 0 AND sent_count >= 0 AND failed_count >= 0 AND cancelled_count >= 0");
 
                             t.HasCheckConstraint("ck_campaigns_send_rate", "send_rate_per_second IS NULL OR send_rate_per_second > 0");
 
-                            t.HasCheckConstraint("ck_campaigns_status", "status IN ('RUNNING','COMPLETED')");
+                            t.HasCheckConstraint("ck_campaigns_status", "status IN ('SCHEDULED','RUNNING','PAUSED','COMPLETED','CANCELLED')");
                         });
+                });
+
+            modelBuilder.Entity("MiniCrm.Core.Domain.CampaignEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("At")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at")
+                        .HasDefaultValueSql("clock_timestamp()");
+
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("campaign_id");
+
+                    b.Property<string>("ChangedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("changed_by");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("status");
+
+                    b.HasKey("Id")
+                        .HasName("pk_campaign_events");
+
+                    b.HasIndex("CampaignId", "Id")
+                        .HasDatabaseName("ix_campaign_events_campaign_id_id");
+
+                    b.ToTable("campaign_events", (string)null);
                 });
 
             modelBuilder.Entity("MiniCrm.Core.Domain.CommunicationLog", b =>
@@ -230,7 +293,7 @@ namespace MiniCrm.Core.Infrastructure.Migrations
 
                     b.ToTable("communication_logs", null, t =>
                         {
-                            t.HasCheckConstraint("ck_communication_logs_status", "status IN ('PENDING','SENT','FAILED')");
+                            t.HasCheckConstraint("ck_communication_logs_status", "status IN ('PENDING','SENT','FAILED','CANCELLED')");
                         });
 
                     b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 85);
@@ -456,6 +519,61 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         });
                 });
 
+            modelBuilder.Entity("MiniCrm.Core.Domain.Segment", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<DateTimeOffset?>("CountedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("counted_at");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("Description")
+                        .IsRequired()
+                        .HasMaxLength(4000)
+                        .HasColumnType("character varying(4000)")
+                        .HasColumnName("description");
+
+                    b.Property<long?>("LastCount")
+                        .HasColumnType("bigint")
+                        .HasColumnName("last_count");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<string>("Rules")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("rules");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id")
+                        .HasName("pk_segments");
+
+                    b.HasIndex("CreatedAt", "Id")
+                        .HasDatabaseName("ix_segments_created_at_id");
+
+                    b.ToTable("segments", (string)null);
+                });
+
             modelBuilder.Entity("MiniCrm.Core.Domain.User", b =>
                 {
                     b.Property<string>("Id")
@@ -505,6 +623,25 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasDatabaseName("ix_users_google_id");
 
                     b.ToTable("users", (string)null);
+                });
+
+            modelBuilder.Entity("MiniCrm.Core.Domain.Campaign", b =>
+                {
+                    b.HasOne("MiniCrm.Core.Domain.Segment", null)
+                        .WithMany()
+                        .HasForeignKey("SegmentId")
+                        .OnDelete(DeleteBehavior.SetNull)
+                        .HasConstraintName("fk_campaigns_segments_segment_id");
+                });
+
+            modelBuilder.Entity("MiniCrm.Core.Domain.CampaignEvent", b =>
+                {
+                    b.HasOne("MiniCrm.Core.Domain.Campaign", null)
+                        .WithMany()
+                        .HasForeignKey("CampaignId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired()
+                        .HasConstraintName("fk_campaign_events_campaigns_campaign_id");
                 });
 
             modelBuilder.Entity("MiniCrm.Core.Domain.CustomerAlias", b =>

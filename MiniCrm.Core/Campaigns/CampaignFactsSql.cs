@@ -1,0 +1,64 @@
+using System.Data.Common;
+using System.Text.Json;
+using MiniCrm.Core.Ai;
+using Npgsql;
+
+namespace MiniCrm.Core.Campaigns;
+
+/// <summary>A campaign row's summary facts in SQL (a RETURNING or SELECT list over <c>campaigns</c>) and back; the next column is at <see cref="Count"/>.</summary>
+public static class CampaignFactsSql
+{
+    /// <summary>id, name, audience, delivered, failed, cancelled, and the three most frequent failure reasons as JSON.</summary>
+    public const string Columns = """
+        campaigns.id, campaigns.name, campaigns.audience_size, campaigns.sent_count, campaigns.failed_count, campaigns.cancelled_count,
+        (SELECT coalesce(json_agg(json_build_object('reason', r.reason, 'count', r.n) ORDER BY r.n DESC, r.reason), '[]')::text
+         FROM (SELECT coalesce(l.failure_reason, 'no reason given') AS reason, count(*)::int AS n
+               FROM communication_logs l
+               WHERE l.campaign_id = campaigns.id AND l.status = 'FAILED'
+               GROUP BY 1 ORDER BY n DESC, reason LIMIT 3) r) AS failures
+        """;
+
+    public const int Count = 7;
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    public static (Guid Id, CampaignFacts Facts) Read(DbDataReader reader) =>
+        (reader.GetGuid(0), new CampaignFacts(reader.GetString(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4),
+            JsonSerializer.Deserialize<List<FailureCount>>(reader.GetString(6), Json) ?? [], reader.GetInt32(5)));
+
+    /// <summary>
+    /// Campaigns that have just finished (or whose counters a late receipt moved after a cancel): their
+    /// facts, with the summary now the offline one and, when <paramref name="askModel"/>, a model's due.
+    /// </summary>
+    public static async Task<List<(Guid Id, CampaignFacts Facts)>> ResummariseAsync(
+        NpgsqlConnection connection, NpgsqlTransaction transaction, IReadOnlyList<Guid> campaigns, bool askModel, CancellationToken ct)
+    {
+        var finished = new List<(Guid Id, CampaignFacts Facts)>();
+        await using (var read = new NpgsqlCommand(
+            $"""
+            UPDATE campaigns SET summary_provider = 'offline', summary_due_at = CASE WHEN @ask_model THEN clock_timestamp() END
+            WHERE id = ANY(@ids)
+            RETURNING {Columns}
+            """, connection, transaction))
+        {
+            read.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. campaigns]));
+            read.Parameters.Add(new NpgsqlParameter<bool>("ask_model", askModel));
+            await using var reader = await read.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                finished.Add(Read(reader));
+            }
+        }
+
+        if (finished.Count > 0)
+        {
+            await using var write = new NpgsqlCommand(
+                "UPDATE campaigns c SET summary = s.summary FROM unnest(@ids, @summaries) AS s(id, summary) WHERE c.id = s.id", connection, transaction);
+            write.Parameters.Add(new NpgsqlParameter<Guid[]>("ids", [.. finished.Select(c => c.Id)]));
+            write.Parameters.Add(new NpgsqlParameter<string[]>("summaries", [.. finished.Select(c => c.Facts.Render())]));
+            await write.ExecuteNonQueryAsync(ct);
+        }
+
+        return finished;
+    }
+}

@@ -1,0 +1,148 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using MiniCrm.Tests.Infrastructure;
+
+namespace MiniCrm.Tests.Pipeline;
+
+/// <summary>Saved audiences: created, counted, found, renamed, edited, used by campaigns (which keep their own copy), deleted.</summary>
+[Collection(AppHostCollection.Name)]
+public sealed class SavedSegmentTests(AppHostFixture fixture)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    [Fact]
+    public async Task A_saved_audience_is_counted_found_edited_and_a_campaign_keeps_the_rules_it_used()
+    {
+        using var api = fixture.Api();
+        var city = await CustomersOfAsync(fixture, 5);
+        var name = $"Regulars of {city}";
+        var created = await SendAsync(api, HttpMethod.Post, "/api/segments", new { name, rules = CityRules(city) }, HttpStatusCode.Created);
+        var id = created.GetProperty("id").GetGuid();
+        Assert.Equal(5, created.GetProperty("count").GetInt64());
+        Assert.Equal($"Customers in {city}", created.GetProperty("description").GetString());
+
+        // One name, whatever its case.
+        var taken = await SendAsync(api, HttpMethod.Post, "/api/segments", new { name = name.ToUpperInvariant(), rules = CityRules(city) }, HttpStatusCode.Conflict);
+        Assert.Equal("The name is taken", taken.GetProperty("title").GetString());
+
+        // Found by a part of its name; a % in a search is a letter.
+        var found = await api.GetFromJsonAsync<JsonElement>($"/api/segments?search={Uri.EscapeDataString(city[3..])}", Json);
+        Assert.Equal(id, Assert.Single(found.GetProperty("items").EnumerateArray()).GetProperty("id").GetGuid());
+        Assert.Empty((await api.GetFromJsonAsync<JsonElement>($"/api/segments?search={Uri.EscapeDataString(city + "%")}", Json)).GetProperty("items").EnumerateArray());
+
+        // Reading one counts it afresh.
+        await AddCustomersAsync(fixture, city, 5, 1);
+        var counted = await api.GetFromJsonAsync<JsonElement>($"/api/segments/{id}", Json);
+        Assert.Equal(6, counted.GetProperty("count").GetInt64());
+        Assert.True(counted.GetProperty("countedAt").GetDateTimeOffset() > created.GetProperty("countedAt").GetDateTimeOffset());
+
+        // A campaign for the saved audience records the exact rules it used.
+        using var launch = await api.PostAsJsonAsync("/api/campaigns", new { name = $"For {name}", segmentId = id, message = "Hi {{name}}" });
+        Assert.Equal(HttpStatusCode.Created, launch.StatusCode);
+        var campaign = await launch.Content.ReadFromJsonAsync<JsonElement>(Json);
+        Assert.Equal(id, campaign.GetProperty("segmentId").GetGuid());
+        Assert.Equal(6, campaign.GetProperty("audienceSize").GetInt32());
+
+        var renamed = await SendAsync(api, HttpMethod.Put, $"/api/segments/{id}",
+            new { name = name + " (big spenders)", rules = new { combinator = "AND", rules = new object[] { CityRule(city), new { attribute = "total_spend", @operator = ">", value = 1000 } } } },
+            HttpStatusCode.OK);
+        Assert.Equal(name + " (big spenders)", renamed.GetProperty("name").GetString());
+        Assert.Equal(0, renamed.GetProperty("count").GetInt64());
+        var done = await CampaignTests.WaitForCompletionAsync(api, campaign.GetProperty("id").GetGuid(), TimeSpan.FromMinutes(2));
+        var after = await api.GetFromJsonAsync<JsonElement>($"/api/campaigns/{done.Id}", Json);
+        Assert.True(System.Text.Json.Nodes.JsonNode.DeepEquals(JsonSerializer.SerializeToNode(CityRules(city), Json), System.Text.Json.Nodes.JsonNode.Parse(after.GetProperty("segment").GetRawText())),
+            after.GetProperty("segment").GetRawText());
+        Assert.Equal(6, done.SentCount + done.FailedCount);
+
+        using (var deleted = await api.DeleteAsync($"/api/segments/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+
+        using (var gone = await api.GetAsync($"/api/segments/{id}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, gone.StatusCode);
+        }
+
+        // The campaign outlives the audience it was launched for.
+        Assert.Equal(JsonValueKind.Null, (await api.GetFromJsonAsync<JsonElement>($"/api/campaigns/{done.Id}", Json)).GetProperty("segmentId").ValueKind);
+    }
+
+    [Fact]
+    public async Task An_audience_used_by_a_scheduled_campaign_cannot_be_deleted_until_the_campaign_is_cancelled()
+    {
+        using var api = fixture.Api();
+        var city = await CustomersOfAsync(fixture, 2);
+        var segment = await SendAsync(api, HttpMethod.Post, "/api/segments", new { name = $"Scheduled for {city}", rules = CityRules(city) }, HttpStatusCode.Created);
+        var id = segment.GetProperty("id").GetGuid();
+        var scheduled = await SendAsync(api, HttpMethod.Post, "/api/campaigns",
+            new { name = $"Later for {city}", segmentId = id, message = "Hi {{name}}", sendAt = DateTimeOffset.UtcNow.AddHours(3).ToString("O") }, HttpStatusCode.Created);
+        Assert.Equal("SCHEDULED", scheduled.GetProperty("status").GetString());
+
+        var refused = await SendAsync(api, HttpMethod.Delete, $"/api/segments/{id}", null, HttpStatusCode.Conflict);
+        Assert.Contains($"'Later for {city}'", refused.GetProperty("detail").GetString());
+
+        await SendAsync(api, HttpMethod.Post, $"/api/campaigns/{scheduled.GetProperty("id").GetGuid()}/cancel", null, HttpStatusCode.OK);
+        using var deleted = await api.DeleteAsync($"/api/segments/{id}");
+        Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+    }
+
+    [Theory]
+    [InlineData("""{"rules":{"combinator":"AND","rules":[]}}""", "name")]
+    [InlineData("""{"name":"No rules"}""", "rules")]
+    [InlineData("""{"name":"Bad rules","rules":{"combinator":"XOR","rules":[]}}""", "rules.combinator")]
+    [InlineData("""[1,2]""", "body")]
+    public async Task A_saved_audience_with_bad_fields_is_400_naming_the_field(string body, string field)
+    {
+        using var api = fixture.Api();
+        using var response = await api.PostAsync("/api/segments", new StringContent(body, System.Text.Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.True((await response.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("errors").TryGetProperty(field, out _));
+    }
+
+    [Fact]
+    public async Task A_campaign_takes_rules_or_a_known_saved_audience_not_both()
+    {
+        using var api = fixture.Api();
+        var both = await SendAsync(api, HttpMethod.Post, "/api/campaigns",
+            new { name = "Both", segmentId = Guid.NewGuid(), rules = CityRules("Pune"), message = "Hi" }, HttpStatusCode.BadRequest);
+        Assert.Contains("not both", both.GetProperty("errors").GetProperty("segmentId")[0].GetString());
+        var unknown = await SendAsync(api, HttpMethod.Post, "/api/campaigns", new { name = "Unknown", segmentId = Guid.NewGuid(), message = "Hi" }, HttpStatusCode.BadRequest);
+        Assert.Contains("No saved audience", unknown.GetProperty("errors").GetProperty("segmentId")[0].GetString());
+    }
+
+    internal static object CityRule(string city) => new { attribute = "city", @operator = "=", value = city };
+
+    internal static object CityRules(string city) => new { combinator = "AND", rules = new[] { CityRule(city) } };
+
+    internal static async Task<JsonElement> SendAsync(HttpClient api, HttpMethod method, string path, object? body, HttpStatusCode expected)
+    {
+        using var request = new HttpRequestMessage(method, path) { Content = body is null ? null : JsonContent.Create(body) };
+        using var response = await api.SendAsync(request);
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == expected, $"{method} {path}: {(int)response.StatusCode} {text}");
+        return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
+    }
+
+    /// <summary>Customers of a city no other test uses, stored before this returns.</summary>
+    internal static async Task<string> CustomersOfAsync(AppHostFixture fixture, int count)
+    {
+        var city = "Seg" + Guid.NewGuid().ToString("N")[..10];
+        await AddCustomersAsync(fixture, city, 0, count);
+        return city;
+    }
+
+    internal static async Task AddCustomersAsync(AppHostFixture fixture, string city, int from, int count)
+    {
+        using var ingest = fixture.IngestingApi();
+        var customers = Enumerable.Range(from, count).Select(i => new { name = $"Segment Customer {i}", email = $"{city}.{i}@minicrm.test", city }).ToArray();
+        using (var response = await ingest.PostAsJsonAsync("/api/customers", customers))
+        {
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        }
+
+        await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>($"SELECT count(*) FROM customers WHERE city = '{city}'") == from + count,
+            TimeSpan.FromSeconds(60), $"{from + count} customers in {city}");
+    }
+}
