@@ -23,6 +23,7 @@ var api = builder.AddProject<Projects.MiniCrm_Api>("api")
     .WithAi(secrets)
     .WithHttpHealthCheck("/health")
     .WithExternalHttpEndpoints();
+api.WithConsent(secrets, api, builder.Configuration);
 
 var vendor = builder.AddProject<Projects.MiniCrm_VendorSim>("vendorsim")
     .WithReference(api).WaitFor(api)
@@ -37,8 +38,9 @@ var workers = builder.AddProject<Projects.MiniCrm_Workers>("workers")
     .WithReference(kafka).WaitFor(kafka)
     .WithReference(vendor).WaitFor(vendor)
     .WithEnvironment("Vendor__ApiKey", secrets.VendorApiKey)
-    // The Workers ask the same model for campaign summaries.
+    // The Workers ask the same model for campaign summaries, and sign the unsubscribe links.
     .WithAi(secrets)
+    .WithConsent(secrets, api, builder.Configuration)
     .WaitFor(api)
     .WithHttpHealthCheck("/health");
 

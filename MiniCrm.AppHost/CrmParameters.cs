@@ -15,7 +15,8 @@ internal sealed record CrmParameters(
     IResourceBuilder<ParameterResource> AiEndpoint,
     IResourceBuilder<ParameterResource> AiApiKey,
     IResourceBuilder<ParameterResource> OpsKey,
-    IResourceBuilder<ParameterResource> VendorApiKey)
+    IResourceBuilder<ParameterResource> VendorApiKey,
+    IResourceBuilder<ParameterResource> LinkSigningKey)
 {
     public static CrmParameters Add(IDistributedApplicationBuilder builder) => new(
         Generated(builder, "ingest-api-key"),
@@ -29,7 +30,9 @@ internal sealed record CrmParameters(
         Optional(builder, "ai-api-key", secret: true),
         Generated(builder, "ops-key"),
         // The messaging vendor's API key, which the Workers present on every delivery request.
-        Generated(builder, "vendor-api-key"));
+        Generated(builder, "vendor-api-key"),
+        // Signs every customer's unsubscribe link; changing it breaks the links already sent.
+        Generated(builder, "link-signing-key"));
 
     private static IResourceBuilder<ParameterResource> Generated(IDistributedApplicationBuilder builder, string name) =>
         builder.AddParameter(name, new GenerateParameterDefault { MinLength = 32, Special = false }, secret: true, persist: true);
@@ -40,6 +43,17 @@ internal sealed record CrmParameters(
 
 internal static class AiParameterExtensions
 {
+    /// <summary>
+    /// Consent (<c>Consent:*</c>): the unsubscribe links' key and public address (the Api's), and the frequency
+    /// cap, the same for the Api (audience counts) and the Workers (audiences).
+    /// </summary>
+    public static IResourceBuilder<ProjectResource> WithConsent(
+        this IResourceBuilder<ProjectResource> project, CrmParameters parameters, IResourceBuilder<ProjectResource> api, Microsoft.Extensions.Configuration.IConfiguration configuration) => project
+        .WithEnvironment("Consent__LinkSigningKey", parameters.LinkSigningKey)
+        .WithEnvironment("Consent__PublicBaseUrl", configuration["Consent:PublicBaseUrl"] is { Length: > 0 } url ? ReferenceExpression.Create($"{url}") : ReferenceExpression.Create($"{api.GetEndpoint("http")}"))
+        .WithEnvironment("Consent__FrequencyCapMessages", configuration["Consent:FrequencyCapMessages"] ?? "0")
+        .WithEnvironment("Consent__FrequencyCapDays", configuration["Consent:FrequencyCapDays"] ?? "7");
+
     /// <summary>The AI settings (<c>AI:*</c> in the service) from the ai-* parameters.</summary>
     public static IResourceBuilder<ProjectResource> WithAi(this IResourceBuilder<ProjectResource> project, CrmParameters parameters) => project
         .WithEnvironment("AI__Provider", parameters.AiProvider)

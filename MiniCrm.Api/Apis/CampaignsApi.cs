@@ -6,7 +6,9 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.Api.Http;
 using MiniCrm.Api.Services;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 using MiniCrm.Core.Ai;
+using MiniCrm.Core.Consent;
 using MiniCrm.Core.Campaigns;
 using MiniCrm.Core.Segments;
 using MiniCrm.Core.Text;
@@ -24,13 +26,13 @@ namespace MiniCrm.Api.Apis;
 /// </summary>
 public sealed record CampaignView(
     Guid Id, string Name, string CreatedBy, string Intent, string IntentProvider, JsonNode? Segment, string Message,
-    int AudienceSize, CampaignStatus Status, int PendingCount, int SentCount, int FailedCount, int CancelledCount, string? Summary, string? SummaryProvider,
+    int AudienceSize, int ExcludedForConsent, int ExcludedForFrequencyCap, CampaignStatus Status, int PendingCount, int SentCount, int FailedCount, int CancelledCount, string? Summary, string? SummaryProvider,
     int? SendRatePerSecond, DateTimeOffset CreatedAt, DateTimeOffset? SendAt, string? TimeZone, Guid? SegmentId,
     DateTimeOffset? PreparedAt, DateTimeOffset? DispatchedAt, DateTimeOffset? CompletedAt, int DispatchRound,
     IReadOnlyList<CampaignEventView>? History = null, string? Notice = null)
 {
     public static CampaignView From(Campaign c) => new(
-        c.Id, c.Name, c.CreatedBy, c.Intent, c.IntentProvider, JsonNode.Parse(c.Segment), c.Message, c.AudienceSize, c.Status,
+        c.Id, c.Name, c.CreatedBy, c.Intent, c.IntentProvider, JsonNode.Parse(c.Segment), c.Message, c.AudienceSize, c.ExcludedForConsent, c.ExcludedForFrequencyCap, c.Status,
         c.PendingCount, c.SentCount, c.FailedCount, c.CancelledCount, c.Summary, c.SummaryProvider, c.SendRatePerSecond, c.CreatedAt, c.SendAt, c.TimeZone, c.SegmentId,
         c.PreparedAt, c.DispatchedAt, c.CompletedAt, c.DispatchRound);
 }
@@ -77,7 +79,8 @@ public static class CampaignsApi
     /// A million-customer audience never passes through the Api's memory.
     /// </summary>
     public static async Task<Results<Created<CampaignView>, ValidationProblem, ProblemHttpResult>> LaunchCampaign(
-        HttpContext context, CrmDbContext db, SegmentQueries segments, CrmAssistant assistant, TimeProvider clock, DrainSignal drain, CancellationToken ct)
+        HttpContext context, CrmDbContext db, SegmentQueries segments, CrmAssistant assistant, IOptions<ConsentOptions> consent, TimeProvider clock, DrainSignal drain,
+        CancellationToken ct)
     {
         if (drain.IsDraining)
         {
@@ -158,6 +161,10 @@ public static class CampaignsApi
         }
 
         var template = message is null && errors.Any(e => e.Field == "message") ? null : MessageTemplate.Parse(message, errors);
+        if (template is { HasUnsubscribeLink: true } && string.IsNullOrEmpty(consent.Value.LinkSigningKey))
+        {
+            errors.Add(new FieldError("message", "{{unsubscribe_url}} needs Consent:LinkSigningKey (the AppHost's link-signing-key), which this Api does not have."));
+        }
         if (errors.Count > 0 || group is null || template is null || name is null)
         {
             return Problems.Validation(errors);
@@ -167,11 +174,14 @@ public static class CampaignsApi
         var intent = await assistant.IntentAsync(group, ct);
         var now = clock.GetUtcNow();
         await using var transaction = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
-        var audience = await segments.CountAsync(SegmentSql.Compile(group, now), ct);
+        var counted = await segments.CountAsync(SegmentSql.Compile(group, now), ct);
+        var audience = counted.Eligible;
         if (audience == 0 && schedule is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: NoAudience,
-                detail: "The rules select no customer, so no campaign was created. Preview a segment with POST /api/segments/preview.");
+                detail: counted.ExcludedForConsent + counted.ExcludedForFrequencyCap == 0
+                    ? "The rules select no customer, so no campaign was created. Preview a segment with POST /api/segments/preview."
+                    : $"The rules select no customer who may be messaged ({counted.ExcludedForConsent} unsubscribed, {counted.ExcludedForFrequencyCap} at the frequency cap), so no campaign was created.");
         }
 
         var campaign = new Campaign
@@ -186,6 +196,8 @@ public static class CampaignsApi
             Message = template.Text,
             // A scheduled campaign's audience is resolved when it starts.
             AudienceSize = schedule is null ? (int)audience : 0,
+            ExcludedForConsent = schedule is null ? (int)counted.ExcludedForConsent : 0,
+            ExcludedForFrequencyCap = schedule is null ? (int)counted.ExcludedForFrequencyCap : 0,
             PendingCount = schedule is null ? (int)audience : 0,
             Status = schedule is null ? CampaignStatus.Running : CampaignStatus.Scheduled,
             SendAt = schedule?.At,

@@ -125,8 +125,7 @@ public static class CustomersApi
             .ToListAsync(ct);
 
         return TypedResults.Ok(new CustomerDetail(
-            new CustomerSummary(customer.Id, customer.Name, customer.Email, customer.Phone, customer.City,
-                customer.TotalSpend, customer.Visits, customer.LastOrderDate, customer.CreatedAt),
+            CustomerSummary.From(customer),
             [.. orders.Select(OrderView.From)]));
     }
 

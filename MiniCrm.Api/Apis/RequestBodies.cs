@@ -40,9 +40,12 @@ public sealed record SegmentNode(
 
 public sealed record CampaignLaunch(
     [property: Description("up to 200 characters")] string Name,
-    SegmentNode Rules,
-    [property: Description("up to 2,000 characters; placeholders {{name}} {{email}} {{city}} {{phone}}")] string Message,
-    [property: Description("optional, 1 to 1,000,000")] int? SendRatePerSecond);
+    [property: Description("the audience's rules; or give segmentId")] SegmentNode? Rules,
+    [property: Description("a saved audience's id, instead of rules")] Guid? SegmentId,
+    [property: Description("up to 2,000 characters; placeholders {{name}} {{email}} {{city}} {{phone}} {{unsubscribe_url}}")] string Message,
+    [property: Description("optional, 1 to 1,000,000")] int? SendRatePerSecond,
+    [property: Description("optional: when to start, ISO 8601 with an offset, or a local time with timeZone")] string? SendAt,
+    [property: Description("optional: the IANA time zone of a local sendAt, such as Asia/Kolkata")] string? TimeZone);
 
 public sealed record ReceiptBatch(IReadOnlyList<ReceiptSubmission> Receipts);
 

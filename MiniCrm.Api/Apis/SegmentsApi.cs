@@ -11,7 +11,11 @@ using NpgsqlTypes;
 
 namespace MiniCrm.Api.Apis;
 
-public sealed record SegmentPreview(long Count, string Description, IReadOnlyList<CustomerSummary> Sample);
+/// <summary>
+/// How many customers the rules select who may be messaged (<c>count</c>), how many more they select who are left
+/// out because they unsubscribed or reached the frequency cap, the rules in words, and a few of the audience.
+/// </summary>
+public sealed record SegmentPreview(long Count, long ExcludedForConsent, long ExcludedForFrequencyCap, string Description, IReadOnlyList<CustomerSummary> Sample);
 
 /// <summary>A saved audience with the count last taken of it (<c>countedAt</c>); reading one counts it afresh.</summary>
 public sealed record SegmentView(
@@ -85,7 +89,7 @@ public static class SegmentsApi
             CreatedBy = context.User.UserId(),
             CreatedAt = now,
             UpdatedAt = now,
-            LastCount = await segments.CountAsync(SegmentSql.Compile(group!, now), ct),
+            LastCount = (await segments.CountAsync(SegmentSql.Compile(group!, now), ct)).Eligible,
             CountedAt = now,
         };
         db.Segments.Add(segment);
@@ -211,7 +215,7 @@ public static class SegmentsApi
         using var rules = JsonDocument.Parse(segment.Rules);
         var group = RuleGroupParser.Parse(rules.RootElement, []) ?? RuleGroup.Everyone;
         var now = clock.GetUtcNow();
-        segment.LastCount = await segments.CountAsync(SegmentSql.Compile(group, now), ct);
+        segment.LastCount = (await segments.CountAsync(SegmentSql.Compile(group, now), ct)).Eligible;
         segment.CountedAt = now;
     }
 
@@ -278,6 +282,6 @@ public static class SegmentsApi
         await using var sampleScope = scopes.CreateAsyncScope();
         var sample = sampleScope.ServiceProvider.GetRequiredService<SegmentQueries>().SampleAsync(segment, SampleSize, ct);
         var count = await segments.CountAsync(segment, ct);
-        return TypedResults.Ok(new SegmentPreview(count, SegmentText.Describe(group), await sample));
+        return TypedResults.Ok(new SegmentPreview(count.Eligible, count.ExcludedForConsent, count.ExcludedForFrequencyCap, SegmentText.Describe(group), await sample));
     }
 }

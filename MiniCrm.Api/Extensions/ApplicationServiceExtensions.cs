@@ -55,6 +55,7 @@ internal static class ApplicationServiceExtensions
     {
         services.AddOptions<IngestionOptions>().BindConfiguration(IngestionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ReceiptsOptions>().BindConfiguration(ReceiptsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MiniCrm.Core.Consent.ConsentOptions>().BindConfiguration(MiniCrm.Core.Consent.ConsentOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }
 
@@ -67,6 +68,7 @@ internal static class ApplicationServiceExtensions
         app.MapCampaignsApi();
         app.MapReceiptsApi();
         app.MapAiApi();
+        app.MapConsentApi();
     }
 
     public static void MapApiDocumentation(this WebApplication app)

@@ -1,32 +1,45 @@
 using System.Data.Common;
 using MiniCrm.Core.Segments;
+using Microsoft.Extensions.Options;
+using MiniCrm.Core.Consent;
 using Npgsql;
 
 namespace MiniCrm.Api.Services;
 
+/// <summary>A customer in lists; <c>unsubscribedAt</c> is set when they asked not to be messaged.</summary>
 public sealed record CustomerSummary(
     Guid Id, string Name, string Email, string? Phone, string? City,
-    decimal TotalSpend, int Visits, DateTimeOffset? LastOrderDate, DateTimeOffset CreatedAt);
-
-/// <summary>Counts and lists the customers a rule group selects, with the compiled, parameterised condition.</summary>
-public sealed class SegmentQueries(CrmDbContext db)
+    decimal TotalSpend, int Visits, DateTimeOffset? LastOrderDate, DateTimeOffset CreatedAt, DateTimeOffset? UnsubscribedAt)
 {
-    public const string CustomerColumns = "c.id, c.name, c.email, c.phone, c.city, c.total_spend, c.visits, c.last_order_date, c.created_at";
+    public static CustomerSummary From(Customer c) =>
+        new(c.Id, c.Name, c.Email, c.Phone, c.City, c.TotalSpend, c.Visits, c.LastOrderDate, c.CreatedAt, c.UnsubscribedAt);
+}
 
-    public async Task<long> CountAsync(SegmentSql segment, CancellationToken ct)
+/// <summary>
+/// Counts and lists the customers a rule group selects who may be messaged (consent and frequency cap,
+/// <see cref="AudienceEligibility"/>), with the compiled, parameterised condition.
+/// </summary>
+public sealed class SegmentQueries(CrmDbContext db, IOptions<ConsentOptions> consent)
+{
+    public const string CustomerColumns = "c.id, c.name, c.email, c.phone, c.city, c.total_spend, c.visits, c.last_order_date, c.created_at, c.unsubscribed_at";
+
+    public async Task<AudienceCount> CountAsync(SegmentSql segment, CancellationToken ct)
     {
-        await using var command = await db.CommandAsync($"SELECT count(*) FROM customers c WHERE {segment.Condition}", segment.CloneParameters(), ct);
-        return (long)(await command.ExecuteScalarAsync(ct))!;
+        await using var command = await db.CommandAsync(AudienceEligibility.CountSql(segment.Condition, consent.Value), segment.CloneParameters(), ct);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        await reader.ReadAsync(ct);
+        return AudienceEligibility.Read(reader);
     }
 
-    /// <summary>Any few customers of the segment: unordered, so the scan stops at the first matches.</summary>
+    /// <summary>Any few customers of the audience: unordered, so the scan stops at the first matches.</summary>
     public Task<List<CustomerSummary>> SampleAsync(SegmentSql segment, int size, CancellationToken ct) =>
         db.ListAsync(
-            $"SELECT {CustomerColumns} FROM customers c WHERE {segment.Condition} LIMIT {size}",
+            $"SELECT {CustomerColumns} FROM customers c WHERE ({segment.Condition}) AND {AudienceEligibility.Eligible(consent.Value)} LIMIT {size}",
             segment.CloneParameters(), ReadCustomer, ct);
 
     public static CustomerSummary ReadCustomer(DbDataReader r) => new(
         r.GetGuid(0), r.GetString(1), r.GetString(2), r.NullableString(3), r.NullableString(4),
         r.GetDecimal(5), r.GetInt32(6), r.NullableField<DateTime>(7) is { } d ? new DateTimeOffset(d, TimeSpan.Zero) : null,
-        new DateTimeOffset(r.GetFieldValue<DateTime>(8), TimeSpan.Zero));
+        new DateTimeOffset(r.GetFieldValue<DateTime>(8), TimeSpan.Zero),
+        r.NullableField<DateTime>(9) is { } u ? new DateTimeOffset(u, TimeSpan.Zero) : null);
 }

@@ -5,8 +5,9 @@ using MiniCrm.Core.Text;
 namespace MiniCrm.Core.Campaigns;
 
 /// <summary>
-/// The one renderer for campaign messages. Placeholders are {{name}}, {{email}}, {{city}} and
-/// {{phone}} (spaces inside the braces allowed); anything else in double braces is an error. The same
+/// The one renderer for campaign messages. Placeholders are {{name}}, {{email}}, {{city}}, {{phone}}
+/// and {{unsubscribe_url}} (the customer's signed unsubscribe link; spaces inside the braces allowed);
+/// anything else in double braces is an error. The same
 /// substitution runs in C# (<see cref="Render"/>) and in SQL (<see cref="SqlExpression"/>), where a
 /// million messages are personalised without leaving the database.
 /// </summary>
@@ -14,7 +15,9 @@ public sealed partial class MessageTemplate
 {
     public const int MaxLength = 2000;
 
-    public static readonly IReadOnlyList<string> Placeholders = ["name", "email", "city", "phone"];
+    public const string UnsubscribeUrl = "unsubscribe_url";
+
+    public static readonly IReadOnlyList<string> Placeholders = ["name", "email", "city", "phone", UnsubscribeUrl];
 
     private MessageTemplate(string text) => Text = text;
 
@@ -62,15 +65,27 @@ public sealed partial class MessageTemplate
         return errors.Count == before ? new MessageTemplate(canonical) : null;
     }
 
-    public string Render(string name, string email, string? city, string? phone) => Text
+    /// <summary>Whether the message carries the unsubscribe link (only then is a link signed for each customer).</summary>
+    public bool HasUnsubscribeLink => Text.Contains("{{" + UnsubscribeUrl + "}}", StringComparison.Ordinal);
+
+    public string Render(string name, string email, string? city, string? phone, string unsubscribeUrl = "") => Text
         .Replace("{{name}}", name)
         .Replace("{{email}}", email)
         .Replace("{{city}}", city ?? "")
-        .Replace("{{phone}}", phone ?? "");
+        .Replace("{{phone}}", phone ?? "")
+        .Replace("{{" + UnsubscribeUrl + "}}", unsubscribeUrl);
 
-    /// <summary>The same substitution in SQL, over <c>customers c</c>, with the template as parameter <paramref name="templateParameter"/>.</summary>
-    public static string SqlExpression(string templateParameter) =>
-        $"replace(replace(replace(replace({templateParameter}, '{{{{name}}}}', c.name), '{{{{email}}}}', c.email), '{{{{city}}}}', coalesce(c.city, '')), '{{{{phone}}}}', coalesce(c.phone, ''))";
+    /// <summary>
+    /// The same substitution in SQL, over <c>customers c</c>, with the template as parameter <paramref name="templateParameter"/>;
+    /// when the message has the unsubscribe link, <paramref name="linkBaseParameter"/> (text) and <paramref name="linkKeyParameter"/> (bytea) make it.
+    /// </summary>
+    public string SqlExpression(string templateParameter, string linkBaseParameter = "@link_base", string linkKeyParameter = "@link_key")
+    {
+        var fields = $"replace(replace(replace(replace({templateParameter}, '{{{{name}}}}', c.name), '{{{{email}}}}', c.email), '{{{{city}}}}', coalesce(c.city, '')), '{{{{phone}}}}', coalesce(c.phone, ''))";
+        return HasUnsubscribeLink
+            ? $"replace({fields}, '{{{{{UnsubscribeUrl}}}}}', {linkBaseParameter} || '{Consent.UnsubscribeLinks.Path}/' || {Consent.UnsubscribeLinks.SqlToken(linkKeyParameter)})"
+            : fields;
+    }
 
     [GeneratedRegex(@"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")]
     private static partial Regex PlaceholderPattern();

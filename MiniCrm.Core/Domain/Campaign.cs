@@ -48,6 +48,12 @@ public sealed class Campaign
 
     public int AudienceSize { get; set; }
 
+    /// <summary>Customers the rules selected who were left out because they unsubscribed.</summary>
+    public int ExcludedForConsent { get; set; }
+
+    /// <summary>Customers the rules selected who were left out because they reached the frequency cap.</summary>
+    public int ExcludedForFrequencyCap { get; set; }
+
     public CampaignStatus Status { get; set; }
 
     public int PendingCount { get; set; }

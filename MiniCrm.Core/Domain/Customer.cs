@@ -27,5 +27,11 @@ public sealed class Customer
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>When the customer asked not to be messaged; such a customer is in no audience.</summary>
+    public DateTimeOffset? UnsubscribedAt { get; set; }
+
+    /// <summary>How: "link" (the unsubscribe link of a message) or "marketer" (through the Api).</summary>
+    public string? UnsubscribedVia { get; set; }
+
     public List<Order> Orders { get; set; } = [];
 }

@@ -29,6 +29,8 @@ public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbCon
 
     protected override void OnModelCreating(ModelBuilder model)
     {
+        // hmac() signs the unsubscribe links where the messages are written (Consent.UnsubscribeLinks.SqlToken).
+        model.HasPostgresExtension("pgcrypto");
         model.ApplyConfigurationsFromAssembly(typeof(CrmDbContext).Assembly);
     }
 

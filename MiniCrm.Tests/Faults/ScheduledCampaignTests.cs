@@ -13,7 +13,8 @@ namespace MiniCrm.Tests.Faults;
 
 /// <summary>
 /// A scheduled campaign on a system with two Workers processes, stopped and started again before the
-/// campaign's time: it starts at its time (not before), once, with the audience as it is then.
+/// campaign's time: it starts at its time (not before), once, with the audience as it is then. The
+/// system caps messages at one per customer a week, so the next campaign leaves those customers out.
 /// </summary>
 [Collection(TerminalCollection.Name)]
 public sealed class ScheduledCampaignTests(ITestOutputHelper output) : IDisposable
@@ -74,11 +75,25 @@ public sealed class ScheduledCampaignTests(ITestOutputHelper output) : IDisposab
         Assert.True(history[1].At >= sendAt.AddSeconds(-1), $"started at {history[1].At:O}, scheduled for {sendAt:O}");
         Assert.Null(history[1].By);
         Assert.Equal("Test Marketer", history[0].ByName);
+
+        // This system caps campaign messages at one per customer a week: those just messaged (SENT; a FAILED
+        // message reached nobody) are left out of the next campaign, the new customer is in it.
+        await SavedSegmentTests.AddCustomersAsync(second, city, 5, 1);
+        var preview = await SavedSegmentTests.SendAsync(restarted, HttpMethod.Post, "/api/segments/preview", SavedSegmentTests.CityRules(city), HttpStatusCode.OK);
+        Assert.Equal((1L + done.FailedCount, (long)done.SentCount), (preview.GetProperty("count").GetInt64(), preview.GetProperty("excludedForFrequencyCap").GetInt64()));
+        var capped = await CampaignTests.LaunchAsync(restarted, $"Again for {city}", SavedSegmentTests.CityRules(city), "Hi again {{name}}");
+        Assert.Equal(1 + done.FailedCount, capped.AudienceSize);
+        var secondDone = await CampaignTests.WaitForCompletionAsync(restarted, capped.Id, TimeSpan.FromMinutes(2));
+        Assert.Equal(done.SentCount, (await restarted.GetFromJsonAsync<JsonElement>($"/api/campaigns/{capped.Id}", Json)).GetProperty("excludedForFrequencyCap").GetInt32());
+        Assert.Equal(1 + done.FailedCount, secondDone.SentCount + secondDone.FailedCount);
+        Assert.Equal(0L, await second.ScalarAsync<long>(
+            $"SELECT count(*) FROM communication_logs l JOIN communication_logs first ON first.customer_id = l.customer_id AND first.campaign_id = '{campaign}' AND first.status = 'SENT' WHERE l.campaign_id = '{capped.Id}'"));
     }
 
     private static void TwoWorkers(Aspire.Hosting.Testing.IDistributedApplicationTestingBuilder builder)
     {
-        AppHostFixture.Configure(builder, "workers", ("Reconcile__ReceiptTimeoutSeconds", "3"), ("Reconcile__IntervalSeconds", "1"));
+        AppHostFixture.Configure(builder, "workers", ("Reconcile__ReceiptTimeoutSeconds", "3"), ("Reconcile__IntervalSeconds", "1"), ("Consent__FrequencyCapMessages", "1"));
+        AppHostFixture.Configure(builder, "api", ("Consent__FrequencyCapMessages", "1"));
         builder.CreateResourceBuilder(builder.Resources.OfType<ProjectResource>().Single(r => r.Name == "workers")).WithReplicas(2);
     }
 

@@ -109,21 +109,27 @@ public sealed class CampaignTests(AppHostFixture fixture)
     public async Task Personalised_messages_in_sql_match_the_csharp_renderer()
     {
         await IngestDriver.EnsureCustomersAsync(fixture, 10);
-        const string template = "{{name}} <{{email}}> in {{city}}, call {{phone}}";
+        const string template = "{{name}} <{{email}}> in {{city}}, call {{phone}}; to stop: {{unsubscribe_url}}";
+        const string key = "a link key for this test", linkBase = "https://crm.example.com";
         var parsed = MiniCrm.Core.Campaigns.MessageTemplate.Parse(template, [])!;
         await using var connection = new Npgsql.NpgsqlConnection(fixture.DatabaseConnectionString);
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(
-            $"SELECT c.name, c.email, c.city, c.phone, {MiniCrm.Core.Campaigns.MessageTemplate.SqlExpression("@template")} FROM customers c LIMIT 50", connection);
+            $"SELECT c.name, c.email, c.city, c.phone, c.id, {parsed.SqlExpression("@template")} FROM customers c LIMIT 50", connection);
         command.Parameters.AddWithValue("template", parsed.Text);
+        command.Parameters.AddWithValue("link_base", linkBase);
+        command.Parameters.AddWithValue("link_key", System.Text.Encoding.UTF8.GetBytes(key));
         await using var reader = await command.ExecuteReaderAsync();
         var rows = 0;
         while (await reader.ReadAsync())
         {
             rows++;
+            var customer = reader.GetGuid(4);
             Assert.Equal(
-                parsed.Render(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3)),
-                reader.GetString(4));
+                parsed.Render(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
+                    MiniCrm.Core.Consent.UnsubscribeLinks.Url(linkBase, customer, key)),
+                reader.GetString(5));
+            Assert.Equal(customer, MiniCrm.Core.Consent.UnsubscribeLinks.Verify(reader.GetString(5)[(reader.GetString(5).LastIndexOf('/') + 1)..], key));
         }
 
         Assert.True(rows > 0);

@@ -17,9 +17,13 @@ public sealed record MappedEndpoint(string Pattern, string[] Methods, string Acc
 [Collection(AppHostCollection.Name)]
 public sealed class EndpointAccessTests(AppHostFixture fixture)
 {
-    /// <summary>Anonymous by design: health, sign-in and sign-out, and (in Development) the OpenAPI document and API reference.</summary>
+    /// <summary>
+    /// Anonymous by design: health, sign-in and sign-out, the unsubscribe link's page (its signed token is the
+    /// credential), and (in Development) the OpenAPI document and API reference.
+    /// </summary>
     private static readonly string[] AnonymousAllowed =
-        ["/health", "/alive", "/", "/auth/methods", "/auth/signin/google", "/auth/signout", "/auth/development/signin", "/openapi/{documentName}.json", "/scalar/{documentName?}", "/scalar/"];
+        ["/health", "/alive", "/", "/auth/methods", "/auth/signin/google", "/auth/signout", "/auth/development/signin", "/u/{token}",
+         "/openapi/{documentName}.json", "/scalar/{documentName?}", "/scalar/"];
 
     [Theory]
     [InlineData("api")]

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using MiniCrm.Core.Campaigns;
+using MiniCrm.Core.Consent;
 using MiniCrm.Core.Segments;
 using Npgsql;
 using NpgsqlTypes;
@@ -10,14 +11,16 @@ using OpenTelemetry;
 namespace MiniCrm.Workers.Campaigns;
 
 /// <summary>
-/// Prepares a launched campaign: writes one personalised log row per customer of the segment, in
+/// Prepares a launched campaign: writes one personalised log row per customer of the segment who may be
+/// messaged (not unsubscribed, not at the frequency cap; how many were left out is recorded), in
 /// one set-based transaction (INSERT ... SELECT, nothing loaded into memory), and fixes the audience
 /// size. The rows are written in customer-id order, the order in which they are dispatched and their
 /// receipts arrive, so both walk the table instead of jumping around it. A row that cannot be parsed
 /// is completed unsent with the reason, so it never stops the campaigns after it. Several Workers can
 /// run it: the campaign row is locked (SKIP LOCKED) by the one preparing it.
 /// </summary>
-public sealed partial class CampaignPreparer(NpgsqlDataSource database, IOptions<DispatchOptions> options, ILogger<CampaignPreparer> logger)
+public sealed partial class CampaignPreparer(
+    NpgsqlDataSource database, IOptions<DispatchOptions> options, IOptions<ConsentOptions> consentOptions, ILogger<CampaignPreparer> logger)
 {
     /// <returns>true when a campaign was prepared (or completed unsent); false when none waits.</returns>
     public async Task<bool> PrepareNextAsync(CancellationToken ct)
@@ -87,6 +90,16 @@ public sealed partial class CampaignPreparer(NpgsqlDataSource database, IOptions
 
         // "Days ago" is measured from the launch, so the audience is the one the marketer previewed (from the start, when scheduled).
         var segment = SegmentSql.Compile(group, new DateTimeOffset(measuredFrom, TimeSpan.Zero));
+        var consent = consentOptions.Value;
+        AudienceCount counted;
+        await using (var count = new NpgsqlCommand(AudienceEligibility.CountSql(segment.Condition, consent), connection, transaction) { CommandTimeout = 0 })
+        {
+            count.Parameters.AddRange(segment.CloneParameters().ToArray());
+            await using var reader = await count.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            counted = AudienceEligibility.Read(reader);
+        }
+
         var audience = await WriteLogAsync(connection, transaction, id, segment, template, activity, ct);
 
         // Statistics that predate these rows make the planner expect a handful of them: the dispatch
@@ -102,6 +115,7 @@ public sealed partial class CampaignPreparer(NpgsqlDataSource database, IOptions
         await using (var update = new NpgsqlCommand(
             """
             UPDATE campaigns SET prepared_at = clock_timestamp(), audience_size = @audience, pending_count = @audience, segment = @segment::jsonb,
+                excluded_for_consent = @unsubscribed, excluded_for_frequency_cap = @capped,
                 status = CASE WHEN @audience = 0 THEN 'COMPLETED' WHEN status = 'SCHEDULED' THEN 'RUNNING' ELSE status END,
                 dispatched_at = CASE WHEN @audience = 0 THEN clock_timestamp() END,
                 completed_at = CASE WHEN @audience = 0 THEN clock_timestamp() END,
@@ -114,6 +128,8 @@ public sealed partial class CampaignPreparer(NpgsqlDataSource database, IOptions
             update.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = id });
             update.Parameters.Add(new NpgsqlParameter("audience", NpgsqlDbType.Integer) { Value = audience });
             update.Parameters.Add(new NpgsqlParameter("segment", NpgsqlDbType.Text) { Value = SegmentText.ToJson(group).ToJsonString() });
+            update.Parameters.Add(new NpgsqlParameter("unsubscribed", NpgsqlDbType.Integer) { Value = (int)counted.ExcludedForConsent });
+            update.Parameters.Add(new NpgsqlParameter("capped", NpgsqlDbType.Integer) { Value = (int)counted.ExcludedForFrequencyCap });
             await update.ExecuteNonQueryAsync(ct);
         }
 
@@ -153,8 +169,8 @@ public sealed partial class CampaignPreparer(NpgsqlDataSource database, IOptions
             await using var insert = new NpgsqlCommand(
                 $"""
                 INSERT INTO communication_logs (campaign_id, customer_id, customer_name, email, phone, personalized_msg, status, created_at)
-                SELECT @campaign, c.id, c.name, c.email, c.phone, {MessageTemplate.SqlExpression("@template")}, 'PENDING', now()
-                FROM customers c WHERE ({segment.Condition}){pages}
+                SELECT @campaign, c.id, c.name, c.email, c.phone, {template.SqlExpression("@template")}, 'PENDING', now()
+                FROM customers c WHERE ({segment.Condition}) AND {AudienceEligibility.Eligible(consentOptions.Value)}{pages}
                 ORDER BY c.id
                 ON CONFLICT DO NOTHING
                 """,
@@ -163,6 +179,8 @@ public sealed partial class CampaignPreparer(NpgsqlDataSource database, IOptions
             insert.Parameters.AddRange(segment.CloneParameters().ToArray());
             insert.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaign });
             insert.Parameters.Add(new NpgsqlParameter("template", NpgsqlDbType.Text) { Value = template.Text });
+            insert.Parameters.Add(new NpgsqlParameter("link_base", NpgsqlDbType.Text) { Value = consentOptions.Value.PublicBaseUrl.TrimEnd('/') });
+            insert.Parameters.Add(new NpgsqlParameter("link_key", NpgsqlDbType.Bytea) { Value = System.Text.Encoding.UTF8.GetBytes(consentOptions.Value.LinkSigningKey) });
             return await insert.ExecuteNonQueryAsync(ct);
         }
 

@@ -3,6 +3,7 @@
 #pragma warning disable EXTEXP0001
 
 using MiniCrm.Core.Ai;
+using MiniCrm.Core.Consent;
 using MiniCrm.Core.Infrastructure;
 using MiniCrm.Core.Messaging;
 using MiniCrm.Workers.Campaigns;
@@ -70,6 +71,7 @@ internal static class WorkerServiceExtensions
         services.AddOptions<DispatchOptions>().BindConfiguration(DispatchOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<DeliveryOptions>().BindConfiguration(DeliveryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ReconcileOptions>().BindConfiguration(ReconcileOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ConsentOptions>().BindConfiguration(ConsentOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SummaryOptions>().BindConfiguration(SummaryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }

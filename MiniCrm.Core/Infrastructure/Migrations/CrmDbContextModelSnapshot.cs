@@ -20,6 +20,7 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                 .HasAnnotation("ProductVersion", "10.0.15")
                 .HasAnnotation("Relational:MaxIdentifierLength", 63);
 
+            NpgsqlModelBuilderExtensions.HasPostgresExtension(modelBuilder, "pgcrypto");
             NpgsqlModelBuilderExtensions.UseIdentityByDefaultColumns(modelBuilder);
 
             modelBuilder.Entity("MiniCrm.Core.Domain.Campaign", b =>
@@ -67,6 +68,14 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                     b.Property<DateTimeOffset?>("DispatchedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("dispatched_at");
+
+                    b.Property<int>("ExcludedForConsent")
+                        .HasColumnType("integer")
+                        .HasColumnName("excluded_for_consent");
+
+                    b.Property<int>("ExcludedForFrequencyCap")
+                        .HasColumnType("integer")
+                        .HasColumnName("excluded_for_frequency_cap");
 
                     b.Property<int>("FailedCount")
                         .HasColumnType("integer")
@@ -291,6 +300,11 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                     b.HasKey("CampaignId", "CustomerId")
                         .HasName("pk_communication_logs");
 
+                    b.HasIndex(new[] { "CreatedAt" }, "ix_communication_logs_created_at")
+                        .HasDatabaseName("ix_communication_logs_created_at");
+
+                    NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "CreatedAt" }, "ix_communication_logs_created_at"), "brin");
+
                     b.ToTable("communication_logs", null, t =>
                         {
                             t.HasCheckConstraint("ck_communication_logs_status", "status IN ('PENDING','SENT','FAILED','CANCELLED')");
@@ -352,6 +366,15 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnType("numeric(14,2)")
                         .HasDefaultValue(0m)
                         .HasColumnName("total_spend");
+
+                    b.Property<DateTimeOffset?>("UnsubscribedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("unsubscribed_at");
+
+                    b.Property<string>("UnsubscribedVia")
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("unsubscribed_via");
 
                     b.Property<int>("Visits")
                         .ValueGeneratedOnAdd()
