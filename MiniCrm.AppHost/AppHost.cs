@@ -32,6 +32,9 @@ var vendor = builder.AddProject<Projects.MiniCrm_VendorSim>("vendorsim")
     .WithEnvironment("Vendor__FailureRate", builder.Configuration["Vendor:FailureRate"] ?? "0.1")
     .WithHttpHealthCheck("/health");
 
+// Test sends: the Api hands one message straight to the vendor (no WaitFor: the vendor waits for the Api).
+api.WithReference(vendor).WithEnvironment("Vendor__ApiKey", secrets.VendorApiKey);
+
 // The Api applies the migrations before it listens, so waiting for its /health means the schema is there.
 var workers = builder.AddProject<Projects.MiniCrm_Workers>("workers")
     .WithReference(crmdb)

@@ -37,6 +37,9 @@ public sealed record CampaignView(
         c.PreparedAt, c.DispatchedAt, c.CompletedAt, c.DispatchRound);
 }
 
+/// <summary>A test send the vendor took: <c>deliveryId</c> is the vendor's id for it, <c>message</c> what the customer gets.</summary>
+public sealed record TestSendAnswer(Guid DeliveryId, Guid CustomerId, string Message);
+
 /// <summary>One status change: <c>by</c> is the marketer's user id and <c>byName</c> their name; both null for the system.</summary>
 public sealed record CampaignEventView(CampaignStatus Status, DateTimeOffset At, string? By, string? ByName);
 
@@ -61,6 +64,11 @@ public static class CampaignsApi
         api.MapGet("/", ListCampaigns).WithSummary("Campaigns, newest first");
         api.MapGet("/{id:guid}", GetCampaign).WithName("GetCampaign").WithSummary("One campaign with its live counters");
         api.MapGet("/{id:guid}/log", GetCampaignLog).WithSummary("A campaign's communication log, optionally of one status");
+        api.MapPost("/test-send", TestSend).WithSummary("Send a message rendered for one customer to the vendor, without a campaign: {message, customerId}")
+            .RequireRateLimiting(AbuseLimits.Launch).WithBodyLimit(64 * 1024).Accepts<TestSendRequest>("application/json")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapPut("/{id:guid}/schedule", RescheduleCampaign).WithSummary("Move a SCHEDULED campaign to another time: {sendAt, timeZone?}")
             .RequireRateLimiting(AbuseLimits.Launch).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests);
@@ -260,6 +268,81 @@ public static class CampaignsApi
             .Select(e => new CampaignEventView(e.Status, e.At, e.ChangedBy, db.Users.Where(u => u.Id == e.ChangedBy).Select(u => u.Name).FirstOrDefault()))
             .ToListAsync(ct);
         return TypedResults.Ok(CampaignView.From(campaign) with { History = history });
+    }
+
+    public static async Task<Results<Accepted<TestSendAnswer>, ValidationProblem, ProblemHttpResult>> TestSend(
+        HttpContext context, CrmDbContext db, TestSender sender, IOptions<ConsentOptions> consent, CancellationToken ct)
+    {
+        var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
+        using var _ = document;
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var errors = new List<FieldError>();
+        if (document!.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            return Problems.Validation(new FieldError("body", "Send {\"message\", \"customerId\"}."));
+        }
+
+        var reader = new FieldReader(document.RootElement, "", errors);
+        var customerId = reader.Guid("customerId");
+        string? message = null;
+        if (document.RootElement.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String)
+        {
+            message = StoredText.Read(m, out var problem, allowLineBreaks: true);
+            if (problem is not null)
+            {
+                errors.Add(new FieldError("message", problem));
+            }
+        }
+
+        var template = errors.Any(e => e.Field == "message") ? null : MessageTemplate.Parse(message, errors);
+        if (template is { HasUnsubscribeLink: true } && string.IsNullOrEmpty(consent.Value.LinkSigningKey))
+        {
+            errors.Add(new FieldError("message", "{{unsubscribe_url}} needs Consent:LinkSigningKey (the AppHost's link-signing-key), which this Api does not have."));
+        }
+
+        var customer = customerId is { } id ? await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct) : null;
+        if (customerId is null && !errors.Any(e => e.Field == "customerId"))
+        {
+            errors.Add(new FieldError("customerId", "Required: the customer to render the message for."));
+        }
+        else if (customerId is not null && customer is null)
+        {
+            errors.Add(new FieldError("customerId", "No customer has this id."));
+        }
+
+        if (errors.Count > 0 || template is null || customer is null)
+        {
+            return Problems.Validation(errors);
+        }
+
+        if (customer.UnsubscribedAt is not null)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The customer unsubscribed",
+                detail: "This customer asked not to be messaged; choose another one for the test.");
+        }
+
+        TestSendResult sent;
+        try
+        {
+            sent = await sender.SendAsync(template, customer, ct);
+        }
+        catch (Exception ex) when (ex is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException ||
+                                   ex is TaskCanceledException && !ct.IsCancellationRequested)
+        {
+            return Problems.Unavailable("The messaging vendor could not be reached; nothing was sent. Try again shortly.", 10, context);
+        }
+
+        return (int)sent.VendorStatus switch
+        {
+            >= 200 and < 300 => TypedResults.Accepted((string?)null, new TestSendAnswer(sent.DeliveryId, sent.CustomerId, sent.Message)),
+            >= 500 or 401 or 403 or 408 or 429 => Problems.Unavailable($"The messaging vendor answered {(int)sent.VendorStatus}; nothing was sent. Try again shortly.", 10, context),
+            _ => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The vendor refused the message",
+                detail: $"The messaging vendor answered {(int)sent.VendorStatus} to this message."),
+        };
     }
 
     public static async Task<Results<Ok<CampaignView>, NotFound, ValidationProblem, ProblemHttpResult>> RescheduleCampaign(

@@ -47,6 +47,10 @@ public sealed record CampaignLaunch(
     [property: Description("optional: when to start, ISO 8601 with an offset, or a local time with timeZone")] string? SendAt,
     [property: Description("optional: the IANA time zone of a local sendAt, such as Asia/Kolkata")] string? TimeZone);
 
+public sealed record TestSendRequest(
+    [property: Description("the message, as for a campaign")] string Message,
+    [property: Description("the customer to render it for")] Guid CustomerId);
+
 public sealed record ReceiptBatch(IReadOnlyList<ReceiptSubmission> Receipts);
 
 public sealed record ReceiptSubmission(

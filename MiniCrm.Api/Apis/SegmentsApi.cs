@@ -106,6 +106,11 @@ public static class SegmentsApi
         var take = Paging.Clamp(limit);
         var parameters = new List<NpgsqlParameter>();
         var conditions = new List<string>();
+        if (search is { Length: > 200 } || (search is not null && MiniCrm.Core.Text.StoredText.Problem(search, allowLineBreaks: false) is not null))
+        {
+            return Problems.Validation(new FieldError("search", "Optional: up to 200 characters of text, without control characters."));
+        }
+
         if (!string.IsNullOrWhiteSpace(search))
         {
             // The words as they are: % and _ in a search are letters, not wildcards.

@@ -15,6 +15,8 @@ internal static class ApplicationServiceExtensions
 {
     public static void AddApplicationServices(this IHostApplicationBuilder builder)
     {
+        // Plain connections for what streams (imports, the rejected-rows download); the DbContext's health check covers the database.
+        builder.AddNpgsqlDataSource(CrmDatabase.ConnectionName, settings => settings.DisableHealthChecks = true);
         builder.AddNpgsqlDbContext<CrmDbContext>(
             CrmDatabase.ConnectionName,
             // Transactions are retried whole by their callers; a per-command retry would break them.
@@ -45,6 +47,17 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddScoped<OrderIntake>();
         builder.Services.AddScoped<SegmentQueries>();
         builder.Services.AddScoped<CampaignControl>();
+        builder.Services.AddSingleton<MiniCrm.Api.Imports.ImportFile>();
+        builder.Services.AddSingleton<MiniCrm.Api.Imports.ImportProcessor>();
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<MiniCrm.Api.Imports.ImportProcessor>());
+        builder.Services.AddSingleton<MiniCrm.ServiceDefaults.Operations.IDrainProgress>(sp => sp.GetRequiredService<MiniCrm.Api.Imports.ImportProcessor>());
+        // Test sends go straight to the messaging vendor (service discovery finds it), with the key the Workers use.
+        var vendorKey = builder.Configuration["Vendor:ApiKey"] ?? "";
+        builder.Services.AddHttpClient<TestSender>(http =>
+        {
+            http.BaseAddress = new Uri(builder.Configuration["Vendor:BaseAddress"] ?? "http://vendorsim");
+            http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", vendorKey);
+        });
 
         builder.Services.ConfigureHttpJsonOptions(options => MessageJson.Configure(options.SerializerOptions));
         builder.Services.AddOpenApi(options => options.AddSecuritySchemes());
@@ -55,6 +68,7 @@ internal static class ApplicationServiceExtensions
     {
         services.AddOptions<IngestionOptions>().BindConfiguration(IngestionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ReceiptsOptions>().BindConfiguration(ReceiptsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MiniCrm.Api.Imports.ImportOptions>().BindConfiguration(MiniCrm.Api.Imports.ImportOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MiniCrm.Core.Consent.ConsentOptions>().BindConfiguration(MiniCrm.Core.Consent.ConsentOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }
@@ -69,6 +83,7 @@ internal static class ApplicationServiceExtensions
         app.MapReceiptsApi();
         app.MapAiApi();
         app.MapConsentApi();
+        app.MapImportsApi();
     }
 
     public static void MapApiDocumentation(this WebApplication app)

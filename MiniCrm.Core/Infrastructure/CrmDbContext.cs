@@ -27,6 +27,14 @@ public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbCon
 
     public DbSet<User> Users => Set<User>();
 
+    public DbSet<Import> Imports => Set<Import>();
+
+    public DbSet<ImportChunk> ImportChunks => Set<ImportChunk>();
+
+    public DbSet<ImportRejection> ImportRejections => Set<ImportRejection>();
+
+    public DbSet<ImportBatch> ImportBatches => Set<ImportBatch>();
+
     protected override void OnModelCreating(ModelBuilder model)
     {
         // hmac() signs the unsubscribe links where the messages are written (Consent.UnsubscribeLinks.SqlToken).
@@ -40,6 +48,8 @@ public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbCon
         conventions.Properties<OrderStatus>().HaveConversion<UpperCaseEnumConverter<OrderStatus>>().HaveMaxLength(16);
         conventions.Properties<CampaignStatus>().HaveConversion<UpperCaseEnumConverter<CampaignStatus>>().HaveMaxLength(16);
         conventions.Properties<DeliveryStatus>().HaveConversion<UpperCaseEnumConverter<DeliveryStatus>>().HaveMaxLength(16);
+        conventions.Properties<ImportKind>().HaveConversion<UpperCaseEnumConverter<ImportKind>>().HaveMaxLength(16);
+        conventions.Properties<ImportStatus>().HaveConversion<UpperCaseEnumConverter<ImportStatus>>().HaveMaxLength(16);
     }
 }
 

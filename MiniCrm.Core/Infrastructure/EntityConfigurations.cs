@@ -137,6 +137,51 @@ internal sealed class SegmentConfiguration : IEntityTypeConfiguration<Segment>
     }
 }
 
+internal sealed class ImportConfiguration : IEntityTypeConfiguration<Import>
+{
+    public void Configure(EntityTypeBuilder<Import> import)
+    {
+        import.ToTable("imports", t => t.HasCheckConstraint("ck_imports_status", "status IN ('RECEIVING','QUEUED','PROCESSING','COMPLETED','FAILED')"));
+        import.Property(i => i.FileName).HasMaxLength(255);
+        import.Property(i => i.CreatedBy).HasMaxLength(64);
+        import.Property(i => i.Error).HasMaxLength(1000);
+        import.HasIndex(i => new { i.CreatedAt, i.Id });
+    }
+}
+
+internal sealed class ImportChunkConfiguration : IEntityTypeConfiguration<ImportChunk>
+{
+    public void Configure(EntityTypeBuilder<ImportChunk> chunk)
+    {
+        chunk.ToTable("import_chunks");
+        chunk.HasKey(c => new { c.ImportId, c.Seq });
+        chunk.HasOne<Import>().WithMany().HasForeignKey(c => c.ImportId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class ImportRejectionConfiguration : IEntityTypeConfiguration<ImportRejection>
+{
+    public void Configure(EntityTypeBuilder<ImportRejection> rejection)
+    {
+        rejection.ToTable("import_rejections");
+        rejection.Property(r => r.Id).UseIdentityAlwaysColumn();
+        rejection.Property(r => r.Field).HasMaxLength(100);
+        rejection.Property(r => r.Reason).HasMaxLength(500);
+        rejection.HasIndex(r => new { r.ImportId, r.Line });
+        rejection.HasOne<Import>().WithMany().HasForeignKey(r => r.ImportId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class ImportBatchConfiguration : IEntityTypeConfiguration<ImportBatch>
+{
+    public void Configure(EntityTypeBuilder<ImportBatch> batch)
+    {
+        batch.ToTable("import_batches");
+        batch.HasKey(b => b.ImportId);
+        batch.HasOne<Import>().WithMany().HasForeignKey(b => b.ImportId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
 internal sealed class CampaignEventConfiguration : IEntityTypeConfiguration<CampaignEvent>
 {
     public void Configure(EntityTypeBuilder<CampaignEvent> campaignEvent)

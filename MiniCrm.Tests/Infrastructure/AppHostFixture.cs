@@ -71,6 +71,9 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public string DatabaseConnectionString { get; private set; } = "";
 
+    /// <summary>The key that signs the customers' unsubscribe links.</summary>
+    public string LinkSigningKey { get; private set; } = "";
+
     /// <summary>The AppHost's operations key: Ingest's control endpoints and the vendor's stats take it.</summary>
     public string OpsKey { get; private set; } = "";
 
@@ -146,6 +149,7 @@ public sealed class AppHostFixture : IAsyncLifetime
         VendorSigningSecret = (await parameters["vendor-signing-secret"].GetValueAsync(cts.Token))!;
         DatabaseConnectionString = (await App.GetConnectionStringAsync("crmdb", cts.Token))!;
         OpsKey = (await parameters["ops-key"].GetValueAsync(cts.Token))!;
+        LinkSigningKey = (await parameters["link-signing-key"].GetValueAsync(cts.Token))!;
         SessionCookie = await SignInAsync(MarketerEmail, "Test Marketer");
     }
 

@@ -63,7 +63,7 @@ public sealed class TracingTests(AppHostFixture fixture)
 
     private static bool IsWork(string name) =>
         name.StartsWith("process ", StringComparison.Ordinal) || name.StartsWith("send ", StringComparison.Ordinal) ||
-        name is "prepare campaign" or "dispatch campaign" or "reconcile campaign" or "summarise campaign" or "finish cancelled campaign" or "deliver to vendor" or "send receipts" ||
+        name is "prepare campaign" or "dispatch campaign" or "reconcile campaign" or "summarise campaign" or "finish cancelled campaign" or "import file" or "deliver to vendor" or "send receipts" ||
         name.StartsWith("migrate ", StringComparison.Ordinal) ||
         // A request someone made (the health probes are not traced at all).
         // ("GET" alone is a request that matched no route.)

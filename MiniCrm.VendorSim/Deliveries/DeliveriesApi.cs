@@ -33,6 +33,10 @@ internal static class DeliveriesApi
                     : TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "API key required",
                         detail: "Send the account's API key as Authorization: Bearer <key>.");
             });
+        app.MapGet("/deliveries/{deliveryId:guid}", Results<Ok<SentMessage>, NotFound> (Guid deliveryId, RecentMessages recent) =>
+                recent.Find(deliveryId) is { } message ? TypedResults.Ok(message) : TypedResults.NotFound())
+            .WithSummary("One of the last messages taken, as the customer gets it (the sandbox inbox)")
+            .RequireOperationsKey(app.Configuration["Operations:Key"]);
         app.MapGet("/deliveries/stats", (DeliveryLedger ledger, DeliveryQueue queue) =>
                 TypedResults.Ok(new DeliveryStats(ledger.Messaged, ledger.DuplicatesDropped, ledger.ReceiptsResent, queue.Queued)))
             .WithSummary("How many messages went out, and how many duplicates were dropped")
@@ -41,7 +45,7 @@ internal static class DeliveriesApi
 
     /// <summary>Like a real provider: accept quickly (202), deliver later, report by webhook. A full queue answers 503 with Retry-After.</summary>
     public static async Task<Results<Accepted<DeliveryAccepted>, ValidationProblem, ProblemHttpResult>> Accept(
-        DeliveryRequest request, DeliveryQueue queue, DeliveryLedger ledger, ReceiptQueue receipts, VendorBacklog backlog, DrainSignal drain,
+        DeliveryRequest request, DeliveryQueue queue, DeliveryLedger ledger, ReceiptQueue receipts, VendorBacklog backlog, RecentMessages recent, DrainSignal drain,
         TimeProvider clock, Microsoft.Extensions.Options.IOptions<VendorOptions> options, HttpContext context)
     {
         if (drain.IsDraining)
@@ -82,6 +86,7 @@ internal static class DeliveriesApi
             if (ledger.TryBegin(delivery.DeliveryId, out var outcome))
             {
                 fresh.Add(delivery);
+                recent.Add(new SentMessage(delivery.DeliveryId, request.CampaignId, delivery.CustomerId, delivery.Email, delivery.Phone, delivery.Message, at));
             }
             else if (outcome != DeliveryLedger.OnItsWay)
             {

@@ -25,6 +25,7 @@ internal static class VendorServiceExtensions
         builder.Services.AddSingleton<ReceiptQueue>();
         builder.Services.AddSingleton<VendorBacklog>();
         builder.Services.AddSingleton<DeliveryLedger>();
+        builder.Services.AddSingleton<RecentMessages>();
         builder.Services.AddHostedService<DeliveryLedgerPruner>();
         builder.Services.AddSingleton<MiniCrm.ServiceDefaults.Operations.IDrainProgress>(sp => sp.GetRequiredService<VendorBacklog>());
         builder.Services.AddHostedService<DeliverySimulator>();
@@ -44,6 +45,10 @@ internal static class VendorServiceExtensions
 public sealed class VendorOptions
 {
     public const string SectionName = "Vendor";
+
+    /// <summary>How many of the last messages taken the vendor keeps to be read back (GET /deliveries/{id}); 0 keeps none.</summary>
+    [Range(0, 100_000)]
+    public int RecentMessages { get; set; } = 1_000;
 
     /// <summary>Share of deliveries that fail, 0 to 1.</summary>
     [Range(0.0, 1.0)]

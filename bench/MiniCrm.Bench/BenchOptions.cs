@@ -1,8 +1,8 @@
 namespace MiniCrm.Bench;
 
-public sealed record BenchOptions(long Customers, long Orders, int Previews, bool Full)
+public sealed record BenchOptions(long Customers, long Orders, int Previews, bool Full, bool ImportOnly = false)
 {
-    public const string Usage = "bench/run [--full] [--customers N] [--orders N] [--previews N]";
+    public const string Usage = "bench/run [--full] [--customers N] [--orders N] [--previews N] [--import-only]";
 
     public static BenchOptions? Parse(string[] args)
     {
@@ -15,6 +15,7 @@ public sealed record BenchOptions(long Customers, long Orders, int Previews, boo
             switch (args[i])
             {
                 case "--full":
+                case "--import-only":
                     break;
                 case "--customers" when i + 1 < args.Length && long.TryParse(args[i + 1], out var c) && c > 0:
                     customers = c;
@@ -33,6 +34,6 @@ public sealed record BenchOptions(long Customers, long Orders, int Previews, boo
             }
         }
 
-        return new BenchOptions(customers, orders, previews, full);
+        return new BenchOptions(customers, orders, previews, full, args.Contains("--import-only"));
     }
 }

@@ -17,6 +17,11 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
     public async Task<BenchResults> RunAsync()
     {
         _results.Machine(Environment.ProcessorCount, MemoryGiB(), await system.ScalarAsync<string>("SHOW server_version"), options.Full);
+        if (options.ImportOnly)
+        {
+            await ImportAsync();
+            return _results;
+        }
 
         // Each scenario and each floor starts from a quiet database: no checkpoint or autovacuum
         // left over from the one before, so neither side of a ratio pays for the other's work.
@@ -31,7 +36,83 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
         await CampaignAsync();
         await QuietAsync();
         await CampaignFloorAsync();
+        await QuietAsync();
+        await ImportAsync();
         return _results;
+    }
+
+    /// <summary>
+    /// A CSV of as many customers as the ingestion scenario, generated while it uploads (no file on disk),
+    /// imported to the end: seconds, rows a second, and the Api's peak working set while it ran (VmHWM,
+    /// reset first), which must not grow with the file.
+    /// </summary>
+    private async Task ImportAsync()
+    {
+        var rows = options.Customers;
+        Console.WriteLine($"import: a CSV of {rows:N0} customers through POST /api/imports/customers");
+        var api = BenchSystem.ProcessIdOf("MiniCrm.Api");
+        if (api is { } pid)
+        {
+            await File.WriteAllTextAsync($"/proc/{pid}/clear_refs", "5"); // resets the peak resident set
+        }
+
+        var before = await system.ScalarAsync<long>("SELECT count(*) FROM customers");
+        var clock = Stopwatch.StartNew();
+        using var http = system.Api();
+        http.Timeout = TimeSpan.FromMinutes(30);
+        using var content = new CsvContent(rows);
+        using var upload = await http.PostAsync("/api/imports/customers", content);
+        upload.EnsureSuccessStatusCode();
+        var uploaded = clock.Elapsed.TotalSeconds;
+        var id = (await upload.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("id").GetGuid();
+        JsonElement status = default;
+        await UntilAsync(async () =>
+        {
+            status = await http.GetFromJsonAsync<JsonElement>($"/api/imports/{id}", Json);
+            return status.GetProperty("status").GetString() is "COMPLETED" or "FAILED";
+        }, "the import to finish");
+        var accepted = status.GetProperty("accepted").GetInt64();
+        await UntilAsync(async () => await system.ScalarAsync<long>("SELECT count(*) FROM customers") >= before + accepted, "the imported customers in the table");
+        var seconds = clock.Elapsed.TotalSeconds;
+        _results.Set("import", "rows", rows);
+        _results.Set("import", "accepted", accepted);
+        _results.Set("import", "rejected", status.GetProperty("rejected").GetInt64());
+        _results.Set("import", "bytes", status.GetProperty("bytes").GetInt64());
+        _results.Set("import", "upload_s", uploaded);
+        _results.Set("import", "seconds", seconds);
+        _results.Set("import", "rows_per_s", rows / seconds);
+        if (api is { } p && File.ReadAllLines($"/proc/{p}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal)) is { } peak)
+        {
+            _results.Set("import", "api_peak_working_set_mib", long.Parse(peak.Split(' ', StringSplitOptions.RemoveEmptyEntries)[1]) / 1024.0);
+        }
+    }
+
+    /// <summary>name,email,phone,city lines, written as the request body is sent.</summary>
+    private sealed class CsvContent : HttpContent
+    {
+        private readonly long _rows;
+
+        public CsvContent(long rows)
+        {
+            _rows = rows;
+            Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("text/csv");
+        }
+
+        protected override async Task SerializeToStreamAsync(Stream stream, System.Net.TransportContext? context)
+        {
+            await using var writer = new StreamWriter(stream, new System.Text.UTF8Encoding(false), 64 * 1024, leaveOpen: true);
+            await writer.WriteAsync("name,email,phone,city\n");
+            for (long i = 0; i < _rows; i++)
+            {
+                await writer.WriteAsync($"\"Imported, Customer {i}\",imported.{i}@bench.test,,{Cities[i % Cities.Length]}\n");
+            }
+        }
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = -1;
+            return false;
+        }
     }
 
     private async Task IngestionAsync()

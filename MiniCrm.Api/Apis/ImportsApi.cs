@@ -1,0 +1,158 @@
+using System.Globalization;
+using System.Text;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using MiniCrm.Api.Auth;
+using MiniCrm.Api.Http;
+using MiniCrm.Api.Imports;
+using MiniCrm.Api.Services;
+using MiniCrm.Core.Segments;
+using MiniCrm.ServiceDefaults.Operations;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace MiniCrm.Api.Apis;
+
+/// <summary>
+/// An import's progress: <c>rowsRead</c> data lines (an order's item lines each count), of them <c>accepted</c>
+/// items (customers, or orders) and <c>rejected</c> lines, listed with their line, column and reason at
+/// <c>rejectedRows</c>.
+/// </summary>
+public sealed record ImportView(
+    Guid Id, ImportKind Kind, ImportStatus Status, string? FileName, long Bytes, long RowsRead, long Accepted, long Rejected,
+    string? Error, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt, string RejectedRows)
+{
+    public static ImportView From(Import i) => new(i.Id, i.Kind, i.Status, i.FileName, i.Bytes, i.RowsRead, i.Accepted, i.Rejected,
+        i.Error, i.CreatedBy, i.CreatedAt, i.StartedAt, i.CompletedAt, $"/api/imports/{i.Id}/rejected");
+}
+
+public static class ImportsApi
+{
+    public static IEndpointRouteBuilder MapImportsApi(this IEndpointRouteBuilder app)
+    {
+        var imports = app.MapGroup("/api/imports").WithTags("Imports").RequireAuthorization(CrmAuthentication.MarketerPolicy)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        var maxBytes = (long)app.ServiceProvider.GetRequiredService<IOptions<ImportOptions>>().Value.MaxFileMegabytes * 1024 * 1024;
+        foreach (var kind in new[] { ImportKind.Customers, ImportKind.Orders })
+        {
+            imports.MapPost($"/{kind.ToString().ToLowerInvariant()}", (HttpContext context, CrmDbContext db, ImportFile files, DrainSignal drain, CancellationToken ct) =>
+                    UploadAsync(kind, context, db, files, drain, ct))
+                .WithSummary($"Import {kind.ToString().ToLowerInvariant()} from CSV (Content-Type: text/csv): {ImportRows.Expected(kind)}; answers 202 with the import")
+                .RequireRateLimiting(AbuseLimits.Launch).WithBodyLimit(maxBytes)
+                .Accepts<string>("text/csv")
+                .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+                .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests)
+                .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        }
+
+        imports.MapGet("/", ListImports).WithSummary("Imports, newest first");
+        imports.MapGet("/{id:guid}", GetImport).WithSummary("One import's progress");
+        imports.MapGet("/{id:guid}/rejected", RejectedRows).WithSummary("The rows an import could not take, as CSV: line,field,reason");
+        return app;
+    }
+
+    private static async Task<Results<Accepted<ImportView>, ProblemHttpResult>> UploadAsync(
+        ImportKind kind, HttpContext context, CrmDbContext db, ImportFile files, DrainSignal drain, CancellationToken ct)
+    {
+        if (drain.IsDraining)
+        {
+            return Problems.Stopping(context);
+        }
+
+        if (context.Request.ContentType is not { } type ||
+            !(type.StartsWith("text/csv", StringComparison.OrdinalIgnoreCase) || type.StartsWith("application/csv", StringComparison.OrdinalIgnoreCase)))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status415UnsupportedMediaType, title: "Unsupported media type",
+                detail: "Send the file as CSV with 'Content-Type: text/csv' (curl --data-binary @file.csv).");
+        }
+
+        var import = new Import
+        {
+            Id = Guid.CreateVersion7(),
+            Kind = kind,
+            Status = ImportStatus.Receiving,
+            FileName = FileName(context.Request),
+            CreatedBy = context.User.UserId(),
+            CreatedAt = DateTimeOffset.UtcNow,
+        };
+        db.Imports.Add(import);
+        await db.SaveChangesAsync(ct);
+
+        try
+        {
+            var (bytes, chunks, first) = await files.StoreAsync(import.Id, context.Request.Body, ct);
+            // The header is checked before the answer, so a wrong file is a 400 now rather than a failed import later.
+            var header = await new CsvRecords(new StringReader(Encoding.UTF8.GetString(first).TrimStart('\uFEFF'))).ReadAsync(ct);
+            if (ImportRows.FromHeader(kind, header).Problem is { } problem)
+            {
+                await DeleteAsync(db, import.Id);
+                return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The CSV header will not do", detail: problem);
+            }
+
+            import.Bytes = bytes;
+            import.Chunks = chunks;
+            import.Status = ImportStatus.Queued;
+            await db.SaveChangesAsync(ct);
+            return TypedResults.Accepted($"/api/imports/{import.Id}", ImportView.From(import));
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            await DeleteAsync(db, import.Id);
+            return TypedResults.Problem(statusCode: StatusCodes.Status413PayloadTooLarge, title: "The file is too large", detail: ex.Message);
+        }
+        catch (Exception ex) when (ex is BadHttpRequestException or IOException or OperationCanceledException)
+        {
+            // The upload broke off: nothing of it is kept.
+            await DeleteAsync(db, import.Id);
+            return TypedResults.Problem(statusCode: StatusCodes.Status400BadRequest, title: "The upload did not complete", detail: "Nothing was imported; send the file again.");
+        }
+    }
+
+    private static async Task DeleteAsync(CrmDbContext db, Guid id) =>
+        await db.Imports.Where(i => i.Id == id).ExecuteDeleteAsync(CancellationToken.None);
+
+    private static string? FileName(HttpRequest request) =>
+        request.Headers["X-File-Name"].ToString() is { Length: > 0 and <= 255 } name && MiniCrm.Core.Text.StoredText.Problem(name) is null ? name : null;
+
+    public static async Task<Ok<Page<ImportView>>> ListImports(CrmDbContext db, int? limit, CancellationToken ct)
+    {
+        var take = Paging.Clamp(limit);
+        var rows = await db.Imports.AsNoTracking().OrderByDescending(i => i.CreatedAt).Take(take).ToListAsync(ct);
+        return TypedResults.Ok(new Page<ImportView>([.. rows.Select(ImportView.From)], null));
+    }
+
+    public static async Task<Results<Ok<ImportView>, NotFound>> GetImport(Guid id, CrmDbContext db, CancellationToken ct) =>
+        await db.Imports.AsNoTracking().FirstOrDefaultAsync(i => i.Id == id, ct) is { } import ? TypedResults.Ok(ImportView.From(import)) : TypedResults.NotFound();
+
+    /// <summary>Streamed from the database in line order, however many there are.</summary>
+    public static async Task<Results<EmptyHttpResult, NotFound>> RejectedRows(Guid id, HttpContext context, NpgsqlDataSource database, CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using (var exists = new NpgsqlCommand("SELECT 1 FROM imports WHERE id = @id", connection))
+        {
+            exists.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = id });
+            if (await exists.ExecuteScalarAsync(ct) is null)
+            {
+                return TypedResults.NotFound();
+            }
+        }
+
+        context.Response.ContentType = "text/csv; charset=utf-8";
+        context.Response.Headers.ContentDisposition = $"attachment; filename=\"import-{id}-rejected.csv\"";
+        await using var writer = new StreamWriter(context.Response.Body, new UTF8Encoding(false), 64 * 1024);
+        await writer.WriteAsync("line,field,reason\n");
+        await using var read = new NpgsqlCommand("SELECT line, field, reason FROM import_rejections WHERE import_id = @id ORDER BY line, id", connection);
+        read.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = id });
+        await using var reader = await read.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            await writer.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"{reader.GetInt64(0)},{Csv(reader.GetString(1))},{Csv(reader.GetString(2))}\n"));
+        }
+
+        return TypedResults.Empty;
+    }
+
+    private static string Csv(string value) =>
+        value.IndexOfAny([',', '"', '\n', '\r']) < 0 ? value : "\"" + value.Replace("\"", "\"\"") + "\"";
+}

@@ -1,0 +1,153 @@
+using System.Globalization;
+using System.Text.Json;
+using MiniCrm.Core.Domain;
+using MiniCrm.Api.Services;
+
+namespace MiniCrm.Api.Imports;
+
+/// <summary>A batch of CSV records as the JSON API's items, and where each item came from in the file.</summary>
+public sealed record ImportItems(List<JsonElement> Items, List<long[]> Lines, List<(long Line, string Field, string Reason)> Unreadable, long Records, bool End);
+
+/// <summary>
+/// The CSV formats an import takes, and their records as the JSON API's items, so they pass the one
+/// validator: customers <c>name,email,phone,city</c>; orders one line per item,
+/// <c>orderId,customerId|customerEmail,amount,status,orderDate,itemName,quantity,unitPrice</c>, the lines of
+/// one order next to each other (its order fields taken from its first line). Columns in any order and
+/// case; other columns are ignored.
+/// </summary>
+public sealed class ImportRows
+{
+    private static readonly Dictionary<ImportKind, (string[] Required, string[] Optional)> Columns = new()
+    {
+        [ImportKind.Customers] = (["name", "email", "city"], ["phone"]),
+        [ImportKind.Orders] = (["orderId", "amount", "status", "itemName", "quantity", "unitPrice"], ["customerId", "customerEmail", "orderDate"]),
+    };
+
+    private readonly ImportKind _kind;
+    private readonly Dictionary<string, int> _index;
+    private readonly int _width;
+    private CsvRecord? _held;
+
+    private ImportRows(ImportKind kind, Dictionary<string, int> index, int width) => (_kind, _index, _width) = (kind, index, width);
+
+    public static string Expected(ImportKind kind) =>
+        string.Join(",", Columns[kind].Required) + (kind == ImportKind.Orders ? ", customerId or customerEmail" : "") +
+        (Columns[kind].Optional.Length > 0 ? "; optional: " + string.Join(",", Columns[kind].Optional.Where(o => kind != ImportKind.Orders || o == "orderDate")) : "");
+
+    /// <summary>The reader for a header record, or why the header will not do.</summary>
+    public static (ImportRows? Rows, string? Problem) FromHeader(ImportKind kind, CsvRecord? header)
+    {
+        if (header is null || header.Problem is not null)
+        {
+            return (null, header?.Problem ?? "The file is empty: the first line must name the columns.");
+        }
+
+        var index = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        for (var i = 0; i < header.Fields.Length; i++)
+        {
+            index.TryAdd(header.Fields[i].Trim(), i);
+        }
+
+        var missing = Columns[kind].Required.Where(c => !index.ContainsKey(c)).ToList();
+        if (kind == ImportKind.Orders && !index.ContainsKey("customerId") && !index.ContainsKey("customerEmail"))
+        {
+            missing.Add("customerId or customerEmail");
+        }
+
+        return missing.Count > 0
+            ? (null, $"The header has no {string.Join(", ", missing)} column; expected {Expected(kind)}.")
+            : (new ImportRows(kind, index, header.Fields.Length), null);
+    }
+
+    /// <summary>The next records, about <paramref name="size"/> of them (an order's lines are never split).</summary>
+    public async Task<ImportItems> ReadAsync(CsvRecords csv, int size, CancellationToken ct)
+    {
+        var items = new List<Dictionary<string, object?>>();
+        var lines = new List<long[]>();
+        var unreadable = new List<(long, string, string)>();
+        long records = 0;
+        while (true)
+        {
+            var record = _held ?? await csv.ReadAsync(ct);
+            _held = null;
+            if (record is null)
+            {
+                return Build(items, lines, unreadable, records, end: true);
+            }
+
+            if (_kind == ImportKind.Orders && items.Count > 0 && records >= size && Text(record, "orderId") != (string?)items[^1]["orderId"])
+            {
+                _held = record; // the next batch starts with this order
+                return Build(items, lines, unreadable, records, end: false);
+            }
+
+            records++;
+            if (record.Problem is not null || record.Fields.Length != _width)
+            {
+                unreadable.Add((record.Line, "row", record.Problem ?? $"Has {record.Fields.Length} fields; the header has {_width}."));
+            }
+            else if (_kind == ImportKind.Customers)
+            {
+                items.Add(new() { ["name"] = Text(record, "name"), ["email"] = Text(record, "email"), ["phone"] = Text(record, "phone"), ["city"] = Text(record, "city") });
+                lines.Add([record.Line]);
+            }
+            else
+            {
+                var item = new Dictionary<string, object?> { ["name"] = Text(record, "itemName"), ["quantity"] = Number(record, "quantity"), ["unitPrice"] = Number(record, "unitPrice") };
+                if (items.Count > 0 && Text(record, "orderId") is { } id && id == (string?)items[^1]["orderId"])
+                {
+                    ((List<Dictionary<string, object?>>)items[^1]["items"]!).Add(item);
+                    lines[^1] = [.. lines[^1], record.Line];
+                }
+                else
+                {
+                    items.Add(new()
+                    {
+                        ["orderId"] = Text(record, "orderId"),
+                        ["customerId"] = Text(record, "customerId"),
+                        ["customerEmail"] = Text(record, "customerEmail"),
+                        ["amount"] = Number(record, "amount"),
+                        ["status"] = Text(record, "status"),
+                        ["orderDate"] = Text(record, "orderDate"),
+                        ["items"] = new List<Dictionary<string, object?>> { item },
+                    });
+                    lines.Add([record.Line]);
+                }
+            }
+
+            if (_kind == ImportKind.Customers && records >= size)
+            {
+                return Build(items, lines, unreadable, records, end: false);
+            }
+        }
+    }
+
+    /// <summary>Where a validator's field of an item is in the file: its line and its column.</summary>
+    public (long Line, string Column) Locate(long[] lines, string field)
+    {
+        if (field.StartsWith("items[", StringComparison.Ordinal) && field.IndexOf(']') is var close and > 6 &&
+            int.TryParse(field[6..close], CultureInfo.InvariantCulture, out var item) && item < lines.Length)
+        {
+            var column = field[(close + 1)..].TrimStart('.');
+            return (lines[item], column == "name" ? "itemName" : column.Length == 0 ? "itemName" : column);
+        }
+
+        return (lines[0], field == "items" ? "itemName" : field);
+    }
+
+    private static ImportItems Build(List<Dictionary<string, object?>> items, List<long[]> lines, List<(long, string, string)> unreadable, long records, bool end)
+    {
+        // Empty cells are left out, as a JSON client leaves out what it does not have.
+        var json = JsonSerializer.SerializeToElement(items.Select(i => i.Where(kv => kv.Value is not null).ToDictionary()));
+        return new ImportItems([.. json.EnumerateArray()], lines, unreadable, records, end);
+    }
+
+    private string? Text(CsvRecord record, string column) =>
+        _index.TryGetValue(column, out var i) && i < record.Fields.Length && record.Fields[i].Trim() is { Length: > 0 } value ? value : null;
+
+    /// <summary>A number as a number; anything else as the text it is, for the validator to refuse with its own words.</summary>
+    private object? Number(CsvRecord record, string column) =>
+        Text(record, column) is not { } text ? null
+        : decimal.TryParse(text, NumberStyles.AllowDecimalPoint | NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n
+        : text;
+}

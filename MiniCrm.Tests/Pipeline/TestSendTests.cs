@@ -1,0 +1,60 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using MiniCrm.Core.Consent;
+using MiniCrm.Tests.Infrastructure;
+
+namespace MiniCrm.Tests.Pipeline;
+
+/// <summary>A test send: one message, rendered for one customer as a campaign would render it, reaches the vendor; no campaign is made.</summary>
+[Collection(AppHostCollection.Name)]
+public sealed class TestSendTests(AppHostFixture fixture)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    [Fact]
+    public async Task A_test_send_reaches_the_vendor_personalised_and_creates_no_campaign()
+    {
+        using var api = fixture.Api();
+        var city = await SavedSegmentTests.CustomersOfAsync(fixture, 1);
+        var customer = await fixture.ScalarAsync<Guid>($"SELECT id FROM customers WHERE city = '{city}'");
+        var name = await fixture.ScalarAsync<string>($"SELECT name FROM customers WHERE id = '{customer}'");
+
+        var sent = await SavedSegmentTests.SendAsync(api, HttpMethod.Post, "/api/campaigns/test-send",
+            new { customerId = customer, message = "Hi {{ name }}, news from {{city}}! Stop: {{unsubscribe_url}}" }, HttpStatusCode.Accepted);
+        var message = sent.GetProperty("message").GetString()!;
+        Assert.StartsWith($"Hi {name}, news from {city}! Stop: http", message);
+        var token = message[(message.LastIndexOf('/') + 1)..];
+        Assert.Equal(customer, UnsubscribeLinks.Verify(token, fixture.LinkSigningKey));
+
+        // The vendor has it, as the customer gets it.
+        using var vendor = fixture.WithOpsKey("vendorsim");
+        var inbox = await vendor.GetFromJsonAsync<JsonElement>($"/deliveries/{sent.GetProperty("deliveryId").GetGuid()}", Json);
+        Assert.Equal(message, inbox.GetProperty("message").GetString());
+        Assert.Equal(customer, inbox.GetProperty("customerId").GetGuid());
+        Assert.Equal(0L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM communication_logs WHERE customer_id = '{customer}'"));
+        Assert.Equal(0L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM campaigns WHERE name LIKE '%{city}%'"));
+    }
+
+    [Fact]
+    public async Task A_test_send_with_bad_fields_is_400_and_to_an_unsubscribed_customer_409()
+    {
+        using var api = fixture.Api();
+        var city = await SavedSegmentTests.CustomersOfAsync(fixture, 1);
+        var customer = await fixture.ScalarAsync<Guid>($"SELECT id FROM customers WHERE city = '{city}'");
+        foreach (var (body, field) in new (object Body, string Field)[]
+                 {
+                     (new { message = "Hi {{name}}" }, "customerId"),
+                     (new { message = "Hi {{name}}", customerId = Guid.NewGuid() }, "customerId"),
+                     (new { message = "Hi {{coupon}}", customerId = customer }, "message"),
+                     (new { customerId = customer }, "message"),
+                 })
+        {
+            var problem = await SavedSegmentTests.SendAsync(api, HttpMethod.Post, "/api/campaigns/test-send", body, HttpStatusCode.BadRequest);
+            Assert.True(problem.GetProperty("errors").TryGetProperty(field, out _), problem.ToString());
+        }
+
+        await SavedSegmentTests.SendAsync(api, HttpMethod.Post, $"/api/customers/{customer}/unsubscribe", null, HttpStatusCode.NoContent);
+        await SavedSegmentTests.SendAsync(api, HttpMethod.Post, "/api/campaigns/test-send", new { message = "Hi {{name}}", customerId = customer }, HttpStatusCode.Conflict);
+    }
+}
