@@ -236,24 +236,19 @@ public static class CampaignsApi
         var keyset = "";
         if (cursor is not null)
         {
-            if (!KeysetCursor.TryDecode(cursor, out var value, out var id) || !Guid.TryParse(id, out var afterId) ||
-                !DateTime.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var created))
+            if (!KeysetCursor.TryNewestFirst(cursor, parameters, out var after))
             {
                 return Problems.Validation(new FieldError("cursor", "Not a cursor this API returned."));
             }
 
-            parameters.Add(new NpgsqlParameter("after_value", NpgsqlDbType.TimestampTz) { Value = created });
-            parameters.Add(new NpgsqlParameter("after_id", NpgsqlDbType.Uuid) { Value = afterId });
-            keyset = "WHERE (created_at, id) < (@after_value, @after_id)";
+            keyset = "WHERE " + after;
         }
 
         var ids = await db.ListAsync($"SELECT id FROM campaigns {keyset} ORDER BY created_at DESC, id DESC LIMIT {take + 1}", parameters, r => r.GetGuid(0), ct);
         var page = ids.Take(take).ToList();
         var campaigns = await db.Campaigns.AsNoTracking().Where(c => page.Contains(c.Id)).ToListAsync(ct);
         var ordered = campaigns.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id).Select(CampaignView.From).ToList();
-        var next = ids.Count > take
-            ? KeysetCursor.Encode(ordered[^1].CreatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), ordered[^1].Id.ToString())
-            : null;
+        var next = ids.Count > take ? KeysetCursor.NewestFirst(ordered[^1].CreatedAt, ordered[^1].Id) : null;
         return TypedResults.Ok(new Page<CampaignView>(ordered, next));
     }
 

@@ -46,7 +46,7 @@ public static class ImportsApi
                 .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         }
 
-        imports.MapGet("/", ListImports).WithSummary("Imports, newest first");
+        imports.MapGet("/", ListImports).WithSummary("Imports, newest first, a page at a time");
         imports.MapGet("/{id:guid}", GetImport).WithSummary("One import's progress");
         imports.MapGet("/{id:guid}/rejected", RejectedRows).WithSummary("The rows an import could not take, as CSV: line,field,reason");
         return app;
@@ -115,11 +115,27 @@ public static class ImportsApi
     private static string? FileName(HttpRequest request) =>
         request.Headers["X-File-Name"].ToString() is { Length: > 0 and <= 255 } name && MiniCrm.Core.Text.StoredText.Problem(name) is null ? name : null;
 
-    public static async Task<Ok<Page<ImportView>>> ListImports(CrmDbContext db, int? limit, CancellationToken ct)
+    public static async Task<Results<Ok<Page<ImportView>>, ValidationProblem>> ListImports(CrmDbContext db, int? limit, string? cursor, CancellationToken ct)
     {
         var take = Paging.Clamp(limit);
-        var rows = await db.Imports.AsNoTracking().OrderByDescending(i => i.CreatedAt).Take(take).ToListAsync(ct);
-        return TypedResults.Ok(new Page<ImportView>([.. rows.Select(ImportView.From)], null));
+        var parameters = new List<NpgsqlParameter>();
+        var keyset = "";
+        if (cursor is not null)
+        {
+            if (!KeysetCursor.TryNewestFirst(cursor, parameters, out var after))
+            {
+                return Problems.Validation(new FieldError("cursor", "Not a cursor this API returned."));
+            }
+
+            keyset = "WHERE " + after;
+        }
+
+        var ids = await db.ListAsync($"SELECT id FROM imports {keyset} ORDER BY created_at DESC, id DESC LIMIT {take + 1}", parameters, r => r.GetGuid(0), ct);
+        var pageIds = ids.Take(take).ToList();
+        var rows = await db.Imports.AsNoTracking().Where(i => pageIds.Contains(i.Id)).ToListAsync(ct);
+        var page = rows.OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Id).Select(ImportView.From).ToList();
+        var next = ids.Count > take ? KeysetCursor.NewestFirst(page[^1].CreatedAt, page[^1].Id) : null;
+        return TypedResults.Ok(new Page<ImportView>(page, next));
     }
 
     public static async Task<Results<Ok<ImportView>, NotFound>> GetImport(Guid id, CrmDbContext db, CancellationToken ct) =>

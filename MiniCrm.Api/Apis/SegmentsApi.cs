@@ -121,15 +121,12 @@ public static class SegmentsApi
 
         if (cursor is not null)
         {
-            if (!KeysetCursor.TryDecode(cursor, out var value, out var id) || !Guid.TryParse(id, out var afterId) ||
-                !DateTime.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var created))
+            if (!KeysetCursor.TryNewestFirst(cursor, parameters, out var after))
             {
                 return Problems.Validation(new FieldError("cursor", "Not a cursor this API returned."));
             }
 
-            parameters.Add(new NpgsqlParameter("after_value", NpgsqlDbType.TimestampTz) { Value = created });
-            parameters.Add(new NpgsqlParameter("after_id", NpgsqlDbType.Uuid) { Value = afterId });
-            conditions.Add("(created_at, id) < (@after_value, @after_id)");
+            conditions.Add(after);
         }
 
         var where = conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
@@ -137,9 +134,7 @@ public static class SegmentsApi
         var pageIds = ids.Take(take).ToList();
         var rows = await db.Segments.AsNoTracking().Where(s => pageIds.Contains(s.Id)).ToListAsync(ct);
         var page = rows.OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id).Select(SegmentView.From).ToList();
-        var next = ids.Count > take
-            ? KeysetCursor.Encode(page[^1].CreatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture), page[^1].Id.ToString())
-            : null;
+        var next = ids.Count > take ? KeysetCursor.NewestFirst(page[^1].CreatedAt, page[^1].Id) : null;
         return TypedResults.Ok(new Page<SegmentView>(page, next));
     }
 

@@ -162,19 +162,5 @@ public sealed class CampaignControlTests(AppHostFixture fixture)
             TimeSpan.FromSeconds(60), "the deliveries to be consumed and the vendor's queue to be empty");
     }
 
-    /// <summary>Customers of a city no other test uses, stored before this returns.</summary>
-    private async Task<string> AddCityAsync(int count)
-    {
-        var city = "Ctl" + Guid.NewGuid().ToString("N")[..10];
-        using var ingest = fixture.IngestingApi();
-        var customers = Enumerable.Range(0, count).Select(i => new { name = $"Control Customer {i}", email = $"{city}.{i}@minicrm.test", city }).ToArray();
-        using (var response = await ingest.PostAsJsonAsync("/api/customers", customers))
-        {
-            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        }
-
-        await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>($"SELECT count(*) FROM customers WHERE city = '{city}'") == count,
-            TimeSpan.FromSeconds(60), $"{count} customers in {city}");
-        return city;
-    }
+    private Task<string> AddCityAsync(int count) => TestCustomers.InNewCityAsync(fixture, "Ctl", count);
 }

@@ -253,19 +253,7 @@ public sealed class ModelAiTests(AppHostFixture fixture)
         return await api.GetFromJsonAsync<JsonElement>($"/api/campaigns/{id}", Json);
     }
 
-    /// <summary>Customers of a city no other test uses, stored before this returns.</summary>
-    private async Task AddCustomersAsync(string city, int count)
-    {
-        using var ingest = fixture.IngestingApi();
-        var customers = Enumerable.Range(0, count).Select(i => new { name = $"Ai Customer {i}", email = $"{city}.{i}@minicrm.test", city }).ToArray();
-        using (var response = await ingest.PostAsJsonAsync("/api/customers", customers))
-        {
-            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        }
-
-        await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>($"SELECT count(*) FROM customers WHERE city = '{city}'") == count,
-            TimeSpan.FromSeconds(60), $"{count} customers in {city}");
-    }
+    private Task AddCustomersAsync(string city, int count) => TestCustomers.AddAsync(fixture, city, 0, count);
 
     /// <summary>A word of letters only (no digits, which a summary check would read as numbers), unique to one test.</summary>
     private static string Token() => "Tok" + new string([.. Guid.NewGuid().ToString("N")[..12].Select(c => (char)('a' + Convert.ToInt32(c.ToString(), 16)))]);

@@ -125,24 +125,7 @@ public sealed class SavedSegmentTests(AppHostFixture fixture)
         return text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone();
     }
 
-    /// <summary>Customers of a city no other test uses, stored before this returns.</summary>
-    internal static async Task<string> CustomersOfAsync(AppHostFixture fixture, int count)
-    {
-        var city = "Seg" + Guid.NewGuid().ToString("N")[..10];
-        await AddCustomersAsync(fixture, city, 0, count);
-        return city;
-    }
+    internal static Task<string> CustomersOfAsync(AppHostFixture fixture, int count) => TestCustomers.InNewCityAsync(fixture, "Seg", count);
 
-    internal static async Task AddCustomersAsync(AppHostFixture fixture, string city, int from, int count)
-    {
-        using var ingest = fixture.IngestingApi();
-        var customers = Enumerable.Range(from, count).Select(i => new { name = $"Segment Customer {i}", email = $"{city}.{i}@minicrm.test", city }).ToArray();
-        using (var response = await ingest.PostAsJsonAsync("/api/customers", customers))
-        {
-            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
-        }
-
-        await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>($"SELECT count(*) FROM customers WHERE city = '{city}'") == from + count,
-            TimeSpan.FromSeconds(60), $"{from + count} customers in {city}");
-    }
+    internal static Task AddCustomersAsync(AppHostFixture fixture, string city, int from, int count) => TestCustomers.AddAsync(fixture, city, from, count);
 }
