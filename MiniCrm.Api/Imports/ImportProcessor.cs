@@ -18,6 +18,10 @@ public sealed class ImportOptions
     [System.ComponentModel.DataAnnotations.Range(1, 5_000)]
     public int BatchSize { get; set; } = 2_000;
 
+    /// <summary>An upload still RECEIVING after this long was cut off with its Api instance (a 202 was never sent): its stored part is deleted.</summary>
+    [System.ComponentModel.DataAnnotations.Range(1, 168)]
+    public int AbandonedUploadHours { get; set; } = 6;
+
     /// <summary>How long an Api instance holds an import it works on before another may take it over.</summary>
     [System.ComponentModel.DataAnnotations.Range(10, 3_600)]
     public int LeaseSeconds { get; set; } = 120;
@@ -73,23 +77,28 @@ public sealed partial class ImportProcessor(
     /// <returns>Whether there was an import to work on.</returns>
     public async Task<bool> NextAsync(CancellationToken ct)
     {
-        Guid id;
-        ImportKind kind;
-        int chunks;
-        long next;
+        (Guid Id, ImportKind Kind, int Chunks, long Next)? claimed = null;
         // Looking for work is not work: an idle poll leaves no trace.
         using (SuppressInstrumentationScope.Begin())
         {
             await using var claim = database.CreateCommand(Claim);
             claim.Parameters.Add(new NpgsqlParameter("lease", NpgsqlDbType.Double) { Value = (double)options.Value.LeaseSeconds });
-            await using var reader = await claim.ExecuteReaderAsync(ct);
-            if (!await reader.ReadAsync(ct))
+            await using (var reader = await claim.ExecuteReaderAsync(ct))
             {
-                return false;
+                if (await reader.ReadAsync(ct))
+                {
+                    claimed = (reader.GetGuid(0), Enum.Parse<ImportKind>(reader.GetString(1), true), reader.GetInt32(2), reader.GetInt64(3));
+                }
             }
 
-            (id, kind, chunks, next) = (reader.GetGuid(0), Enum.Parse<ImportKind>(reader.GetString(1), true), reader.GetInt32(2), reader.GetInt64(3));
+            if (claimed is null)
+            {
+                await ForgetAbandonedUploadsAsync(ct);
+                return false;
+            }
         }
+
+        var (id, kind, chunks, next) = claimed.Value;
 
         using var activity = MiniCrm.Core.Telemetry.CrmTelemetry.Source.StartActivity("import file");
         activity?.SetTag("minicrm.import.id", id);
@@ -260,6 +269,25 @@ public sealed partial class ImportProcessor(
         await finish.ExecuteNonQueryAsync(ct);
     }
 
+    private DateTime _lastCleanup;
+
+    /// <summary>Uploads whose Api instance died before it answered: nobody was told they were accepted, so their stored part goes.</summary>
+    private async Task ForgetAbandonedUploadsAsync(CancellationToken ct)
+    {
+        if (DateTime.UtcNow - _lastCleanup < TimeSpan.FromMinutes(1))
+        {
+            return;
+        }
+
+        _lastCleanup = DateTime.UtcNow;
+        await using var forget = database.CreateCommand("DELETE FROM imports WHERE status = 'RECEIVING' AND created_at < clock_timestamp() - @hours * interval '1 hour'");
+        forget.Parameters.Add(new NpgsqlParameter("hours", NpgsqlDbType.Double) { Value = (double)options.Value.AbandonedUploadHours });
+        if (await forget.ExecuteNonQueryAsync(ct) is > 0 and var forgotten)
+        {
+            LogForgotten(forgotten);
+        }
+    }
+
     /// <summary>Stopping: the import goes back to the queue for whoever comes next (this instance after a restart).</summary>
     private async Task ReleaseAsync(Guid id, CancellationToken ct)
     {
@@ -300,6 +328,9 @@ public sealed partial class ImportProcessor(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Import {ImportId} is done: {Records} records.")]
     private partial void LogCompleted(Guid importId, long records);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Deleted {Count} upload(s) cut off before they were answered.")]
+    private partial void LogForgotten(int count);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "An import step failed; trying again shortly.")]
     private partial void LogFailed(Exception ex);

@@ -101,6 +101,26 @@ public sealed class ImportTests(AppHostFixture fixture)
         Assert.Equal(HttpStatusCode.Unauthorized, stranger.StatusCode);
     }
 
+    [Fact]
+    public async Task An_upload_cut_off_with_its_api_is_deleted_after_a_while_and_a_fresh_one_is_left_alone()
+    {
+        // As an Api instance that died mid-upload leaves them: RECEIVING, part of the file stored, no answer ever given.
+        var (abandoned, fresh) = (Guid.NewGuid(), Guid.NewGuid());
+        await fixture.ScalarAsync<int>(
+            $"""
+            INSERT INTO imports (id, kind, status, bytes, chunks, rows_read, accepted, rejected, next_record, created_by, created_at)
+            VALUES ('{abandoned}', 'CUSTOMERS', 'RECEIVING', 0, 0, 0, 0, 0, 0, 'tests', now() - interval '7 hours'),
+                   ('{fresh}', 'CUSTOMERS', 'RECEIVING', 0, 0, 0, 0, 0, 0, 'tests', now());
+            INSERT INTO import_chunks (import_id, seq, data) VALUES ('{abandoned}', 0, 'name,email'::bytea), ('{fresh}', 0, 'name,email'::bytea);
+            SELECT 1;
+            """);
+        await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>($"SELECT count(*) FROM import_chunks WHERE import_id = '{abandoned}'") == 0,
+            TimeSpan.FromMinutes(2), "the abandoned upload to be deleted");
+        Assert.Equal(0L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM imports WHERE id = '{abandoned}'"));
+        Assert.Equal(1L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM imports WHERE id = '{fresh}'"));
+        Assert.Equal(1L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM import_chunks WHERE import_id = '{fresh}'"));
+    }
+
     internal static async Task<JsonElement> UploadAsync(HttpClient api, string kind, string csv, string? fileName)
     {
         using var content = new StringContent(csv, new UTF8Encoding(false), "text/csv");
