@@ -228,29 +228,8 @@ public static class CampaignsApi
         });
     }
 
-    public static async Task<Results<Ok<Page<CampaignView>>, ValidationProblem>> ListCampaigns(
-        CrmDbContext db, int? limit, string? cursor, CancellationToken ct)
-    {
-        var take = Paging.Clamp(limit);
-        var parameters = new List<NpgsqlParameter>();
-        var keyset = "";
-        if (cursor is not null)
-        {
-            if (!KeysetCursor.TryNewestFirst(cursor, parameters, out var after))
-            {
-                return Problems.Validation(new FieldError("cursor", "Not a cursor this API returned."));
-            }
-
-            keyset = "WHERE " + after;
-        }
-
-        var ids = await db.ListAsync($"SELECT id FROM campaigns {keyset} ORDER BY created_at DESC, id DESC LIMIT {take + 1}", parameters, r => r.GetGuid(0), ct);
-        var page = ids.Take(take).ToList();
-        var campaigns = await db.Campaigns.AsNoTracking().Where(c => page.Contains(c.Id)).ToListAsync(ct);
-        var ordered = campaigns.OrderByDescending(c => c.CreatedAt).ThenByDescending(c => c.Id).Select(CampaignView.From).ToList();
-        var next = ids.Count > take ? KeysetCursor.NewestFirst(ordered[^1].CreatedAt, ordered[^1].Id) : null;
-        return TypedResults.Ok(new Page<CampaignView>(ordered, next));
-    }
+    public static Task<Results<Ok<Page<CampaignView>>, ValidationProblem>> ListCampaigns(CrmDbContext db, int? limit, string? cursor, CancellationToken ct) =>
+        NewestFirstPage.ReadAsync(db, db.Campaigns, "campaigns", limit, cursor, c => c.Id, c => c.CreatedAt, CampaignView.From, ct);
 
     public static async Task<Results<Ok<CampaignView>, NotFound>> GetCampaign(Guid id, CrmDbContext db, CancellationToken ct)
     {

@@ -115,28 +115,8 @@ public static class ImportsApi
     private static string? FileName(HttpRequest request) =>
         request.Headers["X-File-Name"].ToString() is { Length: > 0 and <= 255 } name && MiniCrm.Core.Text.StoredText.Problem(name) is null ? name : null;
 
-    public static async Task<Results<Ok<Page<ImportView>>, ValidationProblem>> ListImports(CrmDbContext db, int? limit, string? cursor, CancellationToken ct)
-    {
-        var take = Paging.Clamp(limit);
-        var parameters = new List<NpgsqlParameter>();
-        var keyset = "";
-        if (cursor is not null)
-        {
-            if (!KeysetCursor.TryNewestFirst(cursor, parameters, out var after))
-            {
-                return Problems.Validation(new FieldError("cursor", "Not a cursor this API returned."));
-            }
-
-            keyset = "WHERE " + after;
-        }
-
-        var ids = await db.ListAsync($"SELECT id FROM imports {keyset} ORDER BY created_at DESC, id DESC LIMIT {take + 1}", parameters, r => r.GetGuid(0), ct);
-        var pageIds = ids.Take(take).ToList();
-        var rows = await db.Imports.AsNoTracking().Where(i => pageIds.Contains(i.Id)).ToListAsync(ct);
-        var page = rows.OrderByDescending(i => i.CreatedAt).ThenByDescending(i => i.Id).Select(ImportView.From).ToList();
-        var next = ids.Count > take ? KeysetCursor.NewestFirst(page[^1].CreatedAt, page[^1].Id) : null;
-        return TypedResults.Ok(new Page<ImportView>(page, next));
-    }
+    public static Task<Results<Ok<Page<ImportView>>, ValidationProblem>> ListImports(CrmDbContext db, int? limit, string? cursor, CancellationToken ct) =>
+        NewestFirstPage.ReadAsync(db, db.Imports, "imports", limit, cursor, i => i.Id, i => i.CreatedAt, ImportView.From, ct);
 
     public static async Task<Results<Ok<ImportView>, NotFound>> GetImport(Guid id, CrmDbContext db, CancellationToken ct) =>
         await db.Imports.AsNoTracking().FirstOrDefaultAsync(i => i.Id == id, ct) is { } import ? TypedResults.Ok(ImportView.From(import)) : TypedResults.NotFound();

@@ -103,7 +103,6 @@ public static class SegmentsApi
 
     public static async Task<Results<Ok<Page<SegmentView>>, ValidationProblem>> ListSegments(CrmDbContext db, int? limit, string? cursor, string? search, CancellationToken ct)
     {
-        var take = Paging.Clamp(limit);
         var parameters = new List<NpgsqlParameter>();
         var conditions = new List<string>();
         if (search is { Length: > 200 } || (search is not null && MiniCrm.Core.Text.StoredText.Problem(search, allowLineBreaks: false) is not null))
@@ -119,23 +118,7 @@ public static class SegmentsApi
             conditions.Add("name ILIKE @pattern");
         }
 
-        if (cursor is not null)
-        {
-            if (!KeysetCursor.TryNewestFirst(cursor, parameters, out var after))
-            {
-                return Problems.Validation(new FieldError("cursor", "Not a cursor this API returned."));
-            }
-
-            conditions.Add(after);
-        }
-
-        var where = conditions.Count == 0 ? "" : "WHERE " + string.Join(" AND ", conditions);
-        var ids = await db.ListAsync($"SELECT id FROM segments {where} ORDER BY created_at DESC, id DESC LIMIT {take + 1}", parameters, r => r.GetGuid(0), ct);
-        var pageIds = ids.Take(take).ToList();
-        var rows = await db.Segments.AsNoTracking().Where(s => pageIds.Contains(s.Id)).ToListAsync(ct);
-        var page = rows.OrderByDescending(s => s.CreatedAt).ThenByDescending(s => s.Id).Select(SegmentView.From).ToList();
-        var next = ids.Count > take ? KeysetCursor.NewestFirst(page[^1].CreatedAt, page[^1].Id) : null;
-        return TypedResults.Ok(new Page<SegmentView>(page, next));
+        return await NewestFirstPage.ReadAsync(db, db.Segments, "segments", limit, cursor, s => s.Id, s => s.CreatedAt, SegmentView.From, ct, conditions, parameters);
     }
 
     public static async Task<Results<Ok<SegmentView>, NotFound>> GetSegment(Guid id, CrmDbContext db, SegmentQueries segments, TimeProvider clock, CancellationToken ct)

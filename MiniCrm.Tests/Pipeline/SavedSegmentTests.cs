@@ -112,6 +112,38 @@ public sealed class SavedSegmentTests(AppHostFixture fixture)
         Assert.Contains("No saved audience", unknown.GetProperty("errors").GetProperty("segmentId")[0].GetString());
     }
 
+    [Theory]
+    [InlineData("/api/segments")]
+    [InlineData("/api/campaigns")]
+    [InlineData("/api/imports")]
+    public async Task Lists_page_newest_first_without_repeats_or_gaps(string list)
+    {
+        using var api = fixture.Api();
+        var city = await CustomersOfAsync(fixture, 1);
+        for (var i = 0; i < 3; i++)
+        {
+            await SendAsync(api, HttpMethod.Post, "/api/segments", new { name = $"Paged {i} {city}", rules = CityRules(city) }, HttpStatusCode.Created);
+            await ImportTests.UploadAsync(api, "customers", $"name,email,city\nPaged {i},paged{i}.{city}@minicrm.test,{city}\n", null);
+            await CampaignTests.LaunchAsync(api, $"Paged {i} {city}", CityRules(city), "Hi {{name}}");
+        }
+
+        var all = await api.GetFromJsonAsync<JsonElement>($"{list}?limit=500", Json);
+        var expected = all.GetProperty("items").EnumerateArray().Take(7).Select(e => e.GetProperty("id").GetGuid()).ToList();
+        var walked = new List<Guid>();
+        string? cursor = null;
+        while (walked.Count < expected.Count)
+        {
+            var page = await api.GetFromJsonAsync<JsonElement>($"{list}?limit=2" + (cursor is null ? "" : $"&cursor={Uri.EscapeDataString(cursor)}"), Json);
+            walked.AddRange(page.GetProperty("items").EnumerateArray().Select(e => e.GetProperty("id").GetGuid()));
+            cursor = page.GetProperty("nextCursor").GetString();
+            Assert.True(cursor is not null || walked.Count >= expected.Count, $"no next page after {walked.Count} of {expected.Count}: {page}");
+        }
+
+        Assert.Equal(expected, walked.Take(expected.Count));
+        using var forged = await api.GetAsync($"{list}?cursor=bm90LWEtY3Vyc29y");
+        Assert.Equal(HttpStatusCode.BadRequest, forged.StatusCode);
+    }
+
     internal static object CityRule(string city) => new { attribute = "city", @operator = "=", value = city };
 
     internal static object CityRules(string city) => new { combinator = "AND", rules = new[] { CityRule(city) } };
