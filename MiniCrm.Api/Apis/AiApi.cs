@@ -36,14 +36,14 @@ public static class AiApi
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
-        ai.MapPost("/rules", RulesAsync).WithSummary("A rule group from plain words: {text}; says which words it could not use")
+        ai.MapPost("/rules", DraftRules).WithSummary("A rule group from plain words: {text}; says which words it could not use")
             .Accepts<RulesRequest>("application/json").ProducesValidationProblem().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        ai.MapPost("/messages", MessagesAsync).WithSummary("Three message templates from a campaign's name and objective: {name, objective?, audience?}")
+        ai.MapPost("/messages", SuggestMessages).WithSummary("Three message templates from a campaign's name and objective: {name, objective?, audience?}")
             .Accepts<MessagesRequest>("application/json").ProducesValidationProblem();
         return app;
     }
 
-    private static async Task<Results<Ok<RulesFromWords>, ValidationProblem, ProblemHttpResult>> RulesAsync(HttpContext context, CrmAssistant assistant, CancellationToken ct)
+    private static async Task<Results<Ok<RulesFromWords>, ValidationProblem, ProblemHttpResult>> DraftRules(HttpContext context, CrmAssistant assistant, CancellationToken ct)
     {
         var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
         using var _ = document;
@@ -52,8 +52,14 @@ public static class AiApi
             return error;
         }
 
+        return await RulesAsync(document!.RootElement, assistant, ct);
+    }
+
+    /// <summary>Rules from the words in the request's JSON, for the endpoint and the audience builder.</summary>
+    public static async Task<Results<Ok<RulesFromWords>, ValidationProblem, ProblemHttpResult>> RulesAsync(JsonElement root, CrmAssistant assistant, CancellationToken ct)
+    {
         var errors = new List<FieldError>();
-        var text = Text(document!.RootElement, "text", 1_000, required: true, errors);
+        var text = Text(root, "text", 1_000, required: true, errors);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
@@ -77,7 +83,7 @@ public static class AiApi
 
     private static string Unused(AudienceDraft draft) => draft.Unused.Count == 0 ? "" : $" words not used: {string.Join(", ", draft.Unused)}.";
 
-    private static async Task<Results<Ok<MessageSuggestionsAnswer>, ValidationProblem, ProblemHttpResult>> MessagesAsync(HttpContext context, CrmAssistant assistant, CancellationToken ct)
+    private static async Task<Results<Ok<MessageSuggestionsAnswer>, ValidationProblem, ProblemHttpResult>> SuggestMessages(HttpContext context, CrmAssistant assistant, CancellationToken ct)
     {
         var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
         using var _ = document;
@@ -86,10 +92,16 @@ public static class AiApi
             return error;
         }
 
+        return await MessagesAsync(document!.RootElement, assistant, ct);
+    }
+
+    /// <summary>Three suggestions from the request's JSON, for the endpoint and the campaign composer.</summary>
+    public static async Task<Results<Ok<MessageSuggestionsAnswer>, ValidationProblem, ProblemHttpResult>> MessagesAsync(JsonElement root, CrmAssistant assistant, CancellationToken ct)
+    {
         var errors = new List<FieldError>();
-        var name = Text(document!.RootElement, "name", 200, required: true, errors);
-        var objective = Text(document.RootElement, "objective", 1_000, required: false, errors);
-        var audience = Text(document.RootElement, "audience", 1_000, required: false, errors);
+        var name = Text(root, "name", 200, required: true, errors);
+        var objective = Text(root, "objective", 1_000, required: false, errors);
+        var audience = Text(root, "audience", 1_000, required: false, errors);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);

@@ -40,6 +40,11 @@ public sealed record CampaignView(
 /// <summary>A test send the vendor took: <c>deliveryId</c> is the vendor's id for it, <c>message</c> what the customer gets.</summary>
 public sealed record TestSendAnswer(Guid DeliveryId, Guid CustomerId, string Message);
 
+/// <summary>Deliveries per <c>bucketSeconds</c> from <c>from</c>: each point is a bucket's start with its sent and failed counts.</summary>
+public sealed record DeliveryTimeline(DateTimeOffset From, int BucketSeconds, IReadOnlyList<TimelinePoint> Points);
+
+public sealed record TimelinePoint(DateTimeOffset At, long Sent, long Failed);
+
 /// <summary>One status change: <c>by</c> is the marketer's user id and <c>byName</c> their name; both null for the system.</summary>
 public sealed record CampaignEventView(CampaignStatus Status, DateTimeOffset At, string? By, string? ByName);
 
@@ -63,7 +68,9 @@ public static class CampaignsApi
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapGet("/", ListCampaigns).WithSummary("Campaigns, newest first");
         api.MapGet("/{id:guid}", GetCampaign).WithName("GetCampaign").WithSummary("One campaign with its live counters");
-        api.MapGet("/{id:guid}/log", GetCampaignLog).WithSummary("A campaign's communication log, optionally of one status");
+        api.MapGet("/{id:guid}/log", GetCampaignLog).WithSummary("A campaign's communication log, optionally of one status or whose customer's name or email contains {search}");
+        api.MapGet("/{id:guid}/log.csv", DownloadLog).WithSummary("The whole communication log as CSV, optionally of one status");
+        api.MapGet("/{id:guid}/timeline", GetTimeline).WithSummary("Deliveries over time (sent and failed per bucket), for a chart");
         api.MapPost("/test-send", TestSend).WithSummary("Send a message rendered for one customer to the vendor, without a campaign: {message, customerId}")
             .RequireRateLimiting(AbuseLimits.Launch).WithBodyLimit(64 * 1024).Accepts<TestSendRequest>("application/json")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -102,8 +109,15 @@ public static class CampaignsApi
             return error;
         }
 
+        return await LaunchAsync(document!.RootElement, context.User, db, segments, assistant, consent, clock, ct);
+    }
+
+    /// <summary>The launch itself, for the endpoint and the web app's composer alike: <paramref name="root"/> is the request's JSON.</summary>
+    public static async Task<Results<Created<CampaignView>, ValidationProblem, ProblemHttpResult>> LaunchAsync(
+        JsonElement root, System.Security.Claims.ClaimsPrincipal user, CrmDbContext db, SegmentQueries segments, CrmAssistant assistant,
+        IOptions<ConsentOptions> consent, TimeProvider clock, CancellationToken ct)
+    {
         var errors = new List<FieldError>();
-        var root = document!.RootElement;
         if (root.ValueKind != JsonValueKind.Object)
         {
             return Problems.Validation(new FieldError("body", "Send {\"name\", \"rules\", \"message\"}."));
@@ -196,7 +210,7 @@ public static class CampaignsApi
         {
             Id = Guid.CreateVersion7(now),
             Name = name,
-            CreatedBy = context.User.UserId(),
+            CreatedBy = user.UserId(),
             Segment = SegmentText.ToJson(group).ToJsonString(),
             Intent = intent.Value,
             IntentProvider = intent.Provider,
@@ -228,8 +242,97 @@ public static class CampaignsApi
         });
     }
 
-    public static Task<Results<Ok<Page<CampaignView>>, ValidationProblem>> ListCampaigns(CrmDbContext db, int? limit, string? cursor, CancellationToken ct) =>
-        NewestFirstPage.ReadAsync(db, db.Campaigns, "campaigns", limit, cursor, c => c.Id, c => c.CreatedAt, CampaignView.From, ct);
+    /// <param name="status">Only campaigns in this status (SCHEDULED, RUNNING, PAUSED, COMPLETED, CANCELLED).</param>
+    /// <param name="search">Only campaigns whose name contains these words.</param>
+    public static async Task<Results<Ok<Page<CampaignView>>, ValidationProblem>> ListCampaigns(
+        CrmDbContext db, int? limit, string? cursor, string? status, string? search, CancellationToken ct)
+    {
+        var conditions = new List<string>();
+        var parameters = new List<NpgsqlParameter>();
+        var errors = new List<FieldError>();
+        if (!string.IsNullOrEmpty(status))
+        {
+            if (Enum.TryParse<CampaignStatus>(status, ignoreCase: true, out var wanted) && Enum.IsDefined(wanted) && !int.TryParse(status, out _))
+            {
+                parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Text) { Value = wanted.ToString().ToUpperInvariant() });
+                conditions.Add("status = @status");
+            }
+            else
+            {
+                errors.Add(new FieldError("status", "Use SCHEDULED, RUNNING, PAUSED, COMPLETED or CANCELLED."));
+            }
+        }
+
+        if (TextSearch.Add(search, ["name"], conditions, parameters) is { } problem)
+        {
+            errors.Add(problem);
+        }
+
+        return errors.Count > 0
+            ? Problems.Validation(errors)
+            : await NewestFirstPage.ReadAsync(db, db.Campaigns, "campaigns", limit, cursor, c => c.Id, c => c.CreatedAt, CampaignView.From, ct, conditions, parameters);
+    }
+
+    /// <summary>Deliveries per time bucket (sent and failed, by when the receipt came), for a campaign's chart.</summary>
+    public static async Task<Results<Ok<DeliveryTimeline>, NotFound>> GetTimeline(Guid id, CrmDbContext db, TimeProvider clock, CancellationToken ct)
+    {
+        if (await db.Campaigns.AsNoTracking().Where(c => c.Id == id).Select(c => new { c.DispatchedAt, c.CreatedAt, c.CompletedAt }).FirstOrDefaultAsync(ct) is not { } campaign)
+        {
+            return TypedResults.NotFound();
+        }
+
+        var from = campaign.DispatchedAt ?? campaign.CreatedAt;
+        var to = campaign.CompletedAt ?? clock.GetUtcNow();
+        // About 40 bars whatever the campaign's length, each a whole number of seconds.
+        var bucket = Math.Max(1, (int)Math.Ceiling((to - from).TotalSeconds / 40));
+        var points = await db.ListAsync(
+            """
+            SELECT date_bin(make_interval(secs => @bucket), delivered_at, @from) AS at,
+                   count(*) FILTER (WHERE status = 'SENT'), count(*) FILTER (WHERE status = 'FAILED')
+            FROM communication_logs WHERE campaign_id = @campaign AND delivered_at IS NOT NULL
+            GROUP BY 1 ORDER BY 1
+            """,
+            [new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = id }, new NpgsqlParameter("bucket", NpgsqlDbType.Integer) { Value = bucket },
+             new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = from.UtcDateTime }],
+            r => new TimelinePoint(new DateTimeOffset(r.GetFieldValue<DateTime>(0), TimeSpan.Zero), r.GetInt64(1), r.GetInt64(2)), ct);
+        return TypedResults.Ok(new DeliveryTimeline(from, bucket, points));
+    }
+
+    /// <summary>The whole communication log as CSV, streamed (optionally of one status).</summary>
+    public static async Task<Results<EmptyHttpResult, NotFound, ValidationProblem>> DownloadLog(
+        Guid id, string? status, HttpContext context, NpgsqlDataSource database, CrmDbContext db, CancellationToken ct)
+    {
+        var parameters = new List<NpgsqlParameter> { new("campaign", NpgsqlDbType.Uuid) { Value = id } };
+        var filter = "";
+        if (!string.IsNullOrEmpty(status))
+        {
+            if (status is not ("PENDING" or "SENT" or "FAILED" or "CANCELLED"))
+            {
+                return Problems.Validation(new FieldError("status", "Use PENDING, SENT, FAILED or CANCELLED."));
+            }
+
+            parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Text) { Value = status });
+            filter = " AND status = @status";
+        }
+
+        if (!await db.Campaigns.AnyAsync(c => c.Id == id, ct))
+        {
+            return TypedResults.NotFound();
+        }
+
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await CsvDownload.WriteAsync(context, connection, $"campaign-{id}-log.csv",
+            "customer_id,customer_name,email,phone,message,status,delivered_at,failure_reason,attempts",
+            $"""
+            SELECT customer_id, customer_name, email, phone, personalized_msg, status, delivered_at, failure_reason, attempts
+            FROM communication_logs WHERE campaign_id = @campaign {filter} ORDER BY customer_id
+            """,
+            parameters,
+            r => [r.GetGuid(0).ToString(), r.GetString(1), r.GetString(2), r.NullableString(3), r.GetString(4), r.GetString(5),
+                  r.NullableField<DateTime>(6)?.ToString("O", CultureInfo.InvariantCulture), r.NullableString(7), r.GetInt32(8).ToString(CultureInfo.InvariantCulture)],
+            ct);
+        return TypedResults.Empty;
+    }
 
     public static async Task<Results<Ok<CampaignView>, NotFound>> GetCampaign(Guid id, CrmDbContext db, CancellationToken ct)
     {
@@ -254,16 +357,23 @@ public static class CampaignsApi
             return error;
         }
 
+        return await TestSendAsync(document!.RootElement, context, db, sender, consent, ct);
+    }
+
+    /// <summary>A test send from the request's JSON; <paramref name="context"/> (null in the web app) carries a Retry-After.</summary>
+    public static async Task<Results<Accepted<TestSendAnswer>, ValidationProblem, ProblemHttpResult>> TestSendAsync(
+        JsonElement root, HttpContext? context, CrmDbContext db, TestSender sender, IOptions<ConsentOptions> consent, CancellationToken ct)
+    {
         var errors = new List<FieldError>();
-        if (document!.RootElement.ValueKind != JsonValueKind.Object)
+        if (root.ValueKind != JsonValueKind.Object)
         {
             return Problems.Validation(new FieldError("body", "Send {\"message\", \"customerId\"}."));
         }
 
-        var reader = new FieldReader(document.RootElement, "", errors);
+        var reader = new FieldReader(root, "", errors);
         var customerId = reader.Guid("customerId");
         string? message = null;
-        if (document.RootElement.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String)
+        if (root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String)
         {
             message = StoredText.Read(m, out var problem, allowLineBreaks: true);
             if (problem is not null)
@@ -353,7 +463,8 @@ public static class CampaignsApi
     public static Task<Results<Ok<CampaignView>, NotFound, ProblemHttpResult>> CancelCampaign(Guid id, HttpContext context, CampaignControl control, CancellationToken ct) =>
         AnswerAsync(control.CancelAsync(id, context.User.UserId(), ct));
 
-    private static async Task<Results<Ok<CampaignView>, NotFound, ProblemHttpResult>> AnswerAsync(Task<CampaignChange> change) => await change switch
+    /// <summary>A pause, resume or cancel as an answer: 200 with the campaign, 404, or 409 with the reason.</summary>
+    public static async Task<Results<Ok<CampaignView>, NotFound, ProblemHttpResult>> AnswerAsync(Task<CampaignChange> change) => await change switch
     {
         { Campaign: null } => TypedResults.NotFound(),
         { Conflict: { } conflict } => Conflict(conflict),
@@ -364,11 +475,17 @@ public static class CampaignsApi
         TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Not possible in this status", detail: detail);
 
     public static async Task<Results<Ok<Page<LogEntryView>>, NotFound, ValidationProblem>> GetCampaignLog(
-        Guid id, CrmDbContext db, int? limit, string? cursor, string? status, CancellationToken ct)
+        Guid id, CrmDbContext db, int? limit, string? cursor, string? status, string? search, CancellationToken ct)
     {
         var errors = new List<FieldError>();
         var parameters = new List<NpgsqlParameter> { new("campaign", NpgsqlDbType.Uuid) { Value = id } };
-        var filter = "";
+        var searched = new List<string>();
+        if (TextSearch.Add(search, ["customer_name", "email"], searched, parameters) is { } problem)
+        {
+            errors.Add(problem);
+        }
+
+        var filter = string.Concat(searched.Select(c => " AND " + c));
         if (!string.IsNullOrEmpty(status))
         {
             if (status is "PENDING" or "SENT" or "FAILED" or "CANCELLED")

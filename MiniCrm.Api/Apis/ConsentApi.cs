@@ -33,7 +33,7 @@ public static class ConsentApi
         return app;
     }
 
-    private static async Task<Results<NoContent, NotFound>> SetAsync(CrmDbContext db, Guid id, bool unsubscribe, string? via, CancellationToken ct)
+    public static async Task<Results<NoContent, NotFound>> SetAsync(CrmDbContext db, Guid id, bool unsubscribe, string? via, CancellationToken ct)
     {
         await using var command = await db.CommandAsync(unsubscribe
                 ? "UPDATE customers SET unsubscribed_at = coalesce(unsubscribed_at, clock_timestamp()), unsubscribed_via = coalesce(unsubscribed_via, @via) WHERE id = @id"

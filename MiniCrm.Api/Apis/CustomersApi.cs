@@ -10,6 +10,9 @@ using NpgsqlTypes;
 
 namespace MiniCrm.Api.Apis;
 
+/// <summary>A campaign that reached a customer, with how their delivery went.</summary>
+public sealed record CustomerCampaignView(Guid CampaignId, string Name, DateTimeOffset CreatedAt, DeliveryStatus Status, DateTimeOffset? DeliveredAt, string? FailureReason);
+
 public sealed record CustomerDetail(CustomerSummary Customer, IReadOnlyList<OrderView> RecentOrders);
 
 public static class CustomersApi
@@ -21,6 +24,7 @@ public static class CustomersApi
         var api = app.MapGroup("/api/customers").WithTags("Customers").RequireAuthorization(CrmAuthentication.MarketerPolicy).ProducesProblem(StatusCodes.Status401Unauthorized);
         api.MapGet("/", ListCustomers).WithSummary("Customers, newest first or by spend, optionally those a rule group selects");
         api.MapGet("/{id:guid}", GetCustomer).WithSummary("One customer with their most recent orders");
+        api.MapGet("/{id:guid}/campaigns", CampaignsOf).WithSummary("The campaigns that reached a customer, newest first (at most 100)");
         return app;
     }
 
@@ -133,5 +137,32 @@ public static class CustomersApi
     {
         errors.Add(new FieldError(field, message));
         return false;
+    }
+
+    /// <summary>
+    /// One primary-key probe per campaign ((campaign_id, customer_id)), newest campaigns first: the log has no
+    /// index by customer, and one would slow every campaign's fan-out of a million rows.
+    /// </summary>
+    public static async Task<Results<Ok<IReadOnlyList<CustomerCampaignView>>, NotFound>> CampaignsOf(Guid id, CrmDbContext db, CancellationToken ct)
+    {
+        if (!await db.Customers.AnyAsync(c => c.Id == id, ct))
+        {
+            return TypedResults.NotFound();
+        }
+
+        var rows = await db.ListAsync(
+            """
+            SELECT c.id, c.name, c.created_at, l.status, l.delivered_at, l.failure_reason
+            FROM campaigns c
+            JOIN LATERAL (SELECT status, delivered_at, failure_reason FROM communication_logs
+                          WHERE campaign_id = c.id AND customer_id = @customer) l ON true
+            ORDER BY c.created_at DESC, c.id DESC LIMIT 100
+            """,
+            [new NpgsqlParameter("customer", NpgsqlDbType.Uuid) { Value = id }],
+            r => new CustomerCampaignView(r.GetGuid(0), r.GetString(1), new DateTimeOffset(r.GetFieldValue<DateTime>(2), TimeSpan.Zero),
+                Enum.Parse<DeliveryStatus>(r.GetString(3), ignoreCase: true),
+                r.NullableField<DateTime>(4) is { } d ? new DateTimeOffset(d, TimeSpan.Zero) : null, r.NullableString(5)),
+            ct);
+        return TypedResults.Ok<IReadOnlyList<CustomerCampaignView>>(rows);
     }
 }

@@ -134,21 +134,10 @@ public static class ImportsApi
             }
         }
 
-        context.Response.ContentType = "text/csv; charset=utf-8";
-        context.Response.Headers.ContentDisposition = $"attachment; filename=\"import-{id}-rejected.csv\"";
-        await using var writer = new StreamWriter(context.Response.Body, new UTF8Encoding(false), 64 * 1024);
-        await writer.WriteAsync("line,field,reason\n");
-        await using var read = new NpgsqlCommand("SELECT line, field, reason FROM import_rejections WHERE import_id = @id ORDER BY line, id", connection);
-        read.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = id });
-        await using var reader = await read.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            await writer.WriteAsync(string.Create(CultureInfo.InvariantCulture, $"{reader.GetInt64(0)},{Csv(reader.GetString(1))},{Csv(reader.GetString(2))}\n"));
-        }
-
+        await CsvDownload.WriteAsync(context, connection, $"import-{id}-rejected.csv", "line,field,reason",
+            "SELECT line, field, reason FROM import_rejections WHERE import_id = @id ORDER BY line, id",
+            [new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = id }],
+            r => [r.GetInt64(0).ToString(CultureInfo.InvariantCulture), r.GetString(1), r.GetString(2)], ct);
         return TypedResults.Empty;
     }
-
-    private static string Csv(string value) =>
-        value.IndexOfAny([',', '"', '\n', '\r']) < 0 ? value : "\"" + value.Replace("\"", "\"\"") + "\"";
 }

@@ -72,8 +72,15 @@ public static class SegmentsApi
             return error;
         }
 
+        return await CreateSegmentAsync(document!.RootElement, context.User, db, segments, clock, ct);
+    }
+
+    /// <summary>Saves an audience from the request's JSON, for the endpoint and the web app's audience builder.</summary>
+    public static async Task<Results<Created<SegmentView>, ValidationProblem, ProblemHttpResult>> CreateSegmentAsync(
+        JsonElement root, System.Security.Claims.ClaimsPrincipal user, CrmDbContext db, SegmentQueries segments, TimeProvider clock, CancellationToken ct)
+    {
         var errors = new List<FieldError>();
-        var (name, group) = ReadSegment(document!.RootElement, errors, partial: false);
+        var (name, group) = ReadSegment(root, errors, partial: false);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
@@ -86,7 +93,7 @@ public static class SegmentsApi
             Name = name!,
             Rules = SegmentText.ToJson(group!).ToJsonString(),
             Description = SegmentText.Describe(group!),
-            CreatedBy = context.User.UserId(),
+            CreatedBy = user.UserId(),
             CreatedAt = now,
             UpdatedAt = now,
             LastCount = (await segments.CountAsync(SegmentSql.Compile(group!, now), ct)).Eligible,
@@ -105,17 +112,9 @@ public static class SegmentsApi
     {
         var parameters = new List<NpgsqlParameter>();
         var conditions = new List<string>();
-        if (search is { Length: > 200 } || (search is not null && MiniCrm.Core.Text.StoredText.Problem(search, allowLineBreaks: false) is not null))
+        if (TextSearch.Add(search, ["name"], conditions, parameters) is { } problem)
         {
-            return Problems.Validation(new FieldError("search", "Optional: up to 200 characters of text, without control characters."));
-        }
-
-        if (!string.IsNullOrWhiteSpace(search))
-        {
-            // The words as they are: % and _ in a search are letters, not wildcards.
-            var pattern = "%" + search.Trim().Replace("\\", "\\\\").Replace("%", "\\%").Replace("_", "\\_") + "%";
-            parameters.Add(new NpgsqlParameter("pattern", NpgsqlDbType.Text) { Value = pattern });
-            conditions.Add("name ILIKE @pattern");
+            return Problems.Validation(problem);
         }
 
         return await NewestFirstPage.ReadAsync(db, db.Segments, "segments", limit, cursor, s => s.Id, s => s.CreatedAt, SegmentView.From, ct, conditions, parameters);
@@ -143,8 +142,15 @@ public static class SegmentsApi
             return error;
         }
 
+        return await UpdateSegmentAsync(id, document!.RootElement, db, segments, clock, ct);
+    }
+
+    /// <summary>Renames an audience or changes its rules from the request's JSON.</summary>
+    public static async Task<Results<Ok<SegmentView>, NotFound, ValidationProblem, ProblemHttpResult>> UpdateSegmentAsync(
+        Guid id, JsonElement root, CrmDbContext db, SegmentQueries segments, TimeProvider clock, CancellationToken ct)
+    {
         var errors = new List<FieldError>();
-        var (name, group) = ReadSegment(document!.RootElement, errors, partial: true);
+        var (name, group) = ReadSegment(root, errors, partial: true);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
@@ -254,8 +260,15 @@ public static class SegmentsApi
             return error;
         }
 
+        return await PreviewAsync(document!.RootElement, segments, scopes, clock, ct);
+    }
+
+    /// <summary>Counts and samples the audience of a rule group (the request's JSON).</summary>
+    public static async Task<Results<Ok<SegmentPreview>, ValidationProblem, ProblemHttpResult>> PreviewAsync(
+        JsonElement root, SegmentQueries segments, IServiceScopeFactory scopes, TimeProvider clock, CancellationToken ct)
+    {
         var errors = new List<FieldError>();
-        if (RuleGroupParser.Parse(document!.RootElement, errors) is not { } group)
+        if (RuleGroupParser.Parse(root, errors) is not { } group)
         {
             return Problems.Validation(errors);
         }

@@ -22,9 +22,9 @@ internal static class Problems
     public static ProblemHttpResult Stopping(HttpContext context) =>
         Unavailable("MiniCRM is stopping; nothing in this request was accepted. Send it again once MiniCRM is back.", 30, context);
 
-    public static ProblemHttpResult Unavailable(string detail, int retryAfterSeconds, HttpContext context)
+    public static ProblemHttpResult Unavailable(string detail, int retryAfterSeconds, HttpContext? context)
     {
-        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context?.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Try again shortly", detail: detail);
     }
 }
