@@ -1,20 +1,28 @@
 using MiniCrm.Api.Auth;
 using MiniCrm.Api.Http;
+using MiniCrm.Api.Web;
 
 var builder = WebApplication.CreateBuilder(args);
 
 builder.AddServiceDefaults();
 builder.AddApplicationServices();
+builder.AddWebApp();
 
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
 app.UseSecurityHeaders();
+app.UseWebAppNotFoundPage();
+// Routing after the not-found page's re-execution, so /not-found is routed when a page address matched nothing.
+app.UseRouting();
 app.UseAuthentication();
 app.UseAuthorization();
 app.UseRateLimiter();
+app.UseRequestLocalization();
+app.UseAntiforgery();
 app.MapAuthEndpoints();
 app.MapApiDocumentation();
 app.MapCrmApis();
+app.MapWebApp();
 
 app.Run();

@@ -49,7 +49,9 @@ public static partial class CrmAuthentication
                 cookie.ExpireTimeSpan = TimeSpan.FromMinutes(settings.SessionMinutes);
                 cookie.SlidingExpiration = true;
                 // An API answers 401/403 with a problem; only pages are sent to sign in.
-                cookie.Events.OnRedirectToLogin = context => Refuse(context, StatusCodes.Status401Unauthorized, "Sign-in required",
+                cookie.Events.OnRedirectToLogin = context => MiniCrm.Api.Web.WebAppExtensions.IsPageRequest(context.Request)
+                    ? SendToSignIn(context)
+                    : Refuse(context, StatusCodes.Status401Unauthorized, "Sign-in required",
                     "Sign in first: GET /auth/signin/google (or the development sign-in).");
                 cookie.Events.OnRedirectToAccessDenied = context => Refuse(context, StatusCodes.Status403Forbidden, "Not allowed", "This account may not do that.");
             });
@@ -245,6 +247,13 @@ public static partial class CrmAuthentication
         returnUrl is { Length: > 0 } && returnUrl[0] == '/' && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
             ? returnUrl
             : "/";
+
+    private static Task SendToSignIn(RedirectContext<CookieAuthenticationOptions> context)
+    {
+        var back = context.Request.PathBase + context.Request.Path + context.Request.QueryString;
+        context.Response.Redirect($"/signin?returnUrl={Uri.EscapeDataString(back)}");
+        return Task.CompletedTask;
+    }
 
     private static Task Refuse(RedirectContext<CookieAuthenticationOptions> context, int status, string title, string detail)
     {

@@ -92,7 +92,6 @@ internal static class ApplicationServiceExtensions
         var open = app.Environment.IsDevelopment();
         Restrict(app.MapOpenApi(), open);
         Restrict(app.MapScalarApiReference(options => options.WithTitle("MiniCRM API")), open);
-        app.MapGet("/", () => TypedResults.Redirect("/scalar")).ExcludeFromDescription().AllowAnonymous();
 
         static void Restrict(IEndpointConventionBuilder endpoint, bool open)
         {

@@ -45,6 +45,7 @@ public static class AbuseLimits
 
     public static void AddAbuseLimits(this IServiceCollection services)
     {
+        services.AddSingleton<MarketerLimits>();
         services.AddOptions<RateLimitOptions>().BindConfiguration(RateLimitOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddRateLimiter(limiter =>
         {
@@ -87,13 +88,16 @@ public static class AbuseLimits
         limiter.AddPolicy(name, context =>
         {
             var perMinute = permits(context.RequestServices.GetRequiredService<IOptions<RateLimitOptions>>().Value);
-            return RateLimitPartition.GetTokenBucketLimiter(partition(context), _ => new TokenBucketRateLimiterOptions
-            {
-                TokenLimit = perMinute,
-                TokensPerPeriod = Math.Max(1, perMinute / 12),
-                ReplenishmentPeriod = TimeSpan.FromSeconds(5),
-                QueueLimit = 0,
-                AutoReplenishment = true,
-            });
+            return RateLimitPartition.GetTokenBucketLimiter(partition(context), _ => Bucket(perMinute));
         });
+
+    /// <summary>A minute's permits at once, refilled a twelfth every five seconds; nothing queues.</summary>
+    internal static TokenBucketRateLimiterOptions Bucket(int perMinute) => new()
+    {
+        TokenLimit = perMinute,
+        TokensPerPeriod = Math.Max(1, perMinute / 12),
+        ReplenishmentPeriod = TimeSpan.FromSeconds(5),
+        QueueLimit = 0,
+        AutoReplenishment = true,
+    };
 }

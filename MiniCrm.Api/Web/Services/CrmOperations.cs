@@ -1,0 +1,67 @@
+using System.Runtime.CompilerServices;
+using System.Security.Claims;
+using System.Text.Json;
+using Microsoft.AspNetCore.Components.Authorization;
+using MiniCrm.Core.Messaging;
+using MiniCrm.Core.Telemetry;
+using MiniCrm.Api.Http;
+using Npgsql;
+
+namespace MiniCrm.Api.Web.Services;
+
+/// <summary>
+/// Runs the Api's own operations for a page. Each runs in a scope of its own: a circuit lives as long as the
+/// tab, a DbContext should live for one unit of work, and two operations of one page (a count still running
+/// while the next edit asks again) must not share a connection. The page's JSON goes through the same
+/// validators as a request's body.
+/// </summary>
+public sealed partial class CrmOperations(IServiceScopeFactory scopes, AuthenticationStateProvider authentication, MarketerLimits limits, ILogger<CrmOperations> logger)
+{
+    private static readonly JsonSerializerOptions Json = MessageJson.Options;
+
+    public async Task<ClaimsPrincipal> UserAsync() => (await authentication.GetAuthenticationStateAsync()).User;
+
+    /// <summary>An Api operation's typed result, read as an <see cref="Outcome{T}"/>.</summary>
+    public async Task<Outcome<T>> CallAsync<T>(Func<IServiceProvider, Task<IResult>> operation, string? limit = null,
+        [CallerFilePath] string page = "", [CallerMemberName] string action = "")
+    {
+        // The endpoint's rate limit, per marketer, for what costs (a launch, a count, a model's answer).
+        if (limit is not null && !limits.TryAcquire(limit, (await UserAsync()).FindFirstValue(MiniCrm.Api.Auth.CrmAuthentication.UserIdClaim) ?? "", out var wait))
+        {
+            return Outcome.Problem<T>("Too many requests", $"This allows a set number a minute; try again in {Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))} s.");
+        }
+
+        return await RunAsync(async services => Outcome.From<T>(await operation(services)), page, action);
+    }
+
+    /// <summary>
+    /// A page's operation, traced as <c>web Page.Action</c> (a circuit's events have no request to hang the database's
+    /// spans on); a database that does not answer is an outcome the page shows, not an exception.
+    /// </summary>
+    public async Task<Outcome<T>> RunAsync<T>(Func<IServiceProvider, Task<Outcome<T>>> work,
+        [CallerFilePath] string page = "", [CallerMemberName] string action = "")
+    {
+        using var activity = CrmTelemetry.Source.StartActivity($"web {Path.GetFileNameWithoutExtension(page)}.{action}");
+        await using var scope = scopes.CreateAsyncScope();
+        try
+        {
+            return await work(scope.ServiceProvider);
+        }
+        catch (Exception ex) when (ex is NpgsqlException or TimeoutException or DbUpdateException || ex is InvalidOperationException { InnerException: NpgsqlException })
+        {
+            activity?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, ex.GetType().Name);
+            LogUnavailable(logger, ex);
+            return Outcome.Problem<T>("The database is not answering", "Nothing was changed. Try again in a moment.");
+        }
+    }
+
+    public Task<Outcome<T>> ReadAsync<T>(Func<IServiceProvider, Task<T>> read,
+        [CallerFilePath] string page = "", [CallerMemberName] string action = "") =>
+        RunAsync(async services => Outcome.Of(await read(services)), page, action);
+
+    /// <summary>A page's request body, as the endpoint would have received it.</summary>
+    public static JsonElement Body(object value) => JsonSerializer.SerializeToElement(value, Json);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "A page's operation found the database unavailable")]
+    private static partial void LogUnavailable(ILogger logger, Exception exception);
+}
