@@ -276,12 +276,13 @@ public static class CampaignsApi
     /// <summary>Deliveries per time bucket (sent and failed, by when the receipt came), for a campaign's chart.</summary>
     public static async Task<Results<Ok<DeliveryTimeline>, NotFound>> GetTimeline(Guid id, CrmDbContext db, TimeProvider clock, CancellationToken ct)
     {
-        if (await db.Campaigns.AsNoTracking().Where(c => c.Id == id).Select(c => new { c.DispatchedAt, c.CreatedAt, c.CompletedAt }).FirstOrDefaultAsync(ct) is not { } campaign)
+        if (await db.Campaigns.AsNoTracking().Where(c => c.Id == id).Select(c => new { c.PreparedAt, c.CreatedAt, c.CompletedAt }).FirstOrDefaultAsync(ct) is not { } campaign)
         {
             return TypedResults.NotFound();
         }
 
-        var from = campaign.DispatchedAt ?? campaign.CreatedAt;
+        // From when its deliveries were written (dispatch starts then; dispatchedAt is when the last left).
+        var from = campaign.PreparedAt ?? campaign.CreatedAt;
         var to = campaign.CompletedAt ?? clock.GetUtcNow();
         // About 40 bars whatever the campaign's length, each a whole number of seconds.
         var bucket = Math.Max(1, (int)Math.Ceiling((to - from).TotalSeconds / 40));

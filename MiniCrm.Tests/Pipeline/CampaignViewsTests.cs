@@ -86,6 +86,9 @@ public sealed class CampaignViewsTests(AppHostFixture fixture)
         var points = timeline.GetProperty("points").EnumerateArray().ToList();
         Assert.Equal(done.SentCount, points.Sum(p => p.GetProperty("sent").GetInt64()));
         Assert.Equal(done.FailedCount, points.Sum(p => p.GetProperty("failed").GetInt64()));
+        // The chart starts where the deliveries do: no bucket before it (they would be drawn off the chart).
+        var from = timeline.GetProperty("from").GetDateTimeOffset();
+        Assert.All(points, p => Assert.True(p.GetProperty("at").GetDateTimeOffset() >= from, $"a bucket at {p.GetProperty("at")} before {from}"));
         Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync($"/api/campaigns/{Guid.NewGuid()}/timeline")).StatusCode);
     }
 
