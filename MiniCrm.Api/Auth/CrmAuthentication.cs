@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.Google;
+using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using MiniCrm.Api.Http;
@@ -37,6 +38,9 @@ public static partial class CrmAuthentication
         builder.Services.AddOptions<SignInOptions>().BindConfiguration(SignInOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         var settings = builder.Configuration.GetSection(SignInOptions.SectionName).Get<SignInOptions>() ?? new();
         var development = builder.Environment.IsDevelopment();
+        // The keys that protect the session cookie (and the web app's antiforgery tokens) are kept in crmdb, not in the
+        // container's file system: a restart or a new deployment keeps everyone signed in, and replicas read each other's cookies.
+        builder.Services.AddDataProtection().SetApplicationName("MiniCrm").PersistKeysToDbContext<CrmDbContext>();
 
         var authentication = builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(cookie =>

@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 using MiniCrm.Core.Domain;
 
@@ -7,8 +8,11 @@ namespace MiniCrm.Core.Infrastructure;
 /// The CRM's schema. Tables and columns are snake_case so the set-based SQL of the hot paths reads
 /// naturally; enums are stored as their upper-case names (the seed's values) with CHECK constraints.
 /// </summary>
-public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(options)
+public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbContext(options), IDataProtectionKeyContext
 {
+    /// <summary>The Api's Data Protection keys (they protect the session cookie and antiforgery tokens).</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
+
     public DbSet<Customer> Customers => Set<Customer>();
 
     public DbSet<CustomerAlias> CustomerAliases => Set<CustomerAlias>();

@@ -17,6 +17,21 @@ public sealed class SignInTests(AppHostFixture fixture)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>
+    /// The session cookie is protected by a key of the ring kept in crmdb (not the container's disk), so a restart
+    /// or another replica of the Api reads it: the key id in the cookie's Data Protection header is a key in the table.
+    /// </summary>
+    [Fact]
+    public async Task The_session_cookie_is_protected_by_a_key_kept_in_the_database()
+    {
+        var cookie = await fixture.SignInAsync($"keyring.{Guid.NewGuid():N}@{AppHostFixture.AllowedDomain}", "Key Ring");
+        var value = cookie[(cookie.IndexOf('=') + 1)..].Replace('-', '+').Replace('_', '/');
+        var bytes = Convert.FromBase64String(value.PadRight(value.Length + (4 - value.Length % 4) % 4, '='));
+        Assert.Equal(0x09F0C9F0u, System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(bytes));
+        var keyId = new Guid(bytes.AsSpan(4, 16));
+        Assert.Equal(1L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM data_protection_keys WHERE xml LIKE '%id=\"{keyId}\"%'"));
+    }
+
     [Fact]
     public async Task Google_sign_in_redirects_calls_back_sets_the_session_cookie_stores_the_user_and_answers_me()
     {
