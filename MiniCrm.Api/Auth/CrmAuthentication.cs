@@ -41,6 +41,8 @@ public static partial class CrmAuthentication
         // The keys that protect the session cookie (and the web app's antiforgery tokens) are kept in crmdb, not in the
         // container's file system: a restart or a new deployment keeps everyone signed in, and replicas read each other's cookies.
         builder.Services.AddDataProtection().SetApplicationName("MiniCrm").PersistKeysToDbContext<CrmDbContext>();
+        builder.Services.PostConfigure<Microsoft.AspNetCore.DataProtection.KeyManagement.KeyManagementOptions>(keys =>
+            keys.XmlRepository = new UntracedXmlRepository(keys.XmlRepository!));
 
         var authentication = builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme)
             .AddCookie(cookie =>
