@@ -54,7 +54,7 @@ public sealed record LogEntryView(Guid CustomerId, string CustomerName, string E
 
 public static class CampaignsApi
 {
-    public const string NoAudience = "No customers match this segment.";
+    public const string NoAudience = CampaignLauncher.NoAudience;
 
     public static IEndpointRouteBuilder MapCampaignsApi(this IEndpointRouteBuilder app)
     {
@@ -88,14 +88,9 @@ public static class CampaignsApi
         return app;
     }
 
-    /// <summary>
-    /// Records the campaign and its audience size, measured on the same snapshot, and answers at once:
-    /// the Workers write the audience's personalised log rows (in one transaction) and dispatch them.
-    /// A million-customer audience never passes through the Api's memory.
-    /// </summary>
+    /// <summary>Launches a campaign (<see cref="CampaignLauncher"/>); refused while MiniCRM drains for a stop.</summary>
     public static async Task<Results<Created<CampaignView>, ValidationProblem, ProblemHttpResult>> LaunchCampaign(
-        HttpContext context, CrmDbContext db, SegmentQueries segments, CrmAssistant assistant, IOptions<ConsentOptions> consent, TimeProvider clock, DrainSignal drain,
-        CancellationToken ct)
+        HttpContext context, CampaignLauncher launcher, DrainSignal drain, CancellationToken ct)
     {
         if (drain.IsDraining)
         {
@@ -109,138 +104,16 @@ public static class CampaignsApi
             return error;
         }
 
-        return await LaunchAsync(document!.RootElement, context.User, db, segments, assistant, consent, clock, ct);
+        return Answer(await launcher.LaunchAsync(document!.RootElement, context.User.UserId(), ct));
     }
 
-    /// <summary>The launch itself, for the endpoint and the web app's composer alike: <paramref name="root"/> is the request's JSON.</summary>
-    public static async Task<Results<Created<CampaignView>, ValidationProblem, ProblemHttpResult>> LaunchAsync(
-        JsonElement root, System.Security.Claims.ClaimsPrincipal user, CrmDbContext db, SegmentQueries segments, CrmAssistant assistant,
-        IOptions<ConsentOptions> consent, TimeProvider clock, CancellationToken ct)
+    /// <summary>A launch as an answer: 201 with the campaign, 400 with the fields to fix, or 422 when no campaign was made.</summary>
+    public static Results<Created<CampaignView>, ValidationProblem, ProblemHttpResult> Answer(Launch launch) => launch switch
     {
-        var errors = new List<FieldError>();
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            return Problems.Validation(new FieldError("body", "Send {\"name\", \"rules\", \"message\"}."));
-        }
-
-        var reader = new FieldReader(root, "", errors);
-        var name = reader.String("name", required: true, 200);
-        RuleGroup? group = null;
-        Segment? saved = null;
-        var hasRules = root.TryGetProperty("rules", out var rulesJson);
-        if (root.TryGetProperty("segmentId", out var segmentJson) && segmentJson.ValueKind != JsonValueKind.Null)
-        {
-            if (hasRules)
-            {
-                errors.Add(new FieldError("segmentId", "Send rules or a segmentId (a saved audience), not both."));
-            }
-            else if (segmentJson.ValueKind != JsonValueKind.String || !Guid.TryParse(segmentJson.GetString(), out var segmentId))
-            {
-                errors.Add(new FieldError("segmentId", "Must be the id of a saved audience (a UUID)."));
-            }
-            else if ((saved = await db.Segments.AsNoTracking().FirstOrDefaultAsync(s => s.Id == segmentId, ct)) is null)
-            {
-                errors.Add(new FieldError("segmentId", "No saved audience has this id."));
-            }
-            else
-            {
-                using var savedRules = JsonDocument.Parse(saved.Rules);
-                group = RuleGroupParser.Parse(savedRules.RootElement, errors);
-            }
-        }
-        else if (!hasRules)
-        {
-            errors.Add(new FieldError("rules", "Required: a rule group ({\"combinator\": \"AND\", \"rules\": []} for everyone), or the segmentId of a saved audience."));
-        }
-        else
-        {
-            group = RuleGroupParser.Parse(rulesJson, errors);
-        }
-
-        var schedule = SendTime.Read(root, clock.GetUtcNow(), errors);
-
-        int? sendRate = null;
-        if (root.TryGetProperty("sendRatePerSecond", out var rateJson) && rateJson.ValueKind != JsonValueKind.Null)
-        {
-            if (rateJson.ValueKind == JsonValueKind.Number && rateJson.TryGetInt32(out var rate) && rate is >= 1 and <= 1_000_000)
-            {
-                sendRate = rate;
-            }
-            else
-            {
-                errors.Add(new FieldError("sendRatePerSecond", "Optional: a whole number of deliveries per second, 1 to 1,000,000."));
-            }
-        }
-
-        string? message = null;
-        if (root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String)
-        {
-            message = StoredText.Read(m, out var problem, allowLineBreaks: true);
-            if (problem is not null)
-            {
-                errors.Add(new FieldError("message", problem));
-            }
-        }
-
-        var template = message is null && errors.Any(e => e.Field == "message") ? null : MessageTemplate.Parse(message, errors);
-        if (template is { HasUnsubscribeLink: true } && string.IsNullOrEmpty(consent.Value.LinkSigningKey))
-        {
-            errors.Add(new FieldError("message", "{{unsubscribe_url}} needs Consent:LinkSigningKey (the AppHost's link-signing-key), which this Api does not have."));
-        }
-        if (errors.Count > 0 || group is null || template is null || name is null)
-        {
-            return Problems.Validation(errors);
-        }
-
-        // Before the transaction, so no snapshot waits on a model; a slow one costs at most the AI timeout, then the offline intent is used.
-        var intent = await assistant.IntentAsync(group, ct);
-        var now = clock.GetUtcNow();
-        await using var transaction = await db.Database.BeginTransactionAsync(System.Data.IsolationLevel.RepeatableRead, ct);
-        var counted = await segments.CountAsync(SegmentSql.Compile(group, now), ct);
-        var audience = counted.Eligible;
-        if (audience == 0 && schedule is null)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: NoAudience,
-                detail: counted.ExcludedForConsent + counted.ExcludedForFrequencyCap == 0
-                    ? "The rules select no customer, so no campaign was created. Preview a segment with POST /api/segments/preview."
-                    : $"The rules select no customer who may be messaged ({counted.ExcludedForConsent} unsubscribed, {counted.ExcludedForFrequencyCap} at the frequency cap), so no campaign was created.");
-        }
-
-        var campaign = new Campaign
-        {
-            Id = Guid.CreateVersion7(now),
-            Name = name,
-            CreatedBy = user.UserId(),
-            Segment = SegmentText.ToJson(group).ToJsonString(),
-            Intent = intent.Value,
-            IntentProvider = intent.Provider,
-            SegmentId = saved?.Id,
-            Message = template.Text,
-            // A scheduled campaign's audience is resolved when it starts.
-            AudienceSize = schedule is null ? (int)audience : 0,
-            ExcludedForConsent = schedule is null ? (int)counted.ExcludedForConsent : 0,
-            ExcludedForFrequencyCap = schedule is null ? (int)counted.ExcludedForFrequencyCap : 0,
-            PendingCount = schedule is null ? (int)audience : 0,
-            Status = schedule is null ? CampaignStatus.Running : CampaignStatus.Scheduled,
-            SendAt = schedule?.At,
-            TimeZone = schedule?.TimeZone,
-            CreatedAt = now,
-            TraceParent = System.Diagnostics.Activity.Current?.Id,
-            SendRatePerSecond = sendRate,
-        };
-        db.Campaigns.Add(campaign);
-        // Who launched it, for the campaign's history (written by the database, see CampaignControl).
-        await db.Database.ExecuteSqlAsync($"SELECT set_config('minicrm.actor', {campaign.CreatedBy}, true)", ct);
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct);
-
-        var view = CampaignView.From(campaign);
-        return TypedResults.Created($"/api/campaigns/{campaign.Id}", schedule is null ? view : view with
-        {
-            Notice = string.Create(CultureInfo.InvariantCulture,
-                $"Scheduled for {schedule.At:yyyy-MM-dd HH:mm} UTC. The audience is resolved when it starts; {audience} customers match now."),
-        });
-    }
+        { Campaign: { } campaign } => TypedResults.Created($"/api/campaigns/{campaign.Id}", CampaignView.From(campaign) with { Notice = launch.Notice }),
+        { Refusal: { } title } => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: title, detail: launch.RefusalDetail),
+        _ => Problems.Validation(launch.Errors),
+    };
 
     /// <param name="status">Only campaigns in this status (SCHEDULED, RUNNING, PAUSED, COMPLETED, CANCELLED).</param>
     /// <param name="search">Only campaigns whose name contains these words.</param>

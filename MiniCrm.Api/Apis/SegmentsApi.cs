@@ -11,11 +11,6 @@ using NpgsqlTypes;
 
 namespace MiniCrm.Api.Apis;
 
-/// <summary>
-/// How many customers the rules select who may be messaged (<c>count</c>), how many more they select who are left
-/// out because they unsubscribed or reached the frequency cap, the rules in words, and a few of the audience.
-/// </summary>
-public sealed record SegmentPreview(long Count, long ExcludedForConsent, long ExcludedForFrequencyCap, string Description, IReadOnlyList<CustomerSummary> Sample);
 
 /// <summary>A saved audience with the count last taken of it (<c>countedAt</c>); reading one counts it afresh.</summary>
 public sealed record SegmentView(
@@ -30,8 +25,6 @@ public sealed record SegmentRequest(string? Name, SegmentNode? Rules);
 
 public static class SegmentsApi
 {
-    public const int SampleSize = 10;
-
     public static IEndpointRouteBuilder MapSegmentsApi(this IEndpointRouteBuilder app)
     {
         app.MapPost("/api/segments/preview", Preview)
@@ -251,7 +244,7 @@ public static class SegmentsApi
     }
 
     public static async Task<Results<Ok<SegmentPreview>, ValidationProblem, ProblemHttpResult>> Preview(
-        HttpContext context, SegmentQueries segments, IServiceScopeFactory scopes, TimeProvider clock, CancellationToken ct)
+        HttpContext context, SegmentQueries segments, CancellationToken ct)
     {
         var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
         using var _ = document;
@@ -260,24 +253,14 @@ public static class SegmentsApi
             return error;
         }
 
-        return await PreviewAsync(document!.RootElement, segments, scopes, clock, ct);
+        return await PreviewAsync(document!.RootElement, segments, ct);
     }
 
-    /// <summary>Counts and samples the audience of a rule group (the request's JSON).</summary>
-    public static async Task<Results<Ok<SegmentPreview>, ValidationProblem, ProblemHttpResult>> PreviewAsync(
-        JsonElement root, SegmentQueries segments, IServiceScopeFactory scopes, TimeProvider clock, CancellationToken ct)
-    {
-        var errors = new List<FieldError>();
-        if (RuleGroupParser.Parse(root, errors) is not { } group)
+    /// <summary>Counts and samples the audience of a rule group (the request's JSON) with <see cref="SegmentQueries.PreviewAsync"/>.</summary>
+    public static async Task<Results<Ok<SegmentPreview>, ValidationProblem, ProblemHttpResult>> PreviewAsync(JsonElement root, SegmentQueries segments, CancellationToken ct) =>
+        await segments.PreviewAsync(root, ct) switch
         {
-            return Problems.Validation(errors);
-        }
-
-        var segment = SegmentSql.Compile(group, clock.GetUtcNow());
-        // The count and the sample run side by side, each on its own connection: the answer takes the longer of the two.
-        await using var sampleScope = scopes.CreateAsyncScope();
-        var sample = sampleScope.ServiceProvider.GetRequiredService<SegmentQueries>().SampleAsync(segment, SampleSize, ct);
-        var count = await segments.CountAsync(segment, ct);
-        return TypedResults.Ok(new SegmentPreview(count.Eligible, count.ExcludedForConsent, count.ExcludedForFrequencyCap, SegmentText.Describe(group), await sample));
-    }
+            { Preview: { } preview } => TypedResults.Ok(preview),
+            var refused => Problems.Validation(refused.Errors),
+        };
 }

@@ -47,6 +47,7 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddScoped<OrderIntake>();
         builder.Services.AddScoped<SegmentQueries>();
         builder.Services.AddScoped<CampaignControl>();
+        builder.Services.AddScoped<CampaignLauncher>();
         builder.Services.AddSingleton<MiniCrm.Api.Imports.ImportFile>();
         builder.Services.AddSingleton<MiniCrm.Api.Imports.ImportProcessor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MiniCrm.Api.Imports.ImportProcessor>());

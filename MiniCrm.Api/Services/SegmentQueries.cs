@@ -1,4 +1,5 @@
 using System.Data.Common;
+using System.Text.Json;
 using MiniCrm.Core.Segments;
 using Microsoft.Extensions.Options;
 using MiniCrm.Core.Consent;
@@ -19,8 +20,10 @@ public sealed record CustomerSummary(
 /// Counts and lists the customers a rule group selects who may be messaged (consent and frequency cap,
 /// <see cref="AudienceEligibility"/>), with the compiled, parameterised condition.
 /// </summary>
-public sealed class SegmentQueries(CrmDbContext db, IOptions<ConsentOptions> consent)
+public sealed class SegmentQueries(CrmDbContext db, IOptions<ConsentOptions> consent, IServiceScopeFactory scopes, TimeProvider clock)
 {
+    public const int SampleSize = 10;
+
     public const string CustomerColumns = "c.id, c.name, c.email, c.phone, c.city, c.total_spend, c.visits, c.last_order_date, c.created_at, c.unsubscribed_at";
 
     public async Task<AudienceCount> CountAsync(SegmentSql segment, CancellationToken ct)
@@ -29,6 +32,26 @@ public sealed class SegmentQueries(CrmDbContext db, IOptions<ConsentOptions> con
         await using var reader = await command.ExecuteReaderAsync(ct);
         await reader.ReadAsync(ct);
         return AudienceEligibility.Read(reader);
+    }
+
+    /// <summary>
+    /// The audience a rule group (a request's JSON) selects: counted with its exclusions, described, and sampled; or
+    /// the validator's errors. For the preview endpoint and the web app's builder alike.
+    /// </summary>
+    public async Task<(SegmentPreview? Preview, List<FieldError> Errors)> PreviewAsync(JsonElement rules, CancellationToken ct)
+    {
+        var errors = new List<FieldError>();
+        if (RuleGroupParser.Parse(rules, errors) is not { } group)
+        {
+            return (null, errors);
+        }
+
+        var segment = SegmentSql.Compile(group, clock.GetUtcNow());
+        // The count and the sample run side by side, each on its own connection: the answer takes the longer of the two.
+        await using var sampleScope = scopes.CreateAsyncScope();
+        var sample = sampleScope.ServiceProvider.GetRequiredService<SegmentQueries>().SampleAsync(segment, SampleSize, ct);
+        var count = await CountAsync(segment, ct);
+        return (new SegmentPreview(count.Eligible, count.ExcludedForConsent, count.ExcludedForFrequencyCap, SegmentText.Describe(group), await sample), errors);
     }
 
     /// <summary>Any few customers of the audience: unordered, so the scan stops at the first matches.</summary>

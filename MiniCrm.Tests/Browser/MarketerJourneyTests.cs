@@ -182,6 +182,43 @@ public sealed partial class MarketerJourneyTests(AppHostFixture fixture, Browser
     }
 
     [Fact]
+    public async Task A_campaign_is_cancelled_from_its_page_after_a_confirmation_that_escape_dismisses()
+    {
+        var city = "Cancel" + Letters();
+        await TestCustomers.AddAsync(fixture, city, 0, 100);
+        using var api = fixture.Api();
+        var rules = new { combinator = "AND", rules = new object[] { new { attribute = "city", @operator = "=", value = city } } };
+        var launched = await CampaignTests.LaunchAsync(api, $"Cancelled in the browser {city}", rules, "Hi {{name}}", sendRatePerSecond: 4);
+
+        await using var context = await browser.SignedInAsync(fixture);
+        var page = await BrowserFixture.OpenAsync(context, fixture, $"/campaigns/{launched.Id}");
+        await Expect(page.GetByTestId("status")).ToHaveTextAsync("RUNNING");
+
+        // The dialog takes the focus, keeps it, and Escape leaves everything as it was.
+        await page.GetByTestId("cancel").ClickAsync();
+        var dialog = page.GetByRole(AriaRole.Dialog);
+        await Expect(dialog).ToBeVisibleAsync();
+        await Expect(page.GetByTestId("confirm-cancel")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Tab");
+        await page.Keyboard.PressAsync("Tab");
+        await Expect(page.GetByTestId("confirm-cancel")).ToBeFocusedAsync();
+        await BrowserFixture.CheckAsync(page, "campaign-cancel-dialog-desktop");
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(dialog).ToHaveCountAsync(0);
+        Assert.Equal("RUNNING", (await api.GetFromJsonAsync<CampaignState>($"/api/campaigns/{launched.Id}", Json))!.Status);
+
+        await page.GetByTestId("cancel").ClickAsync();
+        await page.GetByTestId("confirm-cancel").ClickAsync();
+        await Expect(page.GetByTestId("status")).ToHaveTextAsync("CANCELLED");
+        await Expect(page.GetByTestId("pending")).ToHaveTextAsync("0", new() { Timeout = (float)CampaignTimeout.TotalMilliseconds });
+        var done = await api.GetFromJsonAsync<JsonElement>($"/api/campaigns/{launched.Id}", Json);
+        var cancelled = done.GetProperty("cancelledCount").GetInt32();
+        Assert.True(cancelled > 0, "nothing was left to cancel; slow the campaign down");
+        Assert.Equal(100, done.GetProperty("sentCount").GetInt32() + done.GetProperty("failedCount").GetInt32() + cancelled);
+        await Expect(page.GetByTestId("cancelled")).ToHaveTextAsync(cancelled.ToString());
+    }
+
+    [Fact]
     public async Task A_csv_import_shows_its_progress_and_rejected_rows()
     {
         var city = "Import" + Letters();
