@@ -7,7 +7,6 @@ using MiniCrm.Api.Http;
 using MiniCrm.Api.Services;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
-using MiniCrm.Core.Ai;
 using MiniCrm.Core.Consent;
 using MiniCrm.Core.Campaigns;
 using MiniCrm.Core.Segments;

@@ -20,8 +20,8 @@ public sealed class CampaignViewsTests(AppHostFixture fixture)
         var city = await TestCustomers.InNewCityAsync(fixture, "List", 3);
         using var api = fixture.Api();
         var token = "lst" + Guid.NewGuid().ToString("N")[..8];
-        var first = await CampaignTests.LaunchAsync(api, $"Spring 100%_{token} one", CityRules(city), "Hi {{name}}");
-        var second = await CampaignTests.LaunchAsync(api, $"Autumn {token} two", CityRules(city), "Hi {{name}}");
+        var first = await CampaignTests.LaunchAsync(api, $"Spring 100%_{token} one", SavedSegmentTests.CityRules(city), "Hi {{name}}");
+        var second = await CampaignTests.LaunchAsync(api, $"Autumn {token} two", SavedSegmentTests.CityRules(city), "Hi {{name}}");
         await CampaignTests.WaitForCompletionAsync(api, first.Id, TimeSpan.FromSeconds(90));
         await CampaignTests.WaitForCompletionAsync(api, second.Id, TimeSpan.FromSeconds(90));
 
@@ -56,7 +56,7 @@ public sealed class CampaignViewsTests(AppHostFixture fixture)
         await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>($"SELECT count(*) FROM customers WHERE city = '{city}'") == 13,
             TimeSpan.FromSeconds(60), "the formula-named customer");
         using var api = fixture.Api();
-        var launched = await CampaignTests.LaunchAsync(api, $"Log views {city}", CityRules(city), "Hi {{name}}, from {{city}}");
+        var launched = await CampaignTests.LaunchAsync(api, $"Log views {city}", SavedSegmentTests.CityRules(city), "Hi {{name}}, from {{city}}");
         var done = await CampaignTests.WaitForCompletionAsync(api, launched.Id, TimeSpan.FromSeconds(90));
 
         var found = await api.GetFromJsonAsync<JsonElement>($"/api/campaigns/{launched.Id}/log?search={Uri.EscapeDataString($"customer 7 of {city}")}", Json);
@@ -97,9 +97,9 @@ public sealed class CampaignViewsTests(AppHostFixture fixture)
     {
         var city = await TestCustomers.InNewCityAsync(fixture, "Reach", 2);
         using var api = fixture.Api();
-        var first = await CampaignTests.LaunchAsync(api, $"Reach one {city}", CityRules(city), "Hi {{name}}");
+        var first = await CampaignTests.LaunchAsync(api, $"Reach one {city}", SavedSegmentTests.CityRules(city), "Hi {{name}}");
         await CampaignTests.WaitForCompletionAsync(api, first.Id, TimeSpan.FromSeconds(90));
-        var second = await CampaignTests.LaunchAsync(api, $"Reach two {city}", CityRules(city), "Hi again {{name}}");
+        var second = await CampaignTests.LaunchAsync(api, $"Reach two {city}", SavedSegmentTests.CityRules(city), "Hi again {{name}}");
         await CampaignTests.WaitForCompletionAsync(api, second.Id, TimeSpan.FromSeconds(90));
         var customer = await fixture.ScalarAsync<Guid>($"SELECT id FROM customers WHERE city = '{city}' AND name = 'Customer 0 of {city}'");
 
@@ -108,8 +108,6 @@ public sealed class CampaignViewsTests(AppHostFixture fixture)
         Assert.All(reached, r => Assert.Contains(r.GetProperty("status").GetString(), new[] { "SENT", "FAILED" }));
         Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync($"/api/customers/{Guid.NewGuid()}/campaigns")).StatusCode);
     }
-
-    private static object CityRules(string city) => new { combinator = "AND", rules = new[] { new { attribute = "city", @operator = "=", value = city } } };
 
     private static async Task<List<Guid>> IdsAsync(HttpClient api, string path)
     {
