@@ -6,10 +6,12 @@ using MiniCrm.Core.Segments;
 
 namespace MiniCrm.Api.Apis;
 
-public sealed record OrderView(string Id, Guid CustomerId, DateTimeOffset OrderDate, decimal Amount, OrderStatus Status, IReadOnlyList<OrderItemView> Items)
+/// <summary>An order as it is now: <c>updatedAt</c> is when its current version was made (see POST /api/orders).</summary>
+public sealed record OrderView(string Id, Guid CustomerId, DateTimeOffset OrderDate, decimal Amount, OrderStatus Status, IReadOnlyList<OrderItemView> Items,
+    DateTimeOffset UpdatedAt)
 {
     public static OrderView From(Order o) => new(o.Id, o.CustomerId, o.OrderDate, o.Amount, o.Status,
-        [.. o.Items.OrderBy(i => i.Id).Select(i => new OrderItemView(i.Name, i.Quantity, i.UnitPrice, i.Total))]);
+        [.. o.Items.OrderBy(i => i.Id).Select(i => new OrderItemView(i.Name, i.Quantity, i.UnitPrice, i.Total))], o.UpdatedAt);
 }
 
 public sealed record OrderItemView(string Name, int Quantity, decimal UnitPrice, decimal Total);

@@ -14,15 +14,20 @@ public sealed record CustomerSubmission(
     [property: Description("10 digits, unique, optional")] string? Phone,
     [property: Description("up to 100 characters")] string City);
 
-/// <summary>An order; name its customer by customerId or customerEmail. An array of up to 5,000 is accepted as well as one.</summary>
+/// <summary>
+/// An order; name its customer by customerId or customerEmail. An array of up to 5,000 is accepted as well as one.
+/// Sent again with the same orderId (a new status, new items), it is a new version of the order: the later stage wins
+/// (PENDING, then COMPLETED or CANCELLED, then REFUNDED), then the later updatedAt.
+/// </summary>
 public sealed record OrderSubmission(
-    [property: Description("the source system's id, unique, up to 100 characters")] string OrderId,
+    [property: Description("the source system's id, up to 100 characters; sent again, it updates the order")] string OrderId,
     Guid? CustomerId,
     string? CustomerEmail,
     [property: Description("0 to 999999999999.99, two decimals")] decimal Amount,
     [property: Description("PENDING, COMPLETED, CANCELLED or REFUNDED")] string Status,
     DateTimeOffset? OrderDate,
-    IReadOnlyList<OrderLineSubmission> Items);
+    IReadOnlyList<OrderLineSubmission> Items,
+    [property: Description("optional: when the source changed the order to this version; defaults to when the Api accepts it")] DateTimeOffset? UpdatedAt = null);
 
 public sealed record OrderLineSubmission(
     string Name,

@@ -137,8 +137,11 @@ public sealed partial class CustomerIntake(CrmDbContext db, TimeProvider clock)
 }
 
 /// <summary>
-/// Validates orders: their own fields, their items (total = quantity × unit price), that the order id
-/// is new and that the customer exists, by id or by email, resolved in bulk.
+/// Validates orders: their own fields, their items (total = quantity × unit price), and that the customer exists, by
+/// id or by email, resolved in bulk. An order id that is stored already is a new version of that order (a new
+/// status, new items): accepted when it names the same customer, and applied by the Workers if it is later in the
+/// order's lifecycle (<see cref="OrderLifecycle"/>). Each version is stamped with its <c>updatedAt</c> (the
+/// source's, or now) and a submission id.
 /// </summary>
 public sealed class OrderIntake(CrmDbContext db, TimeProvider clock)
 {
@@ -153,13 +156,16 @@ public sealed class OrderIntake(CrmDbContext db, TimeProvider clock)
     };
 
     private sealed record Candidate(int Index, string OrderId, Guid? CustomerId, string? CustomerEmail, decimal Amount,
-        OrderStatus Status, DateTimeOffset OrderDate, List<OrderLineSubmitted> Items);
+        OrderStatus Status, DateTimeOffset OrderDate, DateTimeOffset UpdatedAt, List<OrderLineSubmitted> Items);
 
     public async Task<Intake<OrderSubmitted>> ValidateAsync(IReadOnlyList<JsonElement> items, CancellationToken ct)
     {
         var rejected = new List<RejectedItem>();
         var candidates = new List<Candidate>();
+        // To the microsecond, as PostgreSQL keeps it: versions compare the same in the Workers and in the table.
         var now = clock.GetUtcNow();
+        now = now.AddTicks(-(now.UtcTicks % 10));
+        var submissions = Uuid7.Create(items.Count, now);
 
         for (var i = 0; i < items.Count; i++)
         {
@@ -191,6 +197,13 @@ public sealed class OrderIntake(CrmDbContext db, TimeProvider clock)
             if (orderDate > now.AddDays(1))
             {
                 reader.Error("orderDate", "Is in the future.");
+            }
+
+            var updatedAt = reader.Timestamp("updatedAt") ?? now;
+            updatedAt = updatedAt.AddTicks(-(updatedAt.UtcTicks % 10));
+            if (updatedAt > now.AddDays(1))
+            {
+                reader.Error("updatedAt", "Is in the future.");
             }
 
             var lines = new List<OrderLineSubmitted>();
@@ -244,13 +257,13 @@ public sealed class OrderIntake(CrmDbContext db, TimeProvider clock)
                 continue;
             }
 
-            candidates.Add(new Candidate(i, orderId!, customerId, customerEmail, amount!.Value, status, orderDate, lines));
+            candidates.Add(new Candidate(i, orderId!, customerId, customerEmail, amount!.Value, status, orderDate, updatedAt, lines));
         }
 
         var orderIds = candidates.Select(c => c.OrderId).Distinct().ToList();
-        var existingOrders = (await db.ListAsync(
-            "SELECT o.id FROM unnest(@ids) AS k(id), LATERAL (SELECT id FROM orders WHERE id = k.id LIMIT 1) o",
-            [new NpgsqlParameter<string[]>("ids", [.. orderIds])], r => r.GetString(0), ct)).ToHashSet();
+        var storedOwners = (await db.ListAsync(
+            "SELECT o.id, o.customer_id FROM unnest(@ids) AS k(id), LATERAL (SELECT id, customer_id FROM orders WHERE id = k.id LIMIT 1) o",
+            [new NpgsqlParameter<string[]>("ids", [.. orderIds])], r => (Id: r.GetString(0), Customer: r.GetGuid(1)), ct)).ToDictionary(o => o.Id, o => o.Customer);
         var ids = candidates.Where(c => c.CustomerId is not null).Select(c => c.CustomerId!.Value).Distinct().ToList();
         var emails = candidates.Where(c => c.CustomerId is null).Select(c => c.CustomerEmail!).Distinct().ToList();
         // An id may be an alias (a raced duplicate's id): the order goes to the customer it names.
@@ -272,11 +285,7 @@ public sealed class OrderIntake(CrmDbContext db, TimeProvider clock)
         foreach (var c in candidates)
         {
             Guid? customer = c.CustomerId is { } id ? (knownIds.TryGetValue(id, out var known) ? known : null) : (byEmail.TryGetValue(c.CustomerEmail!, out var byMail) ? byMail : null);
-            if (existingOrders.Contains(c.OrderId))
-            {
-                rejected.Add(new RejectedItem(c.Index, "orderId", "An order with this id exists already."));
-            }
-            else if (seen.TryGetValue(c.OrderId, out var first))
+            if (seen.TryGetValue(c.OrderId, out var first))
             {
                 rejected.Add(new RejectedItem(c.Index, "orderId", $"Repeats the order id of item {first}."));
             }
@@ -284,10 +293,16 @@ public sealed class OrderIntake(CrmDbContext db, TimeProvider clock)
             {
                 rejected.Add(new RejectedItem(c.Index, c.CustomerId is null ? "customerEmail" : "customerId", "No such customer."));
             }
+            else if (storedOwners.TryGetValue(c.OrderId, out var owner) && owner != customer)
+            {
+                rejected.Add(new RejectedItem(c.Index, c.CustomerId is null ? "customerEmail" : "customerId",
+                    "This order belongs to another customer; an order cannot move to another customer."));
+            }
             else
             {
                 seen[c.OrderId] = c.Index;
-                accepted.Add((c.Index, customer.Value.ToString(), new OrderSubmitted(c.OrderId, customer.Value, c.Amount, c.Status, c.OrderDate, c.Items)));
+                accepted.Add((c.Index, customer.Value.ToString(),
+                    new OrderSubmitted(c.OrderId, customer.Value, c.Amount, c.Status, c.OrderDate, c.Items, c.UpdatedAt, submissions[c.Index])));
             }
         }
 

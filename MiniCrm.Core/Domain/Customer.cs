@@ -14,15 +14,13 @@ public sealed class Customer
 
     public string? City { get; set; }
 
-    /// <summary>max(0, completed − refunded): never below zero, and the same whatever order the orders arrive in.</summary>
+    /// <summary>The sum of the amounts of the customer's orders that are COMPLETED now (see <see cref="OrderLifecycle"/>).</summary>
     public decimal TotalSpend { get; set; }
 
-    /// <summary>Completed minus refunded, unclamped; kept so <see cref="TotalSpend"/> can be updated incrementally and exactly.</summary>
-    public decimal NetSpend { get; set; }
-
+    /// <summary>How many of the customer's orders completed: COMPLETED or REFUNDED now (a refund follows a completed purchase).</summary>
     public int Visits { get; set; }
 
-    /// <summary>Date of the latest COMPLETED order.</summary>
+    /// <summary>The date of the latest order that completed (COMPLETED or REFUNDED now).</summary>
     public DateTimeOffset? LastOrderDate { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }

@@ -10,7 +10,7 @@ public enum OrderStatus
 
 public sealed class Order
 {
-    /// <summary>Supplied by the source system; unique, which makes re-delivered orders harmless.</summary>
+    /// <summary>Supplied by the source system; unique. Sent again with a new status or items, it updates the order (see <see cref="OrderLifecycle"/>).</summary>
     public required string Id { get; set; }
 
     public Guid CustomerId { get; set; }
@@ -24,6 +24,12 @@ public sealed class Order
     public OrderStatus Status { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>When the source says this version of the order was made (its <c>updatedAt</c>), or when the Api accepted it.</summary>
+    public DateTimeOffset UpdatedAt { get; set; }
+
+    /// <summary>The Api's id for the submission this version came from: breaks ties between versions of the same stage and time.</summary>
+    public Guid SubmissionId { get; set; }
 
     public List<OrderItem> Items { get; set; } = [];
 }

@@ -21,8 +21,8 @@ internal sealed class CustomerConfiguration : IEntityTypeConfiguration<Customer>
         customer.Property(c => c.City).HasMaxLength(100);
         customer.Property(c => c.CreatedAt).HasDefaultValueSql("now()");
         customer.Property(c => c.UnsubscribedVia).HasMaxLength(16);
-        customer.Property(c => c.TotalSpend).HasDefaultValue(0m);
-        customer.Property(c => c.NetSpend).HasDefaultValue(0m);
+        // A sum of order amounts: unbounded, so no number of orders can overflow it (each is at most 999,999,999,999.99).
+        customer.Property(c => c.TotalSpend).HasColumnType("numeric").HasDefaultValue(0m);
         customer.Property(c => c.Visits).HasDefaultValue(0);
 
         customer.HasIndex(c => c.Email).IsUnique();
@@ -47,6 +47,8 @@ internal sealed class OrderConfiguration : IEntityTypeConfiguration<Order>
         });
         order.Property(o => o.Id).HasMaxLength(100);
         order.Property(o => o.CreatedAt).HasDefaultValueSql("now()");
+        order.Property(o => o.UpdatedAt).HasDefaultValueSql("now()");
+        order.Property(o => o.SubmissionId).HasDefaultValueSql("'00000000-0000-0000-0000-000000000000'::uuid");
         order.HasOne(o => o.Customer).WithMany(c => c.Orders).HasForeignKey(o => o.CustomerId).OnDelete(DeleteBehavior.Cascade);
         order.HasMany(o => o.Items).WithOne().HasForeignKey(i => i.OrderId).OnDelete(DeleteBehavior.Cascade);
 

@@ -11,14 +11,20 @@ public sealed record CustomerSubmitted(
     string? City,
     DateTimeOffset SubmittedAt);
 
-/// <summary>An order accepted by the Api, its customer already resolved to an id. The source's order id makes it idempotent.</summary>
+/// <summary>
+/// A version of an order accepted by the Api, its customer already resolved to an id. The source's order id names
+/// the order; <see cref="UpdatedAt"/> and <see cref="SubmissionId"/> (with the status's stage) say which version
+/// wins (<see cref="OrderLifecycle"/>), so a repeat, a replay or a late older version changes nothing.
+/// </summary>
 public sealed record OrderSubmitted(
     string OrderId,
     Guid CustomerId,
     decimal Amount,
     OrderStatus Status,
     DateTimeOffset OrderDate,
-    IReadOnlyList<OrderLineSubmitted> Items);
+    IReadOnlyList<OrderLineSubmitted> Items,
+    DateTimeOffset UpdatedAt = default,
+    Guid SubmissionId = default);
 
 public sealed record OrderLineSubmitted(string Name, int Quantity, decimal UnitPrice);
 

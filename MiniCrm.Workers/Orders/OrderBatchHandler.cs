@@ -7,69 +7,181 @@ using NpgsqlTypes;
 namespace MiniCrm.Workers.Orders;
 
 /// <summary>
-/// Inserts a batch of orders with their items and moves the customers' aggregates, in one statement:
-/// only orders inserted for the first time (ON CONFLICT DO NOTHING ... RETURNING) reach the
-/// aggregates, so a redelivered order is never counted twice.
-/// <list type="bullet">
-/// <item>COMPLETED adds its amount, REFUNDED subtracts it; total_spend = max(0, completed − refunded), the same whatever order orders arrive in;</item>
-/// <item>COMPLETED, REFUNDED and CANCELLED each count a visit; PENDING changes nothing;</item>
-/// <item>last_order_date is the latest COMPLETED order's date.</item>
-/// </list>
+/// Stores a batch of order versions with their items and moves the customers' aggregates by exactly what changed,
+/// in one transaction. A version replaces the stored one only when it is later in the order's lifecycle
+/// (<see cref="OrderLifecycle"/>: stage, then updatedAt, then submission), so a redelivered, repeated or late
+/// older version changes nothing, and the result is the same whatever order the versions arrive in. Each
+/// customer's total spend and visits move by (new contribution − old contribution) of the orders that changed;
+/// when an order that had completed changes, the customer's last order date is read again from their orders.
 /// </summary>
 public sealed class OrderBatchHandler(NpgsqlDataSource database) : IBatchHandler<OrderSubmitted>
 {
-    private const string Apply = """
+    private static readonly string Apply = $"""
         WITH submitted AS (
-            SELECT * FROM unnest(@ids, @customers, @dates, @amounts, @statuses)
-                AS o(id, customer_id, order_date, amount, status)
+            -- One version per order: the batch's latest (see Latest).
+            SELECT o.*
+            FROM unnest(@ids, @customers, @dates, @amounts, @statuses, @updated, @submissions)
+                AS o(id, customer_id, order_date, amount, status, updated_at, submission_id)
             WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id = o.customer_id)
-        ), inserted AS (
-            INSERT INTO orders (id, customer_id, order_date, amount, status, created_at)
-            SELECT id, customer_id, order_date, amount, status, now() FROM submitted
-            ON CONFLICT (id) DO NOTHING
-            RETURNING id, customer_id, order_date, amount, status
+        ), previous AS (
+            -- The stored versions, as they were before this statement (every part of it reads one snapshot).
+            SELECT o.id, o.customer_id, o.amount, o.status FROM orders o WHERE o.id IN (SELECT id FROM submitted)
+        ), written AS (
+            INSERT INTO orders AS o (id, customer_id, order_date, amount, status, created_at, updated_at, submission_id)
+            SELECT id, customer_id, order_date, amount, status, now(), updated_at, submission_id FROM submitted
+            ON CONFLICT (id) DO UPDATE
+                SET order_date = excluded.order_date, amount = excluded.amount, status = excluded.status,
+                    updated_at = excluded.updated_at, submission_id = excluded.submission_id
+                WHERE o.customer_id = excluded.customer_id
+                  AND ({OrderLifecycle.StageSql("excluded.status")}, excluded.updated_at, excluded.submission_id)
+                    > ({OrderLifecycle.StageSql("o.status")}, o.updated_at, o.submission_id)
+            RETURNING o.id, o.customer_id, o.order_date, o.amount, o.status
+        ), replaced AS (
+            -- Sees only the stored version's items, not those inserted below.
+            DELETE FROM order_items i WHERE i.order_id IN (SELECT id FROM written)
         ), items AS (
             INSERT INTO order_items (order_id, name, quantity, unit_price, total)
             SELECT i.order_id, i.name, i.quantity, i.unit_price, i.quantity * i.unit_price
             FROM unnest(@item_orders, @item_names, @item_quantities, @item_prices) AS i(order_id, name, quantity, unit_price)
-            WHERE i.order_id IN (SELECT id FROM inserted)
+            WHERE i.order_id IN (SELECT id FROM written)
+        ), changes AS (
+            SELECT w.customer_id,
+                   CASE WHEN w.status = 'COMPLETED' THEN w.amount ELSE 0 END AS spend,
+                   CASE WHEN w.status IN {OrderLifecycle.CompletedSql} THEN 1 ELSE 0 END AS visits,
+                   CASE WHEN w.status IN {OrderLifecycle.CompletedSql} THEN w.order_date END AS completed_on,
+                   false AS recount
+            FROM written w
+            UNION ALL
+            SELECT p.customer_id,
+                   -CASE WHEN p.status = 'COMPLETED' THEN p.amount ELSE 0 END,
+                   -CASE WHEN p.status IN {OrderLifecycle.CompletedSql} THEN 1 ELSE 0 END,
+                   NULL,
+                   p.status IN {OrderLifecycle.CompletedSql}
+            FROM previous p WHERE p.id IN (SELECT id FROM written)
         ), delta AS (
-            SELECT customer_id,
-                   sum(CASE status WHEN 'COMPLETED' THEN amount WHEN 'REFUNDED' THEN -amount ELSE 0 END) AS net,
-                   count(*) FILTER (WHERE status <> 'PENDING') AS visits,
-                   max(order_date) FILTER (WHERE status = 'COMPLETED') AS last_completed
-            FROM inserted GROUP BY customer_id
+            SELECT customer_id, sum(spend) AS spend, sum(visits) AS visits, max(completed_on) AS completed_on, bool_or(recount) AS recount
+            FROM changes GROUP BY customer_id
         )
         UPDATE customers c
-        -- A customer's running sums saturate at what numeric(14,2) holds: each order fits (the Api
-        -- refuses larger ones), and many huge ones must not make the whole batch fail on overflow.
-        SET net_spend = LEAST(GREATEST(c.net_spend + d.net, -999999999999.99), 999999999999.99),
-            total_spend = LEAST(GREATEST(0, c.net_spend + d.net), 999999999999.99),
+        SET total_spend = c.total_spend + d.spend,
             visits = c.visits + d.visits,
-            last_order_date = GREATEST(c.last_order_date, d.last_completed)
+            last_order_date = CASE WHEN d.recount THEN c.last_order_date ELSE GREATEST(c.last_order_date, d.completed_on) END
         FROM delta d
         WHERE c.id = d.customer_id
+        RETURNING CASE WHEN d.recount THEN c.id END
+        """;
+
+    /// <summary>An order that had completed changed (refunded, cancelled, re-dated): the latest completed date is read again.</summary>
+    private static readonly string Recount = $"""
+        UPDATE customers c
+        SET last_order_date = (SELECT max(o.order_date) FROM orders o WHERE o.customer_id = c.id AND o.status IN {OrderLifecycle.CompletedSql})
+        WHERE c.id = ANY(@customers)
         """;
 
     public async Task HandleAsync(IReadOnlyList<Consumed<OrderSubmitted>> batch, CancellationToken ct)
     {
-        var messages = batch.Select(b => b.Message);
-        // A batch may carry the same order twice (a redelivery next to the original): keep the first.
-        var orders = messages.DistinctBy(m => m.OrderId).ToList();
-        var items = orders.SelectMany(o => o.Items.Select(i => (o.OrderId, Item: i))).ToList();
+        var versions = batch.Select(b => b.Message).ToList();
+        if (versions.GroupBy(o => o.OrderId, StringComparer.Ordinal).FirstOrDefault(g => g.Select(o => o.CustomerId).Distinct().Count() > 1) is { } named)
+        {
+            throw new OrderOwnerException($"Order {named.Key} is named for more than one customer ({string.Join(", ", named.Select(o => o.CustomerId).Distinct())}).");
+        }
 
-        await using var command = database.CreateCommand(Apply);
+        var orders = Latest(versions);
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        await RefuseOtherCustomersAsync(connection, transaction, orders, ct);
+
+        var items = orders.SelectMany(o => o.Items.Select(i => (o.OrderId, Item: i))).ToList();
+        var recount = new List<Guid>();
+        await using (var command = new NpgsqlCommand(Apply, connection, transaction))
+        {
+            command.Parameters.Add(new NpgsqlParameter<string[]>("ids", [.. orders.Select(o => o.OrderId)]));
+            command.Parameters.Add(new NpgsqlParameter<Guid[]>("customers", [.. orders.Select(o => o.CustomerId)]));
+            command.Parameters.Add(new NpgsqlParameter<DateTime[]>("dates", [.. orders.Select(o => o.OrderDate.UtcDateTime)]));
+            command.Parameters.Add(new NpgsqlParameter<decimal[]>("amounts", [.. orders.Select(o => o.Amount)]));
+            command.Parameters.Add(new NpgsqlParameter<string[]>("statuses", [.. orders.Select(o => StatusText(o.Status))]));
+            // A message from before versions existed is the oldest version there is.
+            command.Parameters.Add(new NpgsqlParameter<DateTime[]>("updated", [.. orders.Select(o => VersionTime(o).UtcDateTime)]));
+            command.Parameters.Add(new NpgsqlParameter<Guid[]>("submissions", [.. orders.Select(o => o.SubmissionId)]));
+            command.Parameters.Add(new NpgsqlParameter<string[]>("item_orders", [.. items.Select(i => i.OrderId)]));
+            command.Parameters.Add(new NpgsqlParameter<string[]>("item_names", [.. items.Select(i => i.Item.Name)]));
+            command.Parameters.Add(new NpgsqlParameter<int[]>("item_quantities", [.. items.Select(i => i.Item.Quantity)]));
+            command.Parameters.Add(new NpgsqlParameter<decimal[]>("item_prices", [.. items.Select(i => i.Item.UnitPrice)]));
+            await using var reader = await command.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                if (!reader.IsDBNull(0))
+                {
+                    recount.Add(reader.GetGuid(0));
+                }
+            }
+        }
+
+        if (recount.Count > 0)
+        {
+            await using var command = new NpgsqlCommand(Recount, connection, transaction);
+            command.Parameters.Add(new NpgsqlParameter<Guid[]>("customers", [.. recount]));
+            await command.ExecuteNonQueryAsync(ct);
+        }
+
+        await transaction.CommitAsync(ct);
+    }
+
+    /// <summary>
+    /// The latest version of each order in the batch (a batch may carry several, and repeats of one), by the order
+    /// PostgreSQL compares stored versions in: stage, then updatedAt to the microsecond, then the submission id's bytes.
+    /// </summary>
+    internal static List<OrderSubmitted> Latest(IEnumerable<OrderSubmitted> versions) =>
+        [.. versions.GroupBy(o => o.OrderId, StringComparer.Ordinal).Select(g => g.MaxBy(o => o, VersionOrder.Instance)!)];
+
+    /// <summary>A message from before versions existed is the oldest version there is; PostgreSQL keeps microseconds.</summary>
+    internal static DateTimeOffset VersionTime(OrderSubmitted order)
+    {
+        var at = order.UpdatedAt == default ? DateTimeOffset.UnixEpoch : order.UpdatedAt;
+        return new DateTimeOffset(at.UtcTicks - at.UtcTicks % 10, TimeSpan.Zero);
+    }
+
+    private sealed class VersionOrder : IComparer<OrderSubmitted>
+    {
+        public static readonly VersionOrder Instance = new();
+
+        public int Compare(OrderSubmitted? x, OrderSubmitted? y)
+        {
+            var byStage = OrderLifecycle.StageOf(x!.Status).CompareTo(OrderLifecycle.StageOf(y!.Status));
+            if (byStage != 0)
+            {
+                return byStage;
+            }
+
+            var byTime = VersionTime(x).CompareTo(VersionTime(y));
+            // PostgreSQL orders uuids by their bytes in RFC order (big-endian), unlike Guid.CompareTo.
+            return byTime != 0 ? byTime : x.SubmissionId.ToByteArray(bigEndian: true).AsSpan().SequenceCompareTo(y.SubmissionId.ToByteArray(bigEndian: true));
+        }
+    }
+
+    /// <summary>
+    /// An order belongs to one customer for good. A version naming another one (the Api refuses it when the order is
+    /// stored already; this catches one that raced its first version) fails the batch, which the consumer narrows
+    /// down to that message and dead-letters with this reason.
+    /// </summary>
+    private static async Task RefuseOtherCustomersAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<OrderSubmitted> orders, CancellationToken ct)
+    {
+        await using var command = new NpgsqlCommand(
+            """
+            SELECT s.id, o.customer_id, s.customer_id FROM unnest(@ids, @customers) AS s(id, customer_id)
+            JOIN orders o ON o.id = s.id WHERE o.customer_id <> s.customer_id LIMIT 1
+            """, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<string[]>("ids", [.. orders.Select(o => o.OrderId)]));
         command.Parameters.Add(new NpgsqlParameter<Guid[]>("customers", [.. orders.Select(o => o.CustomerId)]));
-        command.Parameters.Add(new NpgsqlParameter<DateTime[]>("dates", [.. orders.Select(o => o.OrderDate.UtcDateTime)]));
-        command.Parameters.Add(new NpgsqlParameter<decimal[]>("amounts", [.. orders.Select(o => o.Amount)]));
-        command.Parameters.Add(new NpgsqlParameter<string[]>("statuses", [.. orders.Select(o => StatusText(o.Status))]));
-        command.Parameters.Add(new NpgsqlParameter<string[]>("item_orders", [.. items.Select(i => i.OrderId)]));
-        command.Parameters.Add(new NpgsqlParameter<string[]>("item_names", [.. items.Select(i => i.Item.Name)]));
-        command.Parameters.Add(new NpgsqlParameter<int[]>("item_quantities", [.. items.Select(i => i.Item.Quantity)]));
-        command.Parameters.Add(new NpgsqlParameter<decimal[]>("item_prices", [.. items.Select(i => i.Item.UnitPrice)]));
-        await command.ExecuteNonQueryAsync(ct);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        if (await reader.ReadAsync(ct))
+        {
+            throw new OrderOwnerException($"Order {reader.GetString(0)} belongs to customer {reader.GetGuid(1)}; a version naming customer {reader.GetGuid(2)} is refused.");
+        }
     }
 
     private static string StatusText(OrderStatus status) => status.ToString().ToUpperInvariant();
 }
+
+/// <summary>A version of an order that names another customer than the stored order: never applied, dead-lettered.</summary>
+public sealed class OrderOwnerException(string message) : Exception(message);

@@ -371,13 +371,6 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnType("character varying(200)")
                         .HasColumnName("name");
 
-                    b.Property<decimal>("NetSpend")
-                        .ValueGeneratedOnAdd()
-                        .HasPrecision(14, 2)
-                        .HasColumnType("numeric(14,2)")
-                        .HasDefaultValue(0m)
-                        .HasColumnName("net_spend");
-
                     b.Property<string>("Phone")
                         .HasMaxLength(10)
                         .HasColumnType("character varying(10)")
@@ -386,7 +379,7 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                     b.Property<decimal>("TotalSpend")
                         .ValueGeneratedOnAdd()
                         .HasPrecision(14, 2)
-                        .HasColumnType("numeric(14,2)")
+                        .HasColumnType("numeric")
                         .HasDefaultValue(0m)
                         .HasColumnName("total_spend");
 
@@ -673,6 +666,18 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")
                         .HasColumnName("status");
+
+                    b.Property<Guid>("SubmissionId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("submission_id")
+                        .HasDefaultValueSql("'00000000-0000-0000-0000-000000000000'::uuid");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at")
+                        .HasDefaultValueSql("now()");
 
                     b.HasKey("Id")
                         .HasName("pk_orders");
