@@ -25,19 +25,22 @@ namespace MiniCrm.Api.Apis;
 /// </summary>
 public sealed record CampaignView(
     Guid Id, string Name, string CreatedBy, string Intent, string IntentProvider, JsonNode? Segment, string Message,
-    int AudienceSize, int ExcludedForConsent, int ExcludedForFrequencyCap, CampaignStatus Status, int PendingCount, int SentCount, int FailedCount, int CancelledCount, string? Summary, string? SummaryProvider,
+    int AudienceSize, int ExcludedForConsent, int ExcludedForFrequencyCap, bool SmartSending, int ExcludedForSmartSending, CampaignStatus Status, int PendingCount, int SentCount, int FailedCount, int CancelledCount, string? Summary, string? SummaryProvider,
     int? SendRatePerSecond, DateTimeOffset CreatedAt, DateTimeOffset? SendAt, string? TimeZone, Guid? SegmentId,
     DateTimeOffset? PreparedAt, DateTimeOffset? DispatchedAt, DateTimeOffset? CompletedAt, int DispatchRound,
     IReadOnlyList<CampaignEventView>? History = null, string? Notice = null)
 {
     public static CampaignView From(Campaign c) => new(
-        c.Id, c.Name, c.CreatedBy, c.Intent, c.IntentProvider, JsonNode.Parse(c.Segment), c.Message, c.AudienceSize, c.ExcludedForConsent, c.ExcludedForFrequencyCap, c.Status,
+        c.Id, c.Name, c.CreatedBy, c.Intent, c.IntentProvider, JsonNode.Parse(c.Segment), c.Message, c.AudienceSize, c.ExcludedForConsent, c.ExcludedForFrequencyCap, c.SmartSending, c.ExcludedForSmartSending, c.Status,
         c.PendingCount, c.SentCount, c.FailedCount, c.CancelledCount, c.Summary, c.SummaryProvider, c.SendRatePerSecond, c.CreatedAt, c.SendAt, c.TimeZone, c.SegmentId,
         c.PreparedAt, c.DispatchedAt, c.CompletedAt, c.DispatchRound);
 }
 
-/// <summary>A test send the vendor took: <c>deliveryId</c> is the vendor's id for it, <c>message</c> what the customer gets.</summary>
-public sealed record TestSendAnswer(Guid DeliveryId, Guid CustomerId, string Message);
+/// <summary>
+/// A test send the vendor took: <c>deliveryId</c> is the vendor's id for it, <c>message</c> what was sent (rendered for
+/// <c>customerId</c>), <c>sentTo</c> the address it went to (the customer's, or the one given in <c>to</c>).
+/// </summary>
+public sealed record TestSendAnswer(Guid DeliveryId, Guid CustomerId, string Message, string SentTo);
 
 /// <summary>Deliveries per <c>bucketSeconds</c> from <c>from</c>: each point is a bucket's start with its sent and failed counts.</summary>
 public sealed record DeliveryTimeline(DateTimeOffset From, int BucketSeconds, IReadOnlyList<TimelinePoint> Points);
@@ -58,19 +61,28 @@ public static class CampaignsApi
     public static IEndpointRouteBuilder MapCampaignsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/campaigns").WithTags("Campaigns").RequireAuthorization(CrmAuthentication.MarketerPolicy).ProducesProblem(StatusCodes.Status401Unauthorized);
-        api.MapPost("/", LaunchCampaign).WithSummary("Launch a campaign: {name, rules, message, sendRatePerSecond?}")
+        api.MapPost("/", LaunchCampaign).WithSummary("Launch a campaign: {name, rules or segmentId, message, smartSending?, sendAt?, sendRatePerSecond?}; takes an Idempotency-Key")
             .RequireRateLimiting(AbuseLimits.Launch).WithBodyLimit(256 * 1024)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .Accepts<CampaignLaunch>("application/json")
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
+            .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        api.MapPost("/check", CheckCampaign).WithSummary("Check a campaign as a launch would, without launching it: 204, or 400 with every field to fix")
+            .RequireRateLimiting(AbuseLimits.Preview).WithBodyLimit(256 * 1024).Accepts<CampaignLaunch>("application/json")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        api.MapPut("/{id:guid}", EditScheduledCampaign).WithSummary("Change a SCHEDULED campaign before it starts: the launch's fields, sendAt required")
+            .RequireRateLimiting(AbuseLimits.Launch).WithBodyLimit(256 * 1024).Accepts<CampaignLaunch>("application/json")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapGet("/", ListCampaigns).WithSummary("Campaigns, newest first");
         api.MapGet("/{id:guid}", GetCampaign).WithName("GetCampaign").WithSummary("One campaign with its live counters");
         api.MapGet("/{id:guid}/log", GetCampaignLog).WithSummary("A campaign's communication log, optionally of one status or whose customer's name or email contains {search}");
         api.MapGet("/{id:guid}/log.csv", DownloadLog).WithSummary("The whole communication log as CSV, optionally of one status");
         api.MapGet("/{id:guid}/timeline", GetTimeline).WithSummary("Deliveries over time (sent and failed per bucket), for a chart");
-        api.MapPost("/test-send", TestSend).WithSummary("Send a message rendered for one customer to the vendor, without a campaign: {message, customerId}")
+        api.MapPost("/test-send", TestSend).WithSummary("Send a message rendered for one customer, to them or to your own address, without a campaign: {message, customerId, to?: {email?, phone?}}; takes an Idempotency-Key")
             .RequireRateLimiting(AbuseLimits.Launch).WithBodyLimit(64 * 1024).Accepts<TestSendRequest>("application/json")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
@@ -103,15 +115,59 @@ public static class CampaignsApi
             return error;
         }
 
-        return Answer(await launcher.LaunchAsync(document!.RootElement, context.User.UserId(), ct));
+        var key = Idempotency.Read(context.Request, out var keyProblem);
+        return keyProblem is not null
+            ? Problems.Validation(keyProblem)
+            : Answer(await launcher.LaunchAsync(document!.RootElement, context.User.UserId(), key, ct), context);
     }
 
-    /// <summary>A launch as an answer: 201 with the campaign, 400 with the fields to fix, or 422 when no campaign was made.</summary>
-    public static Results<Created<CampaignView>, ValidationProblem, ProblemHttpResult> Answer(Launch launch) => launch switch
+    /// <summary>
+    /// A launch as an answer: 201 with the campaign (the first launch's answer again for a repeat with its Idempotency-Key),
+    /// 400 with the fields to fix, 422 when no campaign was made or the key was used for another request, 409 while
+    /// the first request with the key still runs.
+    /// </summary>
+    public static Results<Created<CampaignView>, ValidationProblem, ProblemHttpResult> Answer(Launch launch, HttpContext? context = null) => launch switch
     {
         { Campaign: { } campaign } => TypedResults.Created($"/api/campaigns/{campaign.Id}", CampaignView.From(campaign) with { Notice = launch.Notice }),
+        { Replay: { } first } => Idempotency.Replayed(context, TypedResults.Created($"/api/campaigns/{first.Id}", first)),
+        { KeyProblem: { } state } => Idempotency.NotUsable(state, context),
         { Refusal: { } title } => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: title, detail: launch.RefusalDetail),
         _ => Problems.Validation(launch.Errors),
+    };
+
+    public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> CheckCampaign(HttpContext context, CampaignLauncher launcher, CancellationToken ct)
+    {
+        var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
+        using var _ = document;
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var errors = await launcher.CheckAsync(document!.RootElement, ct);
+        return errors.Count == 0 ? TypedResults.NoContent() : Problems.Validation(errors);
+    }
+
+    public static async Task<Results<Ok<CampaignView>, NotFound, ValidationProblem, ProblemHttpResult>> EditScheduledCampaign(
+        Guid id, HttpContext context, CampaignLauncher launcher, CancellationToken ct)
+    {
+        var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
+        using var _ = document;
+        if (error is not null)
+        {
+            return error;
+        }
+
+        return EditAnswer(await launcher.EditScheduledAsync(id, document!.RootElement, context.User.UserId(), ct));
+    }
+
+    /// <summary>An edit of a scheduled campaign as an answer: 200 with it, 400 with the fields to fix, 404, or 409 once it has started.</summary>
+    public static Results<Ok<CampaignView>, NotFound, ValidationProblem, ProblemHttpResult> EditAnswer((CampaignChange Change, IReadOnlyList<FieldError> Errors) edit) => edit switch
+    {
+        { Errors.Count: > 0 } => Problems.Validation(edit.Errors),
+        { Change.Campaign: null } => TypedResults.NotFound(),
+        { Change.Conflict: { } conflict } => Conflict(conflict),
+        { Change.Campaign: { } campaign } => TypedResults.Ok(CampaignView.From(campaign)),
     };
 
     /// <param name="status">Only campaigns in this status (SCHEDULED, RUNNING, PAUSED, COMPLETED, CANCELLED).</param>
@@ -221,7 +277,7 @@ public static class CampaignsApi
     }
 
     public static async Task<Results<Accepted<TestSendAnswer>, ValidationProblem, ProblemHttpResult>> TestSend(
-        HttpContext context, CrmDbContext db, TestSender sender, IOptions<ConsentOptions> consent, CancellationToken ct)
+        HttpContext context, CrmDbContext db, TestSender sender, IdempotencyKeys keys, IOptions<ConsentOptions> consent, CancellationToken ct)
     {
         var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
         using var _ = document;
@@ -230,21 +286,63 @@ public static class CampaignsApi
             return error;
         }
 
-        return await TestSendAsync(document!.RootElement, context, db, sender, consent, ct);
+        var key = Idempotency.Read(context.Request, out var keyProblem);
+        if (keyProblem is not null)
+        {
+            return Problems.Validation(keyProblem);
+        }
+
+        var once = IdempotentRequest.For(key, context.User.UserId(), "POST /api/campaigns/test-send", document!.RootElement.GetRawText());
+        return await TestSendAsync(document.RootElement, context, db, sender, keys, once, consent, ct);
     }
 
-    /// <summary>A test send from the request's JSON; <paramref name="context"/> (null in the web app) carries a Retry-After.</summary>
+    /// <summary>
+    /// A test send from the request's JSON, once per Idempotency-Key (<paramref name="once"/>: its delivery id comes from
+    /// the key, so the vendor drops a repeat too); <paramref name="context"/> (null in the web app) carries a Retry-After.
+    /// </summary>
     public static async Task<Results<Accepted<TestSendAnswer>, ValidationProblem, ProblemHttpResult>> TestSendAsync(
-        JsonElement root, HttpContext? context, CrmDbContext db, TestSender sender, IOptions<ConsentOptions> consent, CancellationToken ct)
+        JsonElement root, HttpContext? context, CrmDbContext db, TestSender sender, IdempotencyKeys keys, IdempotentRequest? once,
+        IOptions<ConsentOptions> consent, CancellationToken ct)
+    {
+        if (once is not null)
+        {
+            var claim = await keys.ClaimAsync(once, ct);
+            if (claim.State != ClaimState.New)
+            {
+                return claim.State == ClaimState.Replay && claim.Answer<TestSendAnswer>() is { } first
+                    ? Idempotency.Replayed(context, TypedResults.Accepted((string?)null, first))
+                    : Idempotency.NotUsable(claim.State, context);
+            }
+        }
+
+        var answer = await SendTestAsync(root, context, db, sender, once, consent, ct);
+        if (once is not null)
+        {
+            if (answer.Result is Accepted<TestSendAnswer> { Value: { } sent })
+            {
+                await keys.CompleteAsync(once, StatusCodes.Status202Accepted, sent, CancellationToken.None);
+            }
+            else
+            {
+                await keys.ReleaseAsync(once, CancellationToken.None);
+            }
+        }
+
+        return answer;
+    }
+
+    private static async Task<Results<Accepted<TestSendAnswer>, ValidationProblem, ProblemHttpResult>> SendTestAsync(
+        JsonElement root, HttpContext? context, CrmDbContext db, TestSender sender, IdempotentRequest? once, IOptions<ConsentOptions> consent, CancellationToken ct)
     {
         var errors = new List<FieldError>();
         if (root.ValueKind != JsonValueKind.Object)
         {
-            return Problems.Validation(new FieldError("body", "Send {\"message\", \"customerId\"}."));
+            return Problems.Validation(new FieldError("body", "Send {\"message\", \"customerId\", \"to\": {\"email\"}}."));
         }
 
         var reader = new FieldReader(root, "", errors);
         var customerId = reader.Guid("customerId");
+        var to = ReadRecipient(root, errors);
         string? message = null;
         if (root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String)
         {
@@ -276,16 +374,16 @@ public static class CampaignsApi
             return Problems.Validation(errors);
         }
 
-        if (customer.UnsubscribedAt is not null)
+        if (customer.UnsubscribedAt is not null && to is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The customer unsubscribed",
-                detail: "This customer asked not to be messaged; choose another one for the test.");
+                detail: "This customer asked not to be messaged; choose another one for the test, or send it to your own address.");
         }
 
         TestSendResult sent;
         try
         {
-            sent = await sender.SendAsync(template, customer, ct);
+            sent = await sender.SendAsync(template, customer, to, once is null ? null : DeliveryIdOf(once), ct);
         }
         catch (Exception ex) when (ex is HttpRequestException or TimeoutException or Polly.Timeout.TimeoutRejectedException ||
                                    ex is TaskCanceledException && !ct.IsCancellationRequested)
@@ -295,11 +393,64 @@ public static class CampaignsApi
 
         return (int)sent.VendorStatus switch
         {
-            >= 200 and < 300 => TypedResults.Accepted((string?)null, new TestSendAnswer(sent.DeliveryId, sent.CustomerId, sent.Message)),
+            >= 200 and < 300 => TypedResults.Accepted((string?)null, new TestSendAnswer(sent.DeliveryId, sent.CustomerId, sent.Message,
+                to is null ? customer.Email : to.Email ?? to.Phone!)),
             >= 500 or 401 or 403 or 408 or 429 => Problems.Unavailable($"The messaging vendor answered {(int)sent.VendorStatus}; nothing was sent. Try again shortly.", 10, context),
             _ => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The vendor refused the message",
                 detail: $"The messaging vendor answered {(int)sent.VendorStatus} to this message."),
         };
+    }
+
+    /// <summary><c>to</c>: {email?, phone?}, at least one, each as a customer's would be checked.</summary>
+    private static TestRecipient? ReadRecipient(JsonElement root, List<FieldError> errors)
+    {
+        if (!root.TryGetProperty("to", out var to) || to.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        if (to.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new FieldError("to", "Optional: {\"email\": …, \"phone\": …}, where the test goes instead of the customer."));
+            return null;
+        }
+
+        var reader = new FieldReader(to, "to", errors);
+        var email = reader.String("email", required: false, 320)?.ToLowerInvariant();
+        if (email is not null && !CustomerIntake.IsEmail(email))
+        {
+            reader.Error("email", "Is not a valid email address.");
+            return null;
+        }
+
+        var phoneText = reader.String("phone", required: false, 20);
+        var phone = phoneText is null ? null : CustomerIntake.TenDigitPhone(phoneText);
+        if (phoneText is not null && phone is null)
+        {
+            reader.Error("phone", "Must be 10 digits.");
+            return null;
+        }
+
+        if (email is null && phone is null)
+        {
+            if (!errors.Any(e => e.Field.StartsWith("to.", StringComparison.Ordinal)))
+            {
+                errors.Add(new FieldError("to", "Give an email, a phone number, or both."));
+            }
+
+            return null;
+        }
+
+        return new TestRecipient(email, phone);
+    }
+
+    /// <summary>The delivery id of a test sent with an Idempotency-Key: the same for every repeat, so the vendor messages once.</summary>
+    private static Guid DeliveryIdOf(IdempotentRequest once)
+    {
+        var hash = System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes($"test-send\n{once.Owner}\n{once.Key}"));
+        hash[6] = (byte)(0x80 | (hash[6] & 0x0F)); // version 8: a name-based id of our own
+        hash[8] = (byte)(0x80 | (hash[8] & 0x3F));
+        return new Guid(hash.AsSpan(0, 16), bigEndian: true);
     }
 
     public static async Task<Results<Ok<CampaignView>, NotFound, ValidationProblem, ProblemHttpResult>> RescheduleCampaign(

@@ -44,6 +44,11 @@ public static class ConsentApi
 
     private static async Task<ContentHttpResult> Confirm(string token, CrmDbContext db, IOptions<ConsentOptions> consent, CancellationToken ct)
     {
+        if (token == UnsubscribeLinks.TestToken)
+        {
+            return TestLink();
+        }
+
         if (UnsubscribeLinks.Verify(token, consent.Value.LinkSigningKey) is not { } customer || await EmailOfAsync(db, customer, ct) is not { } email)
         {
             return Invalid();
@@ -58,6 +63,11 @@ public static class ConsentApi
 
     private static async Task<ContentHttpResult> Unsubscribe(string token, CrmDbContext db, IOptions<ConsentOptions> consent, CancellationToken ct)
     {
+        if (token == UnsubscribeLinks.TestToken)
+        {
+            return TestLink();
+        }
+
         if (UnsubscribeLinks.Verify(token, consent.Value.LinkSigningKey) is not { } customer || (await SetAsync(db, customer, unsubscribe: true, "link", ct)).Result is NotFound)
         {
             return Invalid();
@@ -76,6 +86,9 @@ public static class ConsentApi
         var at = email.IndexOf('@');
         return at <= 1 ? email : email[0] + new string('•', Math.Min(at - 1, 6)) + email[at..];
     }
+
+    private static ContentHttpResult TestLink() =>
+        Page(StatusCodes.Status200OK, "A test message's link", "<p>This is where the unsubscribe link of a test message leads: it unsubscribes no one. In a campaign, each customer's message carries a link of their own.</p>");
 
     private static ContentHttpResult Invalid() =>
         Page(StatusCodes.Status400BadRequest, "This link does not work", "<p>The link is not complete or not one of ours. Copy the whole link from the message and try again.</p>");

@@ -47,10 +47,22 @@ public sealed record CampaignLaunch(
     [property: Description("up to 200 characters")] string Name,
     [property: Description("the audience's rules; or give segmentId")] SegmentNode? Rules,
     [property: Description("a saved audience's id, instead of rules")] Guid? SegmentId,
-    [property: Description("up to 2,000 characters; placeholders {{name}} {{email}} {{city}} {{phone}} {{unsubscribe_url}}")] string Message,
+    [property: Description("up to 2,000 characters; placeholders {{name}} {{first_name}} {{email}} {{city}} {{phone}} {{unsubscribe_url}}")] string Message,
     [property: Description("optional, 1 to 1,000,000")] int? SendRatePerSecond,
     [property: Description("optional: when to start, ISO 8601 with an offset, or a local time with timeZone")] string? SendAt,
-    [property: Description("optional: the IANA time zone of a local sendAt, such as Asia/Kolkata")] string? TimeZone);
+    [property: Description("optional: the IANA time zone of a local sendAt, such as Asia/Kolkata")] string? TimeZone,
+    [property: Description("optional, default true: skip customers with a campaign message from the last Consent:SmartSendingHours (16) hours")] bool? SmartSending = null,
+    [property: Description("optional: the draft this campaign is launched from; a draft is launched once")] Guid? DraftId = null);
+
+/// <summary>A draft: the campaign as far as it is written. Every field is optional, and the composer keeps fields of its own beside these.</summary>
+public sealed record DraftContent(
+    [property: Description("the campaign's name so far")] string? Name,
+    [property: Description("the message so far")] string? Message,
+    [property: Description("the audience's rules, if built")] SegmentNode? Rules,
+    [property: Description("or a saved audience")] Guid? SegmentId,
+    [property: Description("smart sending, as the campaign will have it")] bool? SmartSending,
+    [property: Description("when to send, if scheduled")] string? SendAt,
+    [property: Description("the IANA time zone of sendAt")] string? TimeZone);
 
 public sealed record TestSendRequest(
     [property: Description("the message, as for a campaign")] string Message,

@@ -33,15 +33,15 @@ public static class SegmentsApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithTags("Segments")
-            .WithSummary("How many customers a rule group selects, with a sample of them")
+            .WithSummary("How many customers a rule group selects, with a sample of them; smartSending=false counts without smart sending")
             .Accepts<SegmentNode>("application/json")
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
 
         var saved = app.MapGroup("/api/segments").WithTags("Segments").RequireAuthorization(CrmAuthentication.MarketerPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
-        saved.MapPost("/", CreateSegment).WithSummary("Save an audience: {name, rules}; answers it with its count")
+        saved.MapPost("/", CreateSegment).WithSummary("Save an audience: {name, rules}; answers it with its count. Takes an Idempotency-Key")
             .RequireRateLimiting(AbuseLimits.Preview).WithBodyLimit(256 * 1024).Accepts<SegmentRequest>("application/json")
-            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests);
         saved.MapGet("/", ListSegments).WithSummary("Saved audiences, newest first, optionally whose name contains {search}; counts as last taken");
         saved.MapGet("/{id:guid}", GetSegment).WithSummary("One saved audience, counted now")
@@ -56,7 +56,7 @@ public static class SegmentsApi
     }
 
     public static async Task<Results<Created<SegmentView>, ValidationProblem, ProblemHttpResult>> CreateSegment(
-        HttpContext context, CrmDbContext db, SegmentQueries segments, TimeProvider clock, CancellationToken ct)
+        HttpContext context, CrmDbContext db, SegmentQueries segments, IdempotencyKeys keys, TimeProvider clock, CancellationToken ct)
     {
         var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
         using var _ = document;
@@ -65,17 +65,40 @@ public static class SegmentsApi
             return error;
         }
 
-        return await CreateSegmentAsync(document!.RootElement, context.User, db, segments, clock, ct);
+        var key = Idempotency.Read(context.Request, out var keyProblem);
+        if (keyProblem is not null)
+        {
+            return Problems.Validation(keyProblem);
+        }
+
+        var once = IdempotentRequest.For(key, context.User.UserId(), "POST /api/segments", document!.RootElement.GetRawText());
+        return await CreateSegmentAsync(document!.RootElement, context.User, db, segments, keys, once, clock, ct, context);
     }
 
-    /// <summary>Saves an audience from the request's JSON, for the endpoint and the web app's audience builder.</summary>
+    /// <summary>
+    /// Saves an audience from the request's JSON, for the endpoint and the web app's audience builder; with
+    /// <paramref name="once"/> (an Idempotency-Key) a repeat answers the audience the first request saved.
+    /// </summary>
     public static async Task<Results<Created<SegmentView>, ValidationProblem, ProblemHttpResult>> CreateSegmentAsync(
-        JsonElement root, System.Security.Claims.ClaimsPrincipal user, CrmDbContext db, SegmentQueries segments, TimeProvider clock, CancellationToken ct)
+        JsonElement root, System.Security.Claims.ClaimsPrincipal user, CrmDbContext db, SegmentQueries segments, IdempotencyKeys keys,
+        IdempotentRequest? once, TimeProvider clock, CancellationToken ct, HttpContext? context = null)
     {
+        if (once is not null)
+        {
+            var claim = await keys.ClaimAsync(once, ct);
+            if (claim.State != ClaimState.New)
+            {
+                return claim.State == ClaimState.Replay && claim.Answer<SegmentView>() is { } saved
+                    ? Idempotency.Replayed(context, TypedResults.Created($"/api/segments/{saved.Id}", saved))
+                    : Idempotency.NotUsable(claim.State, context);
+            }
+        }
+
         var errors = new List<FieldError>();
         var (name, group) = ReadSegment(root, errors, partial: false);
         if (errors.Count > 0)
         {
+            await keys.ReleaseAsync(once, ct);
             return Problems.Validation(errors);
         }
 
@@ -89,15 +112,24 @@ public static class SegmentsApi
             CreatedBy = user.UserId(),
             CreatedAt = now,
             UpdatedAt = now,
-            LastCount = (await segments.CountAsync(SegmentSql.Compile(group!, now), ct)).Eligible,
+            LastCount = (await segments.CountAsync(SegmentSql.Compile(group!, now), smartSending: true, ct)).Eligible,
             CountedAt = now,
         };
         db.Segments.Add(segment);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         if (await SaveAsync(db, ct) is { } conflict)
         {
+            await transaction.RollbackAsync(ct);
+            await keys.ReleaseAsync(once, ct);
             return conflict;
         }
 
+        if (once is not null)
+        {
+            await keys.CompleteAsync(db, once, StatusCodes.Status201Created, SegmentView.From(segment), ct);
+        }
+
+        await transaction.CommitAsync(ct);
         return TypedResults.Created($"/api/segments/{segment.Id}", SegmentView.From(segment));
     }
 
@@ -197,7 +229,7 @@ public static class SegmentsApi
         using var rules = JsonDocument.Parse(segment.Rules);
         var group = RuleGroupParser.Parse(rules.RootElement, []) ?? RuleGroup.Everyone;
         var now = clock.GetUtcNow();
-        segment.LastCount = (await segments.CountAsync(SegmentSql.Compile(group, now), ct)).Eligible;
+        segment.LastCount = (await segments.CountAsync(SegmentSql.Compile(group, now), smartSending: true, ct)).Eligible;
         segment.CountedAt = now;
     }
 
@@ -243,8 +275,9 @@ public static class SegmentsApi
         return (name, group);
     }
 
+    /// <param name="smartSending">false counts the audience as a campaign with smart sending turned off would reach it (default true).</param>
     public static async Task<Results<Ok<SegmentPreview>, ValidationProblem, ProblemHttpResult>> Preview(
-        HttpContext context, SegmentQueries segments, CancellationToken ct)
+        HttpContext context, SegmentQueries segments, bool? smartSending, CancellationToken ct)
     {
         var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
         using var _ = document;
@@ -253,12 +286,13 @@ public static class SegmentsApi
             return error;
         }
 
-        return await PreviewAsync(document!.RootElement, segments, ct);
+        return await PreviewAsync(document!.RootElement, segments, ct, smartSending ?? true);
     }
 
     /// <summary>Counts and samples the audience of a rule group (the request's JSON) with <see cref="SegmentQueries.PreviewAsync"/>.</summary>
-    public static async Task<Results<Ok<SegmentPreview>, ValidationProblem, ProblemHttpResult>> PreviewAsync(JsonElement root, SegmentQueries segments, CancellationToken ct) =>
-        await segments.PreviewAsync(root, ct) switch
+    public static async Task<Results<Ok<SegmentPreview>, ValidationProblem, ProblemHttpResult>> PreviewAsync(JsonElement root, SegmentQueries segments, CancellationToken ct,
+        bool smartSending = true) =>
+        await segments.PreviewAsync(root, ct, smartSending) switch
         {
             { Preview: { } preview } => TypedResults.Ok(preview),
             var refused => Problems.Validation(refused.Errors),

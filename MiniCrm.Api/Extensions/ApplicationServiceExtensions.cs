@@ -48,6 +48,8 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddScoped<SegmentQueries>();
         builder.Services.AddScoped<CampaignControl>();
         builder.Services.AddScoped<CampaignLauncher>();
+        builder.Services.AddSingleton<IdempotencyKeys>();
+        builder.Services.AddScoped<CampaignDrafts>();
         builder.Services.AddSingleton<MiniCrm.Api.Imports.ImportFile>();
         builder.Services.AddSingleton<MiniCrm.Api.Imports.ImportProcessor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MiniCrm.Api.Imports.ImportProcessor>());
@@ -81,6 +83,7 @@ internal static class ApplicationServiceExtensions
         app.MapOrdersApi();
         app.MapSegmentsApi();
         app.MapCampaignsApi();
+        app.MapCampaignDraftsApi();
         app.MapReceiptsApi();
         app.MapAiApi();
         app.MapConsentApi();

@@ -51,15 +51,11 @@ public sealed partial class CustomerIntake(CrmDbContext db, TimeProvider clock)
                 email = null;
             }
 
-            var phone = reader.String("phone", required: false, 20);
-            if (phone is not null)
+            var phoneText = reader.String("phone", required: false, 20);
+            var phone = phoneText is null ? null : TenDigitPhone(phoneText);
+            if (phoneText is not null && phone is null)
             {
-                phone = PhoneSeparators().Replace(phone, "");
-                if (!TenDigits().IsMatch(phone))
-                {
-                    reader.Error("phone", "Must be 10 digits.");
-                    phone = null;
-                }
+                reader.Error("phone", "Must be 10 digits.");
             }
 
             var city = reader.String("city", required: true, MaxCityLength);
@@ -123,7 +119,14 @@ public sealed partial class CustomerIntake(CrmDbContext db, TimeProvider clock)
         return new Intake<CustomerSubmitted>(accepted, [.. rejected.OrderBy(r => r.Index)]);
     }
 
-    private static bool IsEmail(string email) =>
+    /// <summary>The phone as stored (separators such as spaces, dashes and brackets dropped), or null when it is not 10 digits.</summary>
+    public static string? TenDigitPhone(string phone)
+    {
+        var digits = PhoneSeparators().Replace(phone, "");
+        return TenDigits().IsMatch(digits) ? digits : null;
+    }
+
+    public static bool IsEmail(string email) =>
         SimpleEmail().IsMatch(email) && MailAddress.TryCreate(email, out var address) && address.Address == email;
 
     [GeneratedRegex(@"^[^@\s]+@[^@\s]+\.[^@\s]+$")]

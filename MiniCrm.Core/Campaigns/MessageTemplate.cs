@@ -5,8 +5,8 @@ using MiniCrm.Core.Text;
 namespace MiniCrm.Core.Campaigns;
 
 /// <summary>
-/// The one renderer for campaign messages. Placeholders are {{name}}, {{email}}, {{city}}, {{phone}}
-/// and {{unsubscribe_url}} (the customer's signed unsubscribe link; spaces inside the braces allowed);
+/// The one renderer for campaign messages. Placeholders are {{name}}, {{first_name}} (the name's first word),
+/// {{email}}, {{city}}, {{phone}} and {{unsubscribe_url}} (the customer's signed unsubscribe link; spaces inside the braces allowed);
 /// anything else in double braces is an error. The same
 /// substitution runs in C# (<see cref="Render"/>) and in SQL (<see cref="SqlExpression"/>), where a
 /// million messages are personalised without leaving the database.
@@ -17,7 +17,7 @@ public sealed partial class MessageTemplate
 
     public const string UnsubscribeUrl = "unsubscribe_url";
 
-    public static readonly IReadOnlyList<string> Placeholders = ["name", "email", "city", "phone", UnsubscribeUrl];
+    public static readonly IReadOnlyList<string> Placeholders = ["name", "first_name", "email", "city", "phone", UnsubscribeUrl];
 
     private MessageTemplate(string text) => Text = text;
 
@@ -70,6 +70,7 @@ public sealed partial class MessageTemplate
 
     public string Render(string name, string email, string? city, string? phone, string unsubscribeUrl = "") => Text
         .Replace("{{name}}", name)
+        .Replace("{{first_name}}", FirstName(name))
         .Replace("{{email}}", email)
         .Replace("{{city}}", city ?? "")
         .Replace("{{phone}}", phone ?? "")
@@ -81,11 +82,15 @@ public sealed partial class MessageTemplate
     /// </summary>
     public string SqlExpression(string templateParameter, string linkBaseParameter = "@link_base", string linkKeyParameter = "@link_key")
     {
-        var fields = $"replace(replace(replace(replace({templateParameter}, '{{{{name}}}}', c.name), '{{{{email}}}}', c.email), '{{{{city}}}}', coalesce(c.city, '')), '{{{{phone}}}}', coalesce(c.phone, ''))";
+        var fields = $"replace(replace(replace(replace(replace({templateParameter}, '{{{{name}}}}', c.name), '{{{{first_name}}}}', split_part(c.name, ' ', 1)), " +
+                     $"'{{{{email}}}}', c.email), '{{{{city}}}}', coalesce(c.city, '')), '{{{{phone}}}}', coalesce(c.phone, ''))";
         return HasUnsubscribeLink
             ? $"replace({fields}, '{{{{{UnsubscribeUrl}}}}}', {linkBaseParameter} || '{Consent.UnsubscribeLinks.Path}/' || {Consent.UnsubscribeLinks.SqlToken(linkKeyParameter)})"
             : fields;
     }
+
+    /// <summary>The first word of a name (names are stored trimmed, words separated by spaces), as SQL's split_part gives it.</summary>
+    public static string FirstName(string name) => name.Split(' ', 2)[0];
 
     [GeneratedRegex(@"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")]
     private static partial Regex PlaceholderPattern();

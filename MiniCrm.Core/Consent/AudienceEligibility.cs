@@ -2,13 +2,18 @@ using System.Data.Common;
 
 namespace MiniCrm.Core.Consent;
 
-/// <summary>How many customers a rule group selects who may be messaged, and how many it leaves out and why.</summary>
-public sealed record AudienceCount(long Eligible, long ExcludedForConsent, long ExcludedForFrequencyCap);
+/// <summary>
+/// How many customers a rule group selects who may be messaged, and how many it leaves out and why: each customer
+/// left out is counted once, for the first reason that applies (unsubscribed, then the frequency cap, then smart sending).
+/// </summary>
+public sealed record AudienceCount(long Eligible, long ExcludedForConsent, long ExcludedForFrequencyCap, long ExcludedForSmartSending);
 
 /// <summary>
-/// Who may be messaged, as SQL over <c>customers c</c>: never an unsubscribed customer, and, with the
-/// frequency cap on, no customer who already has that many campaign messages (pending or sent) in the
-/// window. Every audience (preview, launch, saved audience, the Workers' log) is the rules AND this.
+/// Who may be messaged, as SQL over <c>customers c</c>: never an unsubscribed customer; with the frequency cap on, no
+/// customer who already has that many campaign messages (pending or sent) in its window; and, with smart sending on
+/// (the default for every campaign), no customer who has a campaign message (pending or sent) written in the last
+/// <see cref="ConsentOptions.SmartSendingHours"/> hours. Every audience (preview, launch, saved audience, the Workers'
+/// log) is the rules AND this.
 /// </summary>
 public static class AudienceEligibility
 {
@@ -23,15 +28,25 @@ public static class AudienceEligibility
                    GROUP BY l.customer_id HAVING count(*) >= {consent.FrequencyCapMessages})
           """;
 
-    public static string Eligible(ConsentOptions consent) => $"NOT ({Unsubscribed}) AND NOT ({Capped(consent)})";
+    /// <summary>Smart sending's condition: a campaign message for the customer in the window (the rows arrive in time order; a BRIN index finds them).</summary>
+    public static string RecentlyMessaged(ConsentOptions consent, bool smartSending) => !smartSending || consent.SmartSendingHours == 0
+        ? "FALSE"
+        : $"""
+          c.id IN (SELECT l.customer_id FROM communication_logs l
+                   WHERE l.created_at > now() - {consent.SmartSendingHours} * interval '1 hour' AND l.status IN ('PENDING', 'SENT'))
+          """;
 
-    /// <summary>One scan for the three counts of <see cref="AudienceCount"/> among the customers <paramref name="segmentCondition"/> selects.</summary>
-    public static string CountSql(string segmentCondition, ConsentOptions consent) => $"""
-        SELECT count(*) FILTER (WHERE {Eligible(consent)}),
+    public static string Eligible(ConsentOptions consent, bool smartSending) =>
+        $"NOT ({Unsubscribed}) AND NOT ({Capped(consent)}) AND NOT ({RecentlyMessaged(consent, smartSending)})";
+
+    /// <summary>One scan for the four counts of <see cref="AudienceCount"/> among the customers <paramref name="segmentCondition"/> selects.</summary>
+    public static string CountSql(string segmentCondition, ConsentOptions consent, bool smartSending) => $"""
+        SELECT count(*) FILTER (WHERE {Eligible(consent, smartSending)}),
                count(*) FILTER (WHERE {Unsubscribed}),
-               count(*) FILTER (WHERE NOT ({Unsubscribed}) AND {Capped(consent)})
+               count(*) FILTER (WHERE NOT ({Unsubscribed}) AND {Capped(consent)}),
+               count(*) FILTER (WHERE NOT ({Unsubscribed}) AND NOT ({Capped(consent)}) AND {RecentlyMessaged(consent, smartSending)})
         FROM customers c WHERE {segmentCondition}
         """;
 
-    public static AudienceCount Read(DbDataReader reader) => new(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
+    public static AudienceCount Read(DbDataReader reader) => new(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetInt64(3));
 }

@@ -20,4 +20,11 @@ public sealed class ConsentOptions
     /// <summary>The cap's rolling window, in days.</summary>
     [Range(1, 365)]
     public int FrequencyCapDays { get; set; } = 7;
+
+    /// <summary>
+    /// Smart sending: a campaign skips customers who have a campaign message (pending or sent) from the last this many
+    /// hours, unless the campaign turns it off on purpose. 0 turns it off for every campaign.
+    /// </summary>
+    [Range(0, 168)]
+    public int SmartSendingHours { get; set; } = 16;
 }

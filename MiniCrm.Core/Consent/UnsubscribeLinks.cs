@@ -24,6 +24,11 @@ public static class UnsubscribeLinks
 
     public static string Url(string baseUrl, Guid customer, string key) => $"{baseUrl.TrimEnd('/')}{Path}/{Token(customer, key)}";
 
+    /// <summary>The token of the link in a test message sent to a marketer: its page says so and unsubscribes no one.</summary>
+    public const string TestToken = "test-message";
+
+    public static string TestUrl(string baseUrl) => $"{baseUrl.TrimEnd('/')}{Path}/{TestToken}";
+
     /// <summary>The customer a token names, if its signature holds (compared in constant time).</summary>
     public static Guid? Verify(string? token, string key)
     {

@@ -54,6 +54,12 @@ public sealed class Campaign
     /// <summary>Customers the rules selected who were left out because they reached the frequency cap.</summary>
     public int ExcludedForFrequencyCap { get; set; }
 
+    /// <summary>Smart sending (on unless the marketer turned it off for this campaign): skip customers messaged in the last hours.</summary>
+    public bool SmartSending { get; set; } = true;
+
+    /// <summary>Customers the rules selected who were left out by smart sending (messaged in its window).</summary>
+    public int ExcludedForSmartSending { get; set; }
+
     public CampaignStatus Status { get; set; }
 
     public int PendingCount { get; set; }

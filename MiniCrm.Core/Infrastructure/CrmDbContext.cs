@@ -39,6 +39,10 @@ public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbCon
 
     public DbSet<ImportBatch> ImportBatches => Set<ImportBatch>();
 
+    public DbSet<IdempotencyRecord> IdempotencyKeys => Set<IdempotencyRecord>();
+
+    public DbSet<CampaignDraft> CampaignDrafts => Set<CampaignDraft>();
+
     protected override void OnModelCreating(ModelBuilder model)
     {
         // hmac() signs the unsubscribe links where the messages are written (Consent.UnsubscribeLinks.SqlToken).

@@ -114,6 +114,8 @@ internal sealed class CampaignConfiguration : IEntityTypeConfiguration<Campaign>
             .HasDatabaseName("ix_campaigns_summary_due")
             .HasFilter("summary_due_at IS NOT NULL");
         campaign.Property(c => c.DispatchRound).HasDefaultValue(1);
+        // Campaigns launched before smart sending existed did not skip anyone.
+        campaign.Property(c => c.SmartSending).HasDefaultValue(false);
         campaign.Property(c => c.CreatedAt).HasDefaultValueSql("now()");
         campaign.HasIndex(c => new { c.CreatedAt, c.Id });
         // The Workers' queue of campaigns to prepare and to dispatch.
@@ -236,5 +238,34 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         user.Property(u => u.UpdatedAt).HasDefaultValueSql("now()");
         user.HasIndex(u => u.GoogleId).IsUnique();
         user.HasIndex(u => u.Email).IsUnique();
+    }
+}
+
+internal sealed class IdempotencyRecordConfiguration : IEntityTypeConfiguration<IdempotencyRecord>
+{
+    public void Configure(EntityTypeBuilder<IdempotencyRecord> record)
+    {
+        record.ToTable("idempotency_keys");
+        record.HasKey(r => new { r.Owner, r.Key });
+        record.Property(r => r.Owner).HasMaxLength(64);
+        record.Property(r => r.Key).HasMaxLength(255);
+        record.Property(r => r.Response).HasColumnType("jsonb");
+        record.Property(r => r.CreatedAt).HasDefaultValueSql("now()");
+        // Each owner's expired keys are deleted when the owner makes a new one.
+        record.HasIndex(r => new { r.Owner, r.CreatedAt });
+    }
+}
+
+internal sealed class CampaignDraftConfiguration : IEntityTypeConfiguration<CampaignDraft>
+{
+    public void Configure(EntityTypeBuilder<CampaignDraft> draft)
+    {
+        draft.ToTable("campaign_drafts");
+        draft.Property(d => d.Name).HasMaxLength(200);
+        draft.Property(d => d.Content).HasColumnType("jsonb");
+        draft.Property(d => d.CreatedBy).HasMaxLength(64);
+        draft.Property(d => d.UpdatedBy).HasMaxLength(64);
+        // Drafts still being composed, most recently edited first.
+        draft.HasIndex(d => new { d.UpdatedAt, d.Id }).HasFilter("campaign_id IS NULL");
     }
 }

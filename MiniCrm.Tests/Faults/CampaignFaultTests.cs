@@ -49,7 +49,7 @@ public sealed class CampaignFaultTests(AppHostFixture fixture)
     {
         await IngestDriver.EnsureCustomersAsync(fixture, 1_500);
         using var api = fixture.Api();
-        var audience = (await (await api.PostAsJsonAsync("/api/segments/preview", Everyone)).Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("count").GetInt32();
+        var audience = (await (await api.PostAsJsonAsync(CampaignTests.PreviewWithoutSmartSending, Everyone)).Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("count").GetInt32();
 
         // About ten seconds of sending, so the vendor goes away mid-campaign.
         var campaign = await CampaignTests.LaunchAsync(api, "Vendor outage", Everyone, "Hello {{name}}!", sendRatePerSecond: Math.Max(150, audience / 10));

@@ -69,7 +69,7 @@ public sealed class InfrastructureFaultTests(OwnSystem outage, ITestOutputHelper
         using var api = system.Api();
         using var vendor = system.WithOpsKey("vendorsim");
         var before = await vendor.GetFromJsonAsync<VendorStats>("/deliveries/stats", Json);
-        var audience = (await (await api.PostAsJsonAsync("/api/segments/preview", Everyone)).Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("count").GetInt32();
+        var audience = (await (await api.PostAsJsonAsync(CampaignTests.PreviewWithoutSmartSending, Everyone)).Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("count").GetInt32();
 
         // About fifteen seconds of sending, so the outage lands mid-campaign.
         var campaign = await CampaignTests.LaunchAsync(api, $"Through a {dependency} outage", Everyone, "Hi {{name}}", sendRatePerSecond: Math.Max(100, audience / 15));

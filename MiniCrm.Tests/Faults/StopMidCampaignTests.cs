@@ -26,7 +26,7 @@ public sealed class StopMidCampaignTests(ITestOutputHelper output) : IDisposable
         {
             await IngestDriver.EnsureCustomersAsync(first, 3_000);
             using var api = first.Api();
-            var audience = (await (await api.PostAsJsonAsync("/api/segments/preview", new { combinator = "AND", rules = Array.Empty<object>() })).Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("count").GetInt32();
+            var audience = (await (await api.PostAsJsonAsync(CampaignTests.PreviewWithoutSmartSending, new { combinator = "AND", rules = Array.Empty<object>() })).Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("count").GetInt32();
             // About twenty seconds of sending, so the stop lands mid-campaign.
             var launched = await CampaignTests.LaunchAsync(api, "Through a stop", new { combinator = "AND", rules = Array.Empty<object>() }, "Hi {{name}}", sendRatePerSecond: Math.Max(100, audience / 20));
             campaign = launched.Id;

@@ -16,6 +16,9 @@ public sealed class CampaignTests(AppHostFixture fixture)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>The audience a campaign launched by <see cref="LaunchAsync"/> reaches.</summary>
+    public const string PreviewWithoutSmartSending = "/api/segments/preview?smartSending=false";
+
     public static readonly object NestedSegment = new
     {
         combinator = "OR",
@@ -42,7 +45,7 @@ public sealed class CampaignTests(AppHostFixture fixture)
         await IngestDriver.EnsureCustomersAsync(fixture, 3_000);
         using var api = fixture.Api();
 
-        var preview = await (await api.PostAsJsonAsync("/api/segments/preview", NestedSegment)).Content.ReadFromJsonAsync<JsonElement>(Json);
+        var preview = await (await api.PostAsJsonAsync(PreviewWithoutSmartSending, NestedSegment)).Content.ReadFromJsonAsync<JsonElement>(Json);
         var expectedAudience = preview.GetProperty("count").GetInt64();
         Assert.InRange(expectedAudience, 100, 1_000_000);
 
@@ -78,7 +81,7 @@ public sealed class CampaignTests(AppHostFixture fixture)
         await IngestDriver.EnsureCustomersAsync(fixture, 1_500);
         using var api = fixture.Api();
         var everyone = new { combinator = "AND", rules = Array.Empty<object>() };
-        var preview = await (await api.PostAsJsonAsync("/api/segments/preview", everyone)).Content.ReadFromJsonAsync<JsonElement>(Json);
+        var preview = await (await api.PostAsJsonAsync(PreviewWithoutSmartSending, everyone)).Content.ReadFromJsonAsync<JsonElement>(Json);
         var audience = preview.GetProperty("count").GetInt32();
         // Everyone but those who unsubscribed (other tests of the shared system unsubscribe a few).
         Assert.True(audience + preview.GetProperty("excludedForConsent").GetInt32() >= 1_500, $"{preview}");
@@ -111,7 +114,7 @@ public sealed class CampaignTests(AppHostFixture fixture)
     public async Task Personalised_messages_in_sql_match_the_csharp_renderer()
     {
         await IngestDriver.EnsureCustomersAsync(fixture, 10);
-        const string template = "{{name}} <{{email}}> in {{city}}, call {{phone}}; to stop: {{unsubscribe_url}}";
+        const string template = "{{name}} ({{first_name}}) <{{email}}> in {{city}}, call {{phone}}; to stop: {{unsubscribe_url}}";
         const string key = "a link key for this test", linkBase = "https://crm.example.com";
         var parsed = MiniCrm.Core.Campaigns.MessageTemplate.Parse(template, [])!;
         await using var connection = new Npgsql.NpgsqlConnection(fixture.DatabaseConnectionString);
@@ -151,9 +154,13 @@ public sealed class CampaignTests(AppHostFixture fixture)
         Assert.NotNull(done.Summary);
     }
 
-    public static async Task<CampaignState> LaunchAsync(HttpClient api, string name, object rules, string message, int? sendRatePerSecond = null)
+    /// <summary>
+    /// Launches a campaign to be watched. The shared system's tests send to the same customers again and again, as a
+    /// marketer does on purpose with smart sending turned off; <c>SmartSendingTests</c> test it on.
+    /// </summary>
+    public static async Task<CampaignState> LaunchAsync(HttpClient api, string name, object rules, string message, int? sendRatePerSecond = null, bool smartSending = false)
     {
-        var response = await api.PostAsJsonAsync("/api/campaigns", new { name, rules, message, sendRatePerSecond });
+        var response = await api.PostAsJsonAsync("/api/campaigns", new { name, rules, message, sendRatePerSecond, smartSending });
         Assert.Equal(HttpStatusCode.Created, response.StatusCode);
         return (await response.Content.ReadFromJsonAsync<CampaignState>(Json))!;
     }

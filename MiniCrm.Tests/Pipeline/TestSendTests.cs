@@ -57,4 +57,53 @@ public sealed class TestSendTests(AppHostFixture fixture)
         await SavedSegmentTests.SendAsync(api, HttpMethod.Post, $"/api/customers/{customer}/unsubscribe", null, HttpStatusCode.NoContent);
         await SavedSegmentTests.SendAsync(api, HttpMethod.Post, "/api/campaigns/test-send", new { message = "Hi {{name}}", customerId = customer }, HttpStatusCode.Conflict);
     }
+
+    [Fact]
+    public async Task A_test_to_the_marketers_own_address_is_rendered_for_the_customer_and_sent_once_per_key()
+    {
+        using var api = fixture.Api();
+        var city = await SavedSegmentTests.CustomersOfAsync(fixture, 1);
+        var customer = await fixture.ScalarAsync<Guid>($"SELECT id FROM customers WHERE city = '{city}'");
+        var name = await fixture.ScalarAsync<string>($"SELECT name FROM customers WHERE id = '{customer}'");
+        var body = new { customerId = customer, message = "Hi {{first_name}} ({{name}})! Stop: {{unsubscribe_url}}", to = new { email = "Me@Example.com" } };
+        var key = Guid.NewGuid().ToString();
+
+        var answers = new List<JsonElement>();
+        for (var i = 0; i < 2; i++)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/api/campaigns/test-send") { Content = JsonContent.Create(body) };
+            request.Headers.Add("Idempotency-Key", key);
+            using var response = await api.SendAsync(request);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            answers.Add(await response.Content.ReadFromJsonAsync<JsonElement>(Json));
+        }
+
+        var sent = answers[0];
+        Assert.Equal(sent.GetProperty("deliveryId").GetGuid(), answers[1].GetProperty("deliveryId").GetGuid());
+        Assert.Equal("me@example.com", sent.GetProperty("sentTo").GetString());
+        var message = sent.GetProperty("message").GetString()!;
+        Assert.StartsWith($"Hi {name.Split(' ')[0]} ({name})! Stop: http", message);
+        // The link of a test sent to a marketer unsubscribes no one.
+        Assert.EndsWith($"/u/{UnsubscribeLinks.TestToken}", message);
+        using var stranger = fixture.AnonymousApi();
+        using (var link = await stranger.PostAsync($"/u/{UnsubscribeLinks.TestToken}", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, link.StatusCode);
+            Assert.Contains("unsubscribes no one", await link.Content.ReadAsStringAsync());
+        }
+
+        using var vendor = fixture.WithOpsKey("vendorsim");
+        var inbox = await vendor.GetFromJsonAsync<JsonElement>($"/deliveries/{sent.GetProperty("deliveryId").GetGuid()}", Json);
+        Assert.Equal("me@example.com", inbox.GetProperty("email").GetString());
+        Assert.Equal(message, inbox.GetProperty("message").GetString());
+        var stats = await vendor.GetFromJsonAsync<JsonElement>("/deliveries/stats", Json);
+        Assert.True(stats.GetProperty("messaged").GetInt64() > 0);
+
+        // An unsubscribed customer's data may still be used for a test to oneself; a bad address is a 400 naming it.
+        await SavedSegmentTests.SendAsync(api, HttpMethod.Post, $"/api/customers/{customer}/unsubscribe", null, HttpStatusCode.NoContent);
+        await SavedSegmentTests.SendAsync(api, HttpMethod.Post, "/api/campaigns/test-send", body, HttpStatusCode.Accepted);
+        var problem = await SavedSegmentTests.SendAsync(api, HttpMethod.Post, "/api/campaigns/test-send",
+            new { customerId = customer, message = "Hi", to = new { email = "not an address" } }, HttpStatusCode.BadRequest);
+        Assert.True(problem.GetProperty("errors").TryGetProperty("to.email", out _), problem.ToString());
+    }
 }

@@ -12,7 +12,8 @@ namespace MiniCrm.Workers.Campaigns;
 
 /// <summary>
 /// Prepares a launched campaign: writes one personalised log row per customer of the segment who may be
-/// messaged (not unsubscribed, not at the frequency cap; how many were left out is recorded), in
+/// messaged (not unsubscribed, not at the frequency cap, not messaged within smart sending's window unless the
+/// campaign turned it off; how many were left out for each is recorded), in
 /// one set-based transaction (INSERT ... SELECT, nothing loaded into memory), and fixes the audience
 /// size. The rows are written in customer-id order, the order in which they are dispatched and their
 /// receipts arrive, so both walk the table instead of jumping around it. A row that cannot be parsed
@@ -41,14 +42,14 @@ public sealed partial class CampaignPreparer(
         string name, segmentJson, message;
         DateTime measuredFrom;
         string? traceParent;
-        bool scheduled;
+        bool scheduled, smartSending;
         // A launched campaign, or a scheduled one whose time has come. A scheduled campaign for a saved
         // audience takes the audience's rules as they are now, and records them; "days ago" counts from now.
         using (SuppressInstrumentationScope.Begin())
         await using (var pick = new NpgsqlCommand(
             """
             SELECT c.id, c.name, coalesce(CASE WHEN c.status = 'SCHEDULED' THEN s.rules END, c.segment)::text, c.message,
-                   CASE WHEN c.status = 'SCHEDULED' THEN now() ELSE c.created_at END, c.trace_parent, c.status = 'SCHEDULED'
+                   CASE WHEN c.status = 'SCHEDULED' THEN now() ELSE c.created_at END, c.trace_parent, c.status = 'SCHEDULED', c.smart_sending
             FROM campaigns c LEFT JOIN segments s ON s.id = c.segment_id
             WHERE c.prepared_at IS NULL AND (c.status IN ('RUNNING', 'PAUSED') OR (c.status = 'SCHEDULED' AND c.send_at <= now()))
             ORDER BY coalesce(c.send_at, c.created_at) LIMIT 1
@@ -62,9 +63,17 @@ public sealed partial class CampaignPreparer(
                 return false;
             }
 
-            (id, name, segmentJson, message, measuredFrom, traceParent, scheduled) =
+            (id, name, segmentJson, message, measuredFrom, traceParent, scheduled, smartSending) =
                 (reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetDateTime(4), reader.IsDBNull(5) ? null : reader.GetString(5),
-                 reader.GetBoolean(6));
+                 reader.GetBoolean(6), reader.GetBoolean(7));
+        }
+
+        // One campaign is prepared at a time across all Workers: smart sending and the frequency cap look at the
+        // messages other campaigns wrote, so two campaigns prepared side by side could both message one customer.
+        // Every statement below reads a snapshot taken after the campaign before this one committed.
+        await using (var serial = new NpgsqlCommand("SELECT pg_advisory_xact_lock(hashtext('minicrm.prepare-campaign'))", connection, transaction) { CommandTimeout = 0 })
+        {
+            await serial.ExecuteNonQueryAsync(ct);
         }
 
         using var activity = CampaignTracing.Source.StartActivity("prepare campaign", ActivityKind.Internal, CampaignTracing.ParentOf(traceParent));
@@ -92,7 +101,7 @@ public sealed partial class CampaignPreparer(
         var segment = SegmentSql.Compile(group, new DateTimeOffset(measuredFrom, TimeSpan.Zero));
         var consent = consentOptions.Value;
         AudienceCount counted;
-        await using (var count = new NpgsqlCommand(AudienceEligibility.CountSql(segment.Condition, consent), connection, transaction) { CommandTimeout = 0 })
+        await using (var count = new NpgsqlCommand(AudienceEligibility.CountSql(segment.Condition, consent, smartSending), connection, transaction) { CommandTimeout = 0 })
         {
             count.Parameters.AddRange(segment.CloneParameters().ToArray());
             await using var reader = await count.ExecuteReaderAsync(ct);
@@ -100,7 +109,7 @@ public sealed partial class CampaignPreparer(
             counted = AudienceEligibility.Read(reader);
         }
 
-        var audience = await WriteLogAsync(connection, transaction, id, segment, template, activity, ct);
+        var audience = await WriteLogAsync(connection, transaction, id, segment, template, smartSending, activity, ct);
 
         // Statistics that predate these rows make the planner expect a handful of them: the dispatch
         // read then sorts the whole campaign on every step (0.5 s instead of 5 ms at a million rows),
@@ -115,11 +124,13 @@ public sealed partial class CampaignPreparer(
         await using (var update = new NpgsqlCommand(
             """
             UPDATE campaigns SET prepared_at = clock_timestamp(), audience_size = @audience, pending_count = @audience, segment = @segment::jsonb,
-                excluded_for_consent = @unsubscribed, excluded_for_frequency_cap = @capped,
+                excluded_for_consent = @unsubscribed, excluded_for_frequency_cap = @capped, excluded_for_smart_sending = @recent,
                 status = CASE WHEN @audience = 0 THEN 'COMPLETED' WHEN status = 'SCHEDULED' THEN 'RUNNING' ELSE status END,
                 dispatched_at = CASE WHEN @audience = 0 THEN clock_timestamp() END,
                 completed_at = CASE WHEN @audience = 0 THEN clock_timestamp() END,
-                summary = CASE WHEN @audience = 0 THEN name || ' reached no customer: none matched the segment when it was prepared.' END,
+                summary = CASE WHEN @audience = 0 AND @unsubscribed + @capped + @recent = 0 THEN name || ' reached no customer: none matched the segment when it was prepared.'
+                               WHEN @audience = 0 THEN name || format(' reached no customer: the %s who matched when it was prepared were left out (%s unsubscribed, %s at the frequency cap, %s messaged recently: smart sending).',
+                                                                      @unsubscribed + @capped + @recent, @unsubscribed, @capped, @recent) END,
                 summary_provider = CASE WHEN @audience = 0 THEN 'offline' END
             WHERE id = @campaign
             """,
@@ -130,6 +141,7 @@ public sealed partial class CampaignPreparer(
             update.Parameters.Add(new NpgsqlParameter("segment", NpgsqlDbType.Text) { Value = SegmentText.ToJson(group).ToJsonString() });
             update.Parameters.Add(new NpgsqlParameter("unsubscribed", NpgsqlDbType.Integer) { Value = (int)counted.ExcludedForConsent });
             update.Parameters.Add(new NpgsqlParameter("capped", NpgsqlDbType.Integer) { Value = (int)counted.ExcludedForFrequencyCap });
+            update.Parameters.Add(new NpgsqlParameter("recent", NpgsqlDbType.Integer) { Value = (int)counted.ExcludedForSmartSending });
             await update.ExecuteNonQueryAsync(ct);
         }
 
@@ -162,7 +174,8 @@ public sealed partial class CampaignPreparer(
     /// leaves rows that the next attempt deletes first.
     /// </summary>
     private async Task<int> WriteLogAsync(
-        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid campaign, SegmentSql segment, MessageTemplate template, Activity? activity, CancellationToken ct)
+        NpgsqlConnection connection, NpgsqlTransaction transaction, Guid campaign, SegmentSql segment, MessageTemplate template, bool smartSending,
+        Activity? activity, CancellationToken ct)
     {
         async Task<int> InsertAsync(NpgsqlConnection on, NpgsqlTransaction within, string pages)
         {
@@ -170,7 +183,7 @@ public sealed partial class CampaignPreparer(
                 $"""
                 INSERT INTO communication_logs (campaign_id, customer_id, customer_name, email, phone, personalized_msg, status, created_at)
                 SELECT @campaign, c.id, c.name, c.email, c.phone, {template.SqlExpression("@template")}, 'PENDING', now()
-                FROM customers c WHERE ({segment.Condition}) AND {AudienceEligibility.Eligible(consentOptions.Value)}{pages}
+                FROM customers c WHERE ({segment.Condition}) AND {AudienceEligibility.Eligible(consentOptions.Value, smartSending)}{pages}
                 ORDER BY c.id
                 ON CONFLICT DO NOTHING
                 """,

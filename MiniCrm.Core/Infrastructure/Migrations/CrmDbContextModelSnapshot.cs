@@ -100,6 +100,10 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("excluded_for_frequency_cap");
 
+                    b.Property<int>("ExcludedForSmartSending")
+                        .HasColumnType("integer")
+                        .HasColumnName("excluded_for_smart_sending");
+
                     b.Property<int>("FailedCount")
                         .HasColumnType("integer")
                         .HasColumnName("failed_count");
@@ -162,6 +166,12 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("sent_count");
 
+                    b.Property<bool>("SmartSending")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("boolean")
+                        .HasDefaultValue(false)
+                        .HasColumnName("smart_sending");
+
                     b.Property<string>("Status")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -220,6 +230,58 @@ namespace MiniCrm.Core.Infrastructure.Migrations
 
                             t.HasCheckConstraint("ck_campaigns_status", "status IN ('SCHEDULED','RUNNING','PAUSED','COMPLETED','CANCELLED')");
                         });
+                });
+
+            modelBuilder.Entity("MiniCrm.Core.Domain.CampaignDraft", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<Guid?>("CampaignId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("campaign_id");
+
+                    b.Property<string>("Content")
+                        .IsRequired()
+                        .HasColumnType("jsonb")
+                        .HasColumnName("content");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("CreatedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("created_by");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTimeOffset>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.Property<string>("UpdatedBy")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("updated_by");
+
+                    b.HasKey("Id")
+                        .HasName("pk_campaign_drafts");
+
+                    b.HasIndex("UpdatedAt", "Id")
+                        .HasDatabaseName("ix_campaign_drafts_updated_at_id")
+                        .HasFilter("campaign_id IS NULL");
+
+                    b.ToTable("campaign_drafts", (string)null);
                 });
 
             modelBuilder.Entity("MiniCrm.Core.Domain.CampaignEvent", b =>
@@ -454,6 +516,46 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasDatabaseName("ix_customer_aliases_customer_id");
 
                     b.ToTable("customer_aliases", (string)null);
+                });
+
+            modelBuilder.Entity("MiniCrm.Core.Domain.IdempotencyRecord", b =>
+                {
+                    b.Property<string>("Owner")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("owner");
+
+                    b.Property<string>("Key")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("key");
+
+                    b.Property<DateTimeOffset>("CreatedAt")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at")
+                        .HasDefaultValueSql("now()");
+
+                    b.Property<byte[]>("Fingerprint")
+                        .IsRequired()
+                        .HasColumnType("bytea")
+                        .HasColumnName("fingerprint");
+
+                    b.Property<string>("Response")
+                        .HasColumnType("jsonb")
+                        .HasColumnName("response");
+
+                    b.Property<int?>("Status")
+                        .HasColumnType("integer")
+                        .HasColumnName("status");
+
+                    b.HasKey("Owner", "Key")
+                        .HasName("pk_idempotency_keys");
+
+                    b.HasIndex("Owner", "CreatedAt")
+                        .HasDatabaseName("ix_idempotency_keys_owner_created_at");
+
+                    b.ToTable("idempotency_keys", (string)null);
                 });
 
             modelBuilder.Entity("MiniCrm.Core.Domain.Import", b =>

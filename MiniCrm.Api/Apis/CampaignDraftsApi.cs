@@ -1,0 +1,88 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using MiniCrm.Api.Auth;
+using MiniCrm.Api.Http;
+using MiniCrm.Api.Services;
+
+namespace MiniCrm.Api.Apis;
+
+/// <summary>
+/// Drafts of campaigns (<see cref="CampaignDrafts"/>): what the composer keeps as the marketer types, listed with the
+/// campaigns. Launch one with <c>POST /api/campaigns</c> and its <c>draftId</c>: a draft becomes one campaign at most.
+/// </summary>
+public static class CampaignDraftsApi
+{
+    public static IEndpointRouteBuilder MapCampaignDraftsApi(this IEndpointRouteBuilder app)
+    {
+        var drafts = app.MapGroup("/api/campaigns/drafts").WithTags("Campaigns").RequireAuthorization(CrmAuthentication.MarketerPolicy)
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+        drafts.MapGet("/", ListDrafts).WithSummary("Drafts not launched yet, newest first");
+        drafts.MapPost("/", CreateDraft).WithSummary("Keep a campaign being composed: any JSON object (name, message, rules, …); takes an Idempotency-Key")
+            .WithBodyLimit(CampaignDrafts.MaxBytes + 1024).Accepts<DraftContent>("application/json")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+        drafts.MapGet("/{id:guid}", GetDraft).WithSummary("One draft");
+        drafts.MapPut("/{id:guid}", UpdateDraft).WithSummary("Replace a draft's content; 409 once it was launched")
+            .WithBodyLimit(CampaignDrafts.MaxBytes + 1024).Accepts<DraftContent>("application/json")
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
+        drafts.MapDelete("/{id:guid}", DeleteDraft).WithSummary("Throw a draft away");
+        return app;
+    }
+
+    /// <param name="limit">Drafts per page.</param>
+    /// <param name="cursor">Where the previous page ended.</param>
+    public static Task<Results<Ok<Page<DraftView>>, ValidationProblem>> ListDrafts(CrmDbContext db, int? limit, string? cursor, CancellationToken ct) =>
+        NewestFirstPage.ReadAsync(db, db.CampaignDrafts, "campaign_drafts", limit, cursor, d => d.Id, d => d.CreatedAt, d => DraftView.From(d), ct, ["campaign_id IS NULL"]);
+
+    public static async Task<Results<Created<DraftView>, ValidationProblem, ProblemHttpResult>> CreateDraft(
+        HttpContext context, CampaignDrafts drafts, CancellationToken ct)
+    {
+        var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
+        using var _ = document;
+        if (error is not null)
+        {
+            return error;
+        }
+
+        var key = Idempotency.Read(context.Request, out var keyProblem);
+        if (keyProblem is not null)
+        {
+            return Problems.Validation(keyProblem);
+        }
+
+        var userId = context.User.UserId();
+        var once = IdempotentRequest.For(key, userId, CampaignDrafts.Operation, document!.RootElement.GetRawText());
+        var (draft, errors, keyState) = await drafts.CreateAsync(document.RootElement, userId, once, ct);
+        return draft is not null
+            ? keyState == ClaimState.Replay
+                ? Idempotency.Replayed(context, TypedResults.Created($"/api/campaigns/drafts/{draft.Id}", draft))
+                : TypedResults.Created($"/api/campaigns/drafts/{draft.Id}", draft)
+            : keyState is { } state ? Idempotency.NotUsable(state, context)
+            : Problems.Validation(errors);
+    }
+
+    public static async Task<Results<Ok<DraftView>, NotFound>> GetDraft(Guid id, CampaignDrafts drafts, CancellationToken ct) =>
+        await drafts.GetAsync(id, ct) is { } draft ? TypedResults.Ok(draft) : TypedResults.NotFound();
+
+    public static async Task<Results<Ok<DraftView>, NotFound, ValidationProblem, ProblemHttpResult>> UpdateDraft(
+        Guid id, HttpContext context, CampaignDrafts drafts, CancellationToken ct)
+    {
+        var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
+        using var _ = document;
+        if (error is not null)
+        {
+            return error;
+        }
+
+        return await drafts.UpdateAsync(id, document!.RootElement, context.User.UserId(), ct) switch
+        {
+            { Errors.Count: > 0 } invalid => Problems.Validation(invalid.Errors),
+            { Draft: null } => TypedResults.NotFound(),
+            { Conflict: { } conflict } => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Launched already", detail: conflict),
+            { Draft: { } draft } => TypedResults.Ok(draft),
+        };
+    }
+
+    public static async Task<Results<NoContent, NotFound>> DeleteDraft(Guid id, CampaignDrafts drafts, CancellationToken ct) =>
+        await drafts.DeleteAsync(id, ct) ? TypedResults.NoContent() : TypedResults.NotFound();
+}

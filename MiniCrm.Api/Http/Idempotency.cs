@@ -1,0 +1,53 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using MiniCrm.Api.Services;
+using MiniCrm.Core.Segments;
+
+namespace MiniCrm.Api.Http;
+
+/// <summary>The <c>Idempotency-Key</c> header of a create, and the answers about it (see <see cref="IdempotencyKeys"/>).</summary>
+internal static class Idempotency
+{
+    public const string Header = "Idempotency-Key";
+
+    public const int MaxKeyLength = 255;
+
+    /// <summary>The header's key, or why it cannot be one; null when the request has none.</summary>
+    public static string? Read(HttpRequest request, out FieldError? problem)
+    {
+        problem = null;
+        if (!request.Headers.TryGetValue(Header, out var values))
+        {
+            return null;
+        }
+
+        var key = values.Count == 1 ? values[0] : null;
+        if (key is null || key.Length is 0 or > MaxKeyLength || key.Any(c => c is < '!' or > '~'))
+        {
+            problem = new(Header, $"One key of 1 to {MaxKeyLength} visible ASCII characters, such as a UUID, new for each new request.");
+            return null;
+        }
+
+        return key;
+    }
+
+    /// <summary>A repeat of a create made with the same key: the first answer again, marked as such.</summary>
+    public static T Replayed<T>(HttpContext? context, T answer)
+    {
+        context?.Response.Headers["Idempotent-Replayed"] = "true";
+        return answer;
+    }
+
+    /// <summary>A key that cannot be used for this request: used for another one (422), or its first request is still running (409).</summary>
+    public static ProblemHttpResult NotUsable(ClaimState state, HttpContext? context)
+    {
+        if (state == ClaimState.Reused)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "This Idempotency-Key was used for another request",
+                detail: "A key stands for one request: send a new key with a new request. Nothing was created.");
+        }
+
+        context?.Response.Headers.RetryAfter = "1";
+        return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The first request with this Idempotency-Key is still running",
+            detail: "Send it again in a moment to get its answer. Nothing new was created.");
+    }
+}

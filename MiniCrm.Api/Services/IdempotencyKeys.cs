@@ -1,0 +1,130 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using MiniCrm.Core.Messaging;
+using Npgsql;
+using NpgsqlTypes;
+
+namespace MiniCrm.Api.Services;
+
+/// <summary>A create request sent with an <c>Idempotency-Key</c>: whose key it is, the key, and a fingerprint of what was asked.</summary>
+public sealed record IdempotentRequest(string Owner, string Key, byte[] Fingerprint)
+{
+    /// <summary>The request <paramref name="key"/> names (null without a key): the fingerprint covers the operation and the body.</summary>
+    public static IdempotentRequest? For(string? key, string owner, string operation, string body) =>
+        key is null ? null : new(owner, key, SHA256.HashData(Encoding.UTF8.GetBytes(operation + "\n" + body)));
+}
+
+public enum ClaimState
+{
+    /// <summary>The key is new: handle the request, then <see cref="IdempotencyKeys.CompleteAsync(CrmDbContext, IdempotentRequest, int, object, CancellationToken)"/> it.</summary>
+    New,
+
+    /// <summary>The same request was handled before: answer with <see cref="IdempotencyClaim.Status"/> and <see cref="IdempotencyClaim.Response"/>.</summary>
+    Replay,
+
+    /// <summary>The key was used for a different request (422).</summary>
+    Reused,
+
+    /// <summary>The first request with this key is still being handled (409, try again shortly).</summary>
+    Busy,
+}
+
+public sealed record IdempotencyClaim(ClaimState State, int Status = 0, string? Response = null)
+{
+    public T? Answer<T>() => Response is null ? default : JsonSerializer.Deserialize<T>(Response, MessageJson.Options);
+}
+
+/// <summary>
+/// <c>Idempotency-Key</c> on every create, as the IETF draft describes it: the first request with a key claims it,
+/// and its answer is recorded in the same transaction as what it created; a repeat of the same request gets that
+/// answer again and creates nothing; the same key with a different request is a 422; a repeat while the first is
+/// still running is a 409. A claim whose request failed without creating anything is released, so the key can be
+/// used again; one left by a crash expires after a minute. Keys are kept for a day, per owner.
+/// </summary>
+public sealed class IdempotencyKeys(NpgsqlDataSource database)
+{
+    private const string Claim = """
+        WITH expired AS (
+            DELETE FROM idempotency_keys WHERE owner = @owner AND key <> @key AND created_at < now() - interval '24 hours'
+        )
+        INSERT INTO idempotency_keys AS k (owner, key, fingerprint, created_at) VALUES (@owner, @key, @fingerprint, now())
+        ON CONFLICT (owner, key) DO UPDATE SET fingerprint = excluded.fingerprint, created_at = excluded.created_at, status = NULL, response = NULL
+            WHERE k.created_at < now() - interval '24 hours' OR (k.status IS NULL AND k.created_at < now() - interval '1 minute')
+        RETURNING 1
+        """;
+
+    public async Task<IdempotencyClaim> ClaimAsync(IdempotentRequest request, CancellationToken ct)
+    {
+        for (var attempt = 0; ; attempt++)
+        {
+            await using (var claim = database.CreateCommand(Claim))
+            {
+                AddKey(claim, request);
+                claim.Parameters.Add(new NpgsqlParameter("fingerprint", NpgsqlDbType.Bytea) { Value = request.Fingerprint });
+                if (await claim.ExecuteScalarAsync(ct) is not null)
+                {
+                    return new IdempotencyClaim(ClaimState.New);
+                }
+            }
+
+            await using var read = database.CreateCommand("SELECT fingerprint, status, response::text FROM idempotency_keys WHERE owner = @owner AND key = @key");
+            AddKey(read, request);
+            await using var reader = await read.ExecuteReaderAsync(ct);
+            if (!await reader.ReadAsync(ct))
+            {
+                // Released between the two statements: claim it again.
+                continue;
+            }
+
+            var fingerprint = reader.GetFieldValue<byte[]>(0);
+            return !fingerprint.AsSpan().SequenceEqual(request.Fingerprint) ? new IdempotencyClaim(ClaimState.Reused)
+                : reader.IsDBNull(1) ? new IdempotencyClaim(ClaimState.Busy)
+                : new IdempotencyClaim(ClaimState.Replay, reader.GetInt32(1), reader.IsDBNull(2) ? null : reader.GetString(2));
+        }
+    }
+
+    /// <summary>Records the answer, in the transaction of <paramref name="db"/> that created what it describes.</summary>
+    public async Task CompleteAsync(CrmDbContext db, IdempotentRequest request, int status, object response, CancellationToken ct)
+    {
+        await using var command = await db.CommandAsync(Complete, [], ct);
+        AddAnswer(command, request, status, response);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>Records the answer of a request whose work is not in the database (it is in Kafka, or at the vendor).</summary>
+    public async Task CompleteAsync(IdempotentRequest request, int status, object response, CancellationToken ct)
+    {
+        await using var command = database.CreateCommand(Complete);
+        AddAnswer(command, request, status, response);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    /// <summary>The request failed and created nothing: the key may be used again.</summary>
+    public async Task ReleaseAsync(IdempotentRequest? request, CancellationToken ct)
+    {
+        if (request is null)
+        {
+            return;
+        }
+
+        await using var command = database.CreateCommand("DELETE FROM idempotency_keys WHERE owner = @owner AND key = @key AND status IS NULL");
+        AddKey(command, request);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private const string Complete = "UPDATE idempotency_keys SET status = @status, response = @response::jsonb WHERE owner = @owner AND key = @key";
+
+    private static void AddAnswer(NpgsqlCommand command, IdempotentRequest request, int status, object response)
+    {
+        AddKey(command, request);
+        command.Parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Integer) { Value = status });
+        command.Parameters.Add(new NpgsqlParameter("response", NpgsqlDbType.Text) { Value = JsonSerializer.Serialize(response, response.GetType(), MessageJson.Options) });
+    }
+
+    private static void AddKey(NpgsqlCommand command, IdempotentRequest request)
+    {
+        command.Parameters.Add(new NpgsqlParameter("owner", NpgsqlDbType.Varchar) { Value = request.Owner });
+        command.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Varchar) { Value = request.Key });
+    }
+}
