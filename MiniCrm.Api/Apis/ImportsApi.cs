@@ -36,12 +36,13 @@ public static class ImportsApi
         var maxBytes = (long)app.ServiceProvider.GetRequiredService<IOptions<ImportOptions>>().Value.MaxFileMegabytes * 1024 * 1024;
         foreach (var kind in new[] { ImportKind.Customers, ImportKind.Orders })
         {
-            imports.MapPost($"/{kind.ToString().ToLowerInvariant()}", (HttpContext context, CrmDbContext db, ImportFile files, DrainSignal drain, CancellationToken ct) =>
-                    UploadAsync(kind, context, db, files, drain, ct))
-                .WithSummary($"Import {kind.ToString().ToLowerInvariant()} from CSV (Content-Type: text/csv): {ImportRows.Expected(kind)}; answers 202 with the import")
+            imports.MapPost($"/{kind.ToString().ToLowerInvariant()}", (HttpContext context, CrmDbContext db, ImportFile files, IdempotencyKeys keys, DrainSignal drain, CancellationToken ct) =>
+                    UploadAsync(kind, context, db, files, keys, drain, ct))
+                .WithSummary($"Import {kind.ToString().ToLowerInvariant()} from CSV (Content-Type: text/csv): {ImportRows.Expected(kind)}; answers 202 with the import. Takes an Idempotency-Key")
                 .RequireRateLimiting(AbuseLimits.Launch).WithBodyLimit(maxBytes)
                 .Accepts<string>("text/csv")
-                .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+                .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+                .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
                 .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests)
                 .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         }
@@ -52,8 +53,12 @@ public static class ImportsApi
         return app;
     }
 
+    /// <summary>
+    /// Stores the upload, then answers 202 with the import. With an Idempotency-Key (its fingerprint: the kind, the file
+    /// name and the declared length, as the body is streamed, not held) a repeat answers the first upload's import.
+    /// </summary>
     private static async Task<Results<Accepted<ImportView>, ProblemHttpResult>> UploadAsync(
-        ImportKind kind, HttpContext context, CrmDbContext db, ImportFile files, DrainSignal drain, CancellationToken ct)
+        ImportKind kind, HttpContext context, CrmDbContext db, ImportFile files, IdempotencyKeys keys, DrainSignal drain, CancellationToken ct)
     {
         if (drain.IsDraining)
         {
@@ -67,6 +72,37 @@ public static class ImportsApi
                 detail: "Send the file as CSV with 'Content-Type: text/csv' (curl --data-binary @file.csv).");
         }
 
+        var key = Idempotency.Read(context.Request, out var keyProblem);
+        if (keyProblem is not null)
+        {
+            return Problems.InvalidBody(keyProblem);
+        }
+
+        var once = IdempotentRequest.For(key, context.User.UserId(), $"POST /api/imports/{kind}",
+            $"{FileName(context.Request)}\n{context.Request.ContentLength?.ToString(CultureInfo.InvariantCulture)}");
+        if (once is not null)
+        {
+            var claim = await keys.ClaimAsync(once, ct);
+            if (claim.State != ClaimState.New)
+            {
+                return claim.State == ClaimState.Replay && claim.Answer<ImportView>() is { } first
+                    ? Idempotency.Replayed(context, TypedResults.Accepted($"/api/imports/{first.Id}", await db.Imports.AsNoTracking().FirstOrDefaultAsync(i => i.Id == first.Id, ct) is { } now ? ImportView.From(now) : first))
+                    : Idempotency.NotUsable(claim.State, context);
+            }
+        }
+
+        var answer = await StoreUploadAsync(kind, context, db, files, keys, once, ct);
+        if (answer.Result is not Accepted<ImportView>)
+        {
+            await keys.ReleaseAsync(once, CancellationToken.None);
+        }
+
+        return answer;
+    }
+
+    private static async Task<Results<Accepted<ImportView>, ProblemHttpResult>> StoreUploadAsync(
+        ImportKind kind, HttpContext context, CrmDbContext db, ImportFile files, IdempotencyKeys keys, IdempotentRequest? once, CancellationToken ct)
+    {
         var import = new Import
         {
             Id = Guid.CreateVersion7(),
@@ -93,7 +129,14 @@ public static class ImportsApi
             import.Bytes = bytes;
             import.Chunks = chunks;
             import.Status = ImportStatus.Queued;
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
             await db.SaveChangesAsync(ct);
+            if (once is not null)
+            {
+                await keys.CompleteAsync(db, once, StatusCodes.Status202Accepted, ImportView.From(import), ct);
+            }
+
+            await transaction.CommitAsync(ct);
             return TypedResults.Accepted($"/api/imports/{import.Id}", ImportView.From(import));
         }
         catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)

@@ -40,23 +40,31 @@ public static class IngestionApi
         .RequireRateLimiting(AbuseLimits.Ingestion)
         .WithBodyLimit(16 * 1024 * 1024)
         .ProducesProblem(StatusCodes.Status429TooManyRequests)
+        .ProducesProblem(StatusCodes.Status409Conflict)
+        .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
         .ProducesProblem(StatusCodes.Status401Unauthorized)
         .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
         .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
         .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
+    /// <summary>Whose Idempotency-Keys an ingestion request's are: the ingestion key's, one namespace for every source.</summary>
+    public const string KeyOwner = "ingestion";
+
     public static Task<Results<Accepted<IngestionResult>, ValidationProblem, ProblemHttpResult>> SubmitCustomers(
-        HttpContext context, CustomerIntake intake, PipelinePublisher publisher, ConsumerLagMonitor lag, DrainSignal drain, CancellationToken ct) =>
-        SubmitAsync(context, KafkaTopics.Customers, intake.ValidateAsync, c => c.CustomerId.ToString(), publisher, lag, drain, ct);
+        HttpContext context, CustomerIntake intake, PipelinePublisher publisher, ConsumerLagMonitor lag, IdempotencyKeys keys, DrainSignal drain, CancellationToken ct) =>
+        SubmitAsync(context, KafkaTopics.Customers, intake.ValidateAsync, c => c.CustomerId.ToString(), publisher, lag, keys, drain, ct);
 
     public static Task<Results<Accepted<IngestionResult>, ValidationProblem, ProblemHttpResult>> SubmitOrders(
-        HttpContext context, OrderIntake intake, PipelinePublisher publisher, ConsumerLagMonitor lag, DrainSignal drain, CancellationToken ct) =>
-        SubmitAsync(context, KafkaTopics.Orders, intake.ValidateAsync, o => o.OrderId, publisher, lag, drain, ct);
+        HttpContext context, OrderIntake intake, PipelinePublisher publisher, ConsumerLagMonitor lag, IdempotencyKeys keys, DrainSignal drain, CancellationToken ct) =>
+        SubmitAsync(context, KafkaTopics.Orders, intake.ValidateAsync, o => o.OrderId, publisher, lag, keys, drain, ct);
 
-    /// <summary>Backpressure, then the body, then bulk validation, then Kafka; the answer says what happened to every item.</summary>
+    /// <summary>
+    /// Backpressure, then the body, then bulk validation, then Kafka; the answer says what happened to every item. With an
+    /// Idempotency-Key the answer is recorded once Kafka has the items, and a repeat gets it again without publishing anything.
+    /// </summary>
     private static async Task<Results<Accepted<IngestionResult>, ValidationProblem, ProblemHttpResult>> SubmitAsync<T>(
         HttpContext context, string topic, Func<IReadOnlyList<System.Text.Json.JsonElement>, CancellationToken, Task<Intake<T>>> validate,
-        Func<T, string> idOf, PipelinePublisher publisher, ConsumerLagMonitor lag, DrainSignal drain, CancellationToken ct)
+        Func<T, string> idOf, PipelinePublisher publisher, ConsumerLagMonitor lag, IdempotencyKeys keys, DrainSignal drain, CancellationToken ct)
     {
         if (drain.IsDraining)
         {
@@ -81,7 +89,38 @@ public static class IngestionApi
             return error;
         }
 
-        return await PublishAsync(context, topic, await validate(items!, ct), idOf, publisher, ct);
+        var key = Idempotency.Read(context.Request, out var keyProblem);
+        if (keyProblem is not null)
+        {
+            return Problems.Validation(keyProblem);
+        }
+
+        var once = IdempotentRequest.For(key, KeyOwner, $"POST {topic}", document.RootElement.GetRawText());
+        if (once is not null)
+        {
+            var claim = await keys.ClaimAsync(once, ct);
+            if (claim.State != ClaimState.New)
+            {
+                return claim.State == ClaimState.Replay && claim.Answer<IngestionResult>() is { } first
+                    ? Idempotency.Replayed(context, TypedResults.Accepted((string?)null, first))
+                    : Idempotency.NotUsable(claim.State, context);
+            }
+        }
+
+        var answer = await PublishAsync(context, topic, await validate(items!, ct), idOf, publisher, ct);
+        if (once is not null)
+        {
+            if (answer.Result is Accepted<IngestionResult> { Value: { } accepted })
+            {
+                await keys.CompleteAsync(once, StatusCodes.Status202Accepted, accepted, CancellationToken.None);
+            }
+            else
+            {
+                await keys.ReleaseAsync(once, CancellationToken.None);
+            }
+        }
+
+        return answer;
     }
 
     private static async Task<Results<Accepted<IngestionResult>, ValidationProblem, ProblemHttpResult>> PublishAsync<T>(

@@ -110,6 +110,31 @@ public sealed class LaunchOnceTests(AppHostFixture fixture)
         Assert.Equal((7, 0), (third.GetProperty("audienceSize").GetInt32(), third.GetProperty("excludedForSmartSending").GetInt32()));
     }
 
+    [Fact]
+    public async Task A_source_that_sends_the_same_batch_twice_with_its_key_gets_the_first_answer_and_nothing_more()
+    {
+        var city = "Keyed" + Guid.NewGuid().ToString("N")[..10];
+        using var ingest = fixture.IngestingApi();
+        var batch = Enumerable.Range(0, 3).Select(i => new { name = $"Keyed {i}", email = $"{city}.{i}@minicrm.test", city }).ToArray();
+        var key = Guid.NewGuid().ToString();
+        var answers = new List<JsonElement>();
+        for (var i = 0; i < 2; i++)
+        {
+            using var response = await PostAsync(ingest, "/api/customers", batch, key);
+            Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+            Assert.Equal(i == 1, response.Headers.Contains("Idempotent-Replayed"));
+            answers.Add(await response.Content.ReadFromJsonAsync<JsonElement>(Json));
+        }
+
+        // The repeat names the same ids and rejects nothing (sent without its key, it would be "exists already").
+        Assert.Equal(answers[0].GetRawText(), answers[1].GetRawText());
+        Assert.Equal(3, answers[1].GetProperty("accepted").GetInt32());
+        await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>($"SELECT count(*) FROM customers WHERE city = '{city}'") == 3,
+            TimeSpan.FromSeconds(60), "three customers, stored once");
+        using var other = await PostAsync(ingest, "/api/customers", batch.Take(1).ToArray(), key);
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, other.StatusCode);
+    }
+
     private static async Task<HttpResponseMessage> PostAsync(HttpClient api, string path, object body, string key)
     {
         using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = JsonContent.Create(body) };
