@@ -50,9 +50,12 @@ public sealed record TimelinePoint(DateTimeOffset At, long Sent, long Failed);
 /// <summary>One status change: <c>by</c> is the marketer's user id and <c>byName</c> their name; both null for the system.</summary>
 public sealed record CampaignEventView(CampaignStatus Status, DateTimeOffset At, string? By, string? ByName);
 
-/// <summary>One delivery: <see cref="Attempts"/> counts its dispatches (more than one when no receipt came back in time).</summary>
+/// <summary>
+/// One delivery: <see cref="DeliveredAt"/> when a SENT one was delivered, <see cref="FailedAt"/> when a FAILED one failed
+/// (with <see cref="FailureReason"/>); <see cref="Attempts"/> counts its dispatches (more than one when no receipt came back in time).
+/// </summary>
 public sealed record LogEntryView(Guid CustomerId, string CustomerName, string Email, string? Phone, string Message,
-    DeliveryStatus Status, DateTimeOffset? DeliveredAt, string? FailureReason, int Attempts);
+    DeliveryStatus Status, DateTimeOffset? DeliveredAt, string? FailureReason, int Attempts, DateTimeOffset? FailedAt = null);
 
 public static class CampaignsApi
 {
@@ -80,7 +83,7 @@ public static class CampaignsApi
         api.MapGet("/", ListCampaigns).WithSummary("Campaigns, newest first");
         api.MapGet("/{id:guid}", GetCampaign).WithName("GetCampaign").WithSummary("One campaign with its live counters");
         api.MapGet("/{id:guid}/log", GetCampaignLog).WithSummary("A campaign's communication log, optionally of one status or whose customer's name or email contains {search}");
-        api.MapGet("/{id:guid}/log.csv", DownloadLog).WithSummary("The whole communication log as CSV, optionally of one status");
+        api.MapGet("/{id:guid}/log.csv", DownloadLog).WithSummary("The communication log as CSV: all of it, or of one status and/or whose customer's name or email contains {search}");
         api.MapGet("/{id:guid}/timeline", GetTimeline).WithSummary("Deliveries over time (sent and failed per bucket), for a chart");
         api.MapPost("/test-send", TestSend).WithSummary("Send a message rendered for one customer, to them or to your own address, without a campaign: {message, customerId, to?: {email?, phone?}}; takes an Idempotency-Key")
             .RequireRateLimiting(AbuseLimits.Launch).WithBodyLimit(64 * 1024).Accepts<TestSendRequest>("application/json")
@@ -227,21 +230,18 @@ public static class CampaignsApi
         return TypedResults.Ok(new DeliveryTimeline(from, bucket, points));
     }
 
-    /// <summary>The whole communication log as CSV, streamed (optionally of one status).</summary>
+    /// <summary>The communication log as CSV, streamed: the whole of it, or what the filters select (as the log's pages show it).</summary>
+    /// <param name="status">Only deliveries in this status.</param>
+    /// <param name="search">Only deliveries whose customer's name or email contains these words.</param>
     public static async Task<Results<EmptyHttpResult, NotFound, ValidationProblem>> DownloadLog(
-        Guid id, string? status, HttpContext context, NpgsqlDataSource database, CrmDbContext db, CancellationToken ct)
+        Guid id, string? status, string? search, HttpContext context, NpgsqlDataSource database, CrmDbContext db, CancellationToken ct)
     {
         var parameters = new List<NpgsqlParameter> { new("campaign", NpgsqlDbType.Uuid) { Value = id } };
-        var filter = "";
-        if (!string.IsNullOrEmpty(status))
+        var errors = new List<FieldError>();
+        var filter = LogFilter(status, search, parameters, errors);
+        if (errors.Count > 0)
         {
-            if (status is not ("PENDING" or "SENT" or "FAILED" or "CANCELLED"))
-            {
-                return Problems.Validation(new FieldError("status", "Use PENDING, SENT, FAILED or CANCELLED."));
-            }
-
-            parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Text) { Value = status });
-            filter = " AND status = @status";
+            return Problems.Validation(errors);
         }
 
         if (!await db.Campaigns.AnyAsync(c => c.Id == id, ct))
@@ -249,18 +249,50 @@ public static class CampaignsApi
             return TypedResults.NotFound();
         }
 
+        var named = string.Concat(new[] { status?.ToLowerInvariant(), string.IsNullOrWhiteSpace(search) ? null : "search" }.Where(p => p is not null).Select(p => "-" + p));
         await using var connection = await database.OpenConnectionAsync(ct);
-        await CsvDownload.WriteAsync(context, connection, $"campaign-{id}-log.csv",
-            "customer_id,customer_name,email,phone,message,status,delivered_at,failure_reason,attempts",
+        await CsvDownload.WriteAsync(context, connection, $"campaign-{id}-log{named}.csv",
+            "customer_id,customer_name,email,phone,message,status,delivered_at,failed_at,failure_reason,attempts",
             $"""
             SELECT customer_id, customer_name, email, phone, personalized_msg, status, delivered_at, failure_reason, attempts
             FROM communication_logs WHERE campaign_id = @campaign {filter} ORDER BY customer_id
             """,
             parameters,
-            r => [r.GetGuid(0).ToString(), r.GetString(1), r.GetString(2), r.NullableString(3), r.GetString(4), r.GetString(5),
-                  r.NullableField<DateTime>(6)?.ToString("O", CultureInfo.InvariantCulture), r.NullableString(7), r.GetInt32(8).ToString(CultureInfo.InvariantCulture)],
+            r =>
+            {
+                var at = r.NullableField<DateTime>(6)?.ToString("O", CultureInfo.InvariantCulture);
+                var failed = r.GetString(5) == "FAILED";
+                return [r.GetGuid(0).ToString(), r.GetString(1), r.GetString(2), r.NullableString(3), r.GetString(4), r.GetString(5),
+                        failed ? null : at, failed ? at : null, r.NullableString(7), r.GetInt32(8).ToString(CultureInfo.InvariantCulture)];
+            },
             ct);
         return TypedResults.Empty;
+    }
+
+    /// <summary>The log's filters as SQL (after <c>campaign_id = @campaign</c>): one status, and words in the customer's name or email.</summary>
+    private static string LogFilter(string? status, string? search, List<NpgsqlParameter> parameters, List<FieldError> errors)
+    {
+        var searched = new List<string>();
+        if (TextSearch.Add(search, ["customer_name", "email"], searched, parameters) is { } problem)
+        {
+            errors.Add(problem);
+        }
+
+        var filter = string.Concat(searched.Select(c => " AND " + c));
+        if (!string.IsNullOrEmpty(status))
+        {
+            if (status is "PENDING" or "SENT" or "FAILED" or "CANCELLED")
+            {
+                parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Text) { Value = status });
+                filter += " AND status = @status";
+            }
+            else
+            {
+                errors.Add(new FieldError("status", "Use PENDING, SENT, FAILED or CANCELLED."));
+            }
+        }
+
+        return filter;
     }
 
     public static async Task<Results<Ok<CampaignView>, NotFound>> GetCampaign(Guid id, CrmDbContext db, CancellationToken ct)
@@ -463,14 +495,21 @@ public static class CampaignsApi
             return error;
         }
 
+        return await RescheduleAsync(id, document!.RootElement, context.User.UserId(), control, clock, ct);
+    }
+
+    /// <summary>Moves a scheduled campaign to the time the JSON gives ({sendAt, timeZone?}), for the endpoint and the campaign's page.</summary>
+    public static async Task<Results<Ok<CampaignView>, NotFound, ValidationProblem, ProblemHttpResult>> RescheduleAsync(
+        Guid id, JsonElement root, string userId, CampaignControl control, TimeProvider clock, CancellationToken ct)
+    {
         var errors = new List<FieldError>();
-        var schedule = document!.RootElement.ValueKind == JsonValueKind.Object ? SendTime.Read(document.RootElement, clock.GetUtcNow(), errors) : null;
+        var schedule = root.ValueKind == JsonValueKind.Object ? SendTime.Read(root, clock.GetUtcNow(), errors) : null;
         if (schedule is null)
         {
             return Problems.Validation(errors.Count > 0 ? errors : [new FieldError("sendAt", "Required: when the campaign is to start.")]);
         }
 
-        return await control.RescheduleAsync(id, context.User.UserId(), schedule, ct) switch
+        return await control.RescheduleAsync(id, userId, schedule, ct) switch
         {
             { Campaign: null } => TypedResults.NotFound(),
             { Conflict: { } conflict } => Conflict(conflict),
@@ -503,26 +542,7 @@ public static class CampaignsApi
     {
         var errors = new List<FieldError>();
         var parameters = new List<NpgsqlParameter> { new("campaign", NpgsqlDbType.Uuid) { Value = id } };
-        var searched = new List<string>();
-        if (TextSearch.Add(search, ["customer_name", "email"], searched, parameters) is { } problem)
-        {
-            errors.Add(problem);
-        }
-
-        var filter = string.Concat(searched.Select(c => " AND " + c));
-        if (!string.IsNullOrEmpty(status))
-        {
-            if (status is "PENDING" or "SENT" or "FAILED" or "CANCELLED")
-            {
-                parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Text) { Value = status });
-                filter += " AND status = @status";
-            }
-            else
-            {
-                errors.Add(new FieldError("status", "Use PENDING, SENT, FAILED or CANCELLED."));
-            }
-        }
-
+        var filter = LogFilter(status, search, parameters, errors);
         if (cursor is not null)
         {
             if (KeysetCursor.TryDecode(cursor, out _, out var after) && Guid.TryParse(after, out var afterId))
@@ -554,9 +574,13 @@ public static class CampaignsApi
             ORDER BY customer_id LIMIT {take + 1}
             """,
             parameters,
-            r => new LogEntryView(r.GetGuid(0), r.GetString(1), r.GetString(2), r.NullableString(3), r.GetString(4),
-                Enum.Parse<DeliveryStatus>(r.GetString(5), ignoreCase: true),
-                r.NullableField<DateTime>(6) is { } d ? new DateTimeOffset(d, TimeSpan.Zero) : null, r.NullableString(7), r.GetInt32(8)),
+            r =>
+            {
+                var status = Enum.Parse<DeliveryStatus>(r.GetString(5), ignoreCase: true);
+                DateTimeOffset? at = r.NullableField<DateTime>(6) is { } d ? new DateTimeOffset(d, TimeSpan.Zero) : null;
+                return new LogEntryView(r.GetGuid(0), r.GetString(1), r.GetString(2), r.NullableString(3), r.GetString(4), status,
+                    status == DeliveryStatus.Failed ? null : at, r.NullableString(7), r.GetInt32(8), status == DeliveryStatus.Failed ? at : null);
+            },
             ct);
         string? next = null;
         if (rows.Count > take)

@@ -15,6 +15,9 @@ public sealed record CustomerCampaignView(Guid CampaignId, string Name, DateTime
 
 public sealed record CustomerDetail(CustomerSummary Customer, IReadOnlyList<OrderView> RecentOrders);
 
+/// <summary>How many customers a list's filters select (all of them without filters).</summary>
+public sealed record CustomerCount(long Count);
+
 public static class CustomersApi
 {
     private const int RecentOrders = 100;
@@ -22,7 +25,8 @@ public static class CustomersApi
     public static IEndpointRouteBuilder MapCustomersApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/customers").WithTags("Customers").RequireAuthorization(CrmAuthentication.MarketerPolicy).ProducesProblem(StatusCodes.Status401Unauthorized);
-        api.MapGet("/", ListCustomers).WithSummary("Customers, newest first or by spend, optionally those a rule group selects");
+        api.MapGet("/", ListCustomers).WithSummary("Customers, newest first or by spend, optionally those a rule group selects or whose name, email or phone contains {search}");
+        api.MapGet("/count", CountCustomers).WithSummary("How many customers the list's filters (rules, search) select");
         api.MapGet("/{id:guid}", GetCustomer).WithSummary("One customer with their most recent orders");
         api.MapGet("/{id:guid}/campaigns", CampaignsOf).WithSummary("The campaigns that reached a customer, newest first (at most 100)");
         return app;
@@ -30,8 +34,9 @@ public static class CustomersApi
 
     /// <param name="sort"><c>createdAt</c> (newest first, the default) or <c>totalSpend</c> (highest first).</param>
     /// <param name="rules">A rule group as JSON, to list only the customers it selects.</param>
+    /// <param name="search">Only customers whose name, email or phone contains these words.</param>
     public static async Task<Results<Ok<Page<CustomerSummary>>, ValidationProblem>> ListCustomers(
-        CrmDbContext db, TimeProvider clock, int? limit, string? cursor, string? sort, string? rules, CancellationToken ct)
+        CrmDbContext db, TimeProvider clock, int? limit, string? cursor, string? sort, string? rules, string? search, CancellationToken ct)
     {
         var errors = new List<FieldError>();
         var bySpend = sort switch
@@ -41,24 +46,7 @@ public static class CustomersApi
             _ => Fail(errors, "sort", "Use createdAt or totalSpend."),
         };
 
-        var segment = SegmentSql.Compile(RuleGroup.Everyone, clock.GetUtcNow());
-        if (!string.IsNullOrWhiteSpace(rules))
-        {
-            try
-            {
-                using var json = JsonDocument.Parse(rules);
-                if (RuleGroupParser.Parse(json.RootElement, errors) is { } group)
-                {
-                    segment = SegmentSql.Compile(group, clock.GetUtcNow());
-                }
-            }
-            catch (JsonException ex)
-            {
-                errors.Add(new FieldError("rules", $"Not valid JSON: {ex.Message}"));
-            }
-        }
-
-        var parameters = segment.CloneParameters().ToList();
+        var (condition, parameters) = Filter(rules, search, clock, errors);
         var keyset = "";
         if (cursor is not null)
         {
@@ -92,7 +80,7 @@ public static class CustomersApi
         var take = Paging.Clamp(limit);
         var order = bySpend ? "c.total_spend DESC, c.id DESC" : "c.created_at DESC, c.id DESC";
         var rows = await db.ListAsync(
-            $"SELECT {SegmentQueries.CustomerColumns} FROM customers c WHERE {segment.Condition} {keyset} ORDER BY {order} LIMIT {take + 1}",
+            $"SELECT {SegmentQueries.CustomerColumns} FROM customers c WHERE {condition} {keyset} ORDER BY {order} LIMIT {take + 1}",
             parameters, SegmentQueries.ReadCustomer, ct);
 
         string? next = null;
@@ -106,6 +94,51 @@ public static class CustomersApi
         }
 
         return TypedResults.Ok(new Page<CustomerSummary>(rows, next));
+    }
+
+    /// <param name="rules">A rule group as JSON, as for the list.</param>
+    /// <param name="search">Words in the name, email or phone, as for the list.</param>
+    public static async Task<Results<Ok<CustomerCount>, ValidationProblem>> CountCustomers(CrmDbContext db, TimeProvider clock, string? rules, string? search, CancellationToken ct)
+    {
+        var errors = new List<FieldError>();
+        var (condition, parameters) = Filter(rules, search, clock, errors);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        var counted = await db.ListAsync($"SELECT count(*) FROM customers c WHERE {condition}", parameters, r => r.GetInt64(0), ct);
+        return TypedResults.Ok(new CustomerCount(counted[0]));
+    }
+
+    /// <summary>The list's filters as SQL over <c>customers c</c>: a rule group (as JSON) and words in the name, email or phone.</summary>
+    private static (string Condition, List<NpgsqlParameter> Parameters) Filter(string? rules, string? search, TimeProvider clock, List<FieldError> errors)
+    {
+        var segment = SegmentSql.Compile(RuleGroup.Everyone, clock.GetUtcNow());
+        if (!string.IsNullOrWhiteSpace(rules))
+        {
+            try
+            {
+                using var json = JsonDocument.Parse(rules);
+                if (RuleGroupParser.Parse(json.RootElement, errors) is { } group)
+                {
+                    segment = SegmentSql.Compile(group, clock.GetUtcNow());
+                }
+            }
+            catch (JsonException ex)
+            {
+                errors.Add(new FieldError("rules", $"Not valid JSON: {ex.Message}"));
+            }
+        }
+
+        var parameters = segment.CloneParameters().ToList();
+        var conditions = new List<string> { segment.Condition };
+        if (TextSearch.Add(search, ["c.name", "c.email", "c.phone"], conditions, parameters) is { } problem)
+        {
+            errors.Add(problem);
+        }
+
+        return (string.Join(" AND ", conditions.Select(c => $"({c})")), parameters);
     }
 
     /// <summary>The customer, also by an alias id (a raced duplicate's id): the answer then carries the customer's own id.</summary>

@@ -3,6 +3,8 @@ using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.Api.Http;
 using MiniCrm.Core.Segments;
+using Npgsql;
+using NpgsqlTypes;
 
 namespace MiniCrm.Api.Apis;
 
@@ -20,31 +22,22 @@ public static class OrdersApi
 {
     public static IEndpointRouteBuilder MapOrdersApi(this IEndpointRouteBuilder app)
     {
-        app.MapGet("/api/orders", ListOrders).WithTags("Orders").RequireAuthorization(CrmAuthentication.MarketerPolicy).ProducesProblem(StatusCodes.Status401Unauthorized).WithSummary("Orders, newest first, optionally of one customer or one status");
+        app.MapGet("/api/orders", ListOrders).WithTags("Orders").RequireAuthorization(CrmAuthentication.MarketerPolicy).ProducesProblem(StatusCodes.Status401Unauthorized)
+            .WithSummary("Orders, newest first, optionally of one customer, one status, or ordered from {from} until before {to}");
+        app.MapGet("/api/orders.csv", DownloadOrders).WithTags("Orders").RequireAuthorization(CrmAuthentication.MarketerPolicy).ProducesProblem(StatusCodes.Status401Unauthorized)
+            .WithSummary("The orders the same filters select, as CSV, one line per item: the columns an orders import takes, and the customer's name");
         return app;
     }
 
+    /// <param name="customerId">Only this customer's orders.</param>
+    /// <param name="status">Only orders in this status.</param>
+    /// <param name="from">Only orders dated at or after this time.</param>
+    /// <param name="to">Only orders dated before this time.</param>
     public static async Task<Results<Ok<Page<OrderView>>, ValidationProblem>> ListOrders(
-        CrmDbContext db, int? limit, string? cursor, Guid? customerId, string? status, CancellationToken ct)
+        CrmDbContext db, int? limit, string? cursor, Guid? customerId, string? status, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
     {
         var errors = new List<FieldError>();
-        var query = db.Orders.AsNoTracking();
-        if (customerId is { } customer)
-        {
-            query = query.Where(o => o.CustomerId == customer);
-        }
-
-        if (!string.IsNullOrEmpty(status))
-        {
-            if (Enum.TryParse<OrderStatus>(status, ignoreCase: true, out var s) && status.All(char.IsLetter))
-            {
-                query = query.Where(o => o.Status == s);
-            }
-            else
-            {
-                errors.Add(new FieldError("status", "Use PENDING, COMPLETED, CANCELLED or REFUNDED."));
-            }
-        }
+        var query = Filter(db.Orders.AsNoTracking(), customerId, status, from, to, errors);
 
         if (cursor is not null)
         {
@@ -76,5 +69,100 @@ public static class OrdersApi
         }
 
         return TypedResults.Ok(new Page<OrderView>([.. rows.Select(OrderView.From)], next));
+    }
+
+    /// <summary>Streamed, newest first: one line per item, the order's fields on each (as an orders import reads them back).</summary>
+    public static async Task<Results<EmptyHttpResult, ValidationProblem>> DownloadOrders(
+        HttpContext context, CrmDbContext db, NpgsqlDataSource database, Guid? customerId, string? status, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
+    {
+        var errors = new List<FieldError>();
+        var conditions = new List<string> { "TRUE" };
+        var parameters = new List<NpgsqlParameter>();
+        Filter(db.Orders, customerId, status, from, to, errors);
+        if (errors.Count > 0)
+        {
+            return Problems.Validation(errors);
+        }
+
+        if (customerId is { } customer)
+        {
+            conditions.Add("o.customer_id = @customer");
+            parameters.Add(new NpgsqlParameter("customer", NpgsqlDbType.Uuid) { Value = customer });
+        }
+
+        if (!string.IsNullOrEmpty(status))
+        {
+            conditions.Add("o.status = @status");
+            parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Text) { Value = status.ToUpperInvariant() });
+        }
+
+        if (from is { } start)
+        {
+            conditions.Add("o.order_date >= @from");
+            parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = start.UtcDateTime });
+        }
+
+        if (to is { } end)
+        {
+            conditions.Add("o.order_date < @to");
+            parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.TimestampTz) { Value = end.UtcDateTime });
+        }
+
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await CsvDownload.WriteAsync(context, connection, "orders.csv",
+            "orderId,customerId,customerEmail,customerName,amount,status,orderDate,updatedAt,itemName,quantity,unitPrice",
+            $"""
+            SELECT o.id, o.customer_id, c.email, c.name, o.amount, o.status, o.order_date, o.updated_at, i.name, i.quantity, i.unit_price
+            FROM orders o JOIN customers c ON c.id = o.customer_id LEFT JOIN order_items i ON i.order_id = o.id
+            WHERE {string.Join(" AND ", conditions)}
+            ORDER BY o.order_date DESC, o.id DESC, i.id
+            """,
+            parameters,
+            r => [r.GetString(0), r.GetGuid(1).ToString(), r.GetString(2), r.GetString(3), r.GetDecimal(4).ToString(CultureInfo.InvariantCulture), r.GetString(5),
+                  r.GetFieldValue<DateTime>(6).ToString("O", CultureInfo.InvariantCulture), r.GetFieldValue<DateTime>(7).ToString("O", CultureInfo.InvariantCulture),
+                  r.IsDBNull(8) ? null : r.GetString(8), r.IsDBNull(9) ? null : r.GetInt32(9).ToString(CultureInfo.InvariantCulture),
+                  r.IsDBNull(10) ? null : r.GetDecimal(10).ToString(CultureInfo.InvariantCulture)],
+            ct);
+        return TypedResults.Empty;
+    }
+
+    /// <summary>The list's filters: a customer, a status, and order dates from (inclusive) until (exclusive).</summary>
+    private static IQueryable<Order> Filter(IQueryable<Order> query, Guid? customerId, string? status, DateTimeOffset? from, DateTimeOffset? to, List<FieldError> errors)
+    {
+        if (customerId is { } customer)
+        {
+            query = query.Where(o => o.CustomerId == customer);
+        }
+
+        if (!string.IsNullOrEmpty(status))
+        {
+            if (Enum.TryParse<OrderStatus>(status, ignoreCase: true, out var s) && status.All(char.IsLetter))
+            {
+                query = query.Where(o => o.Status == s);
+            }
+            else
+            {
+                errors.Add(new FieldError("status", "Use PENDING, COMPLETED, CANCELLED or REFUNDED."));
+            }
+        }
+
+        if (from is { } start && to is { } end && end <= start)
+        {
+            errors.Add(new FieldError("to", "Must come after from."));
+        }
+
+        if (from is { } after)
+        {
+            var utc = after.ToUniversalTime();
+            query = query.Where(o => o.OrderDate >= utc);
+        }
+
+        if (to is { } before)
+        {
+            var utc = before.ToUniversalTime();
+            query = query.Where(o => o.OrderDate < utc);
+        }
+
+        return query;
     }
 }

@@ -166,27 +166,38 @@ public sealed partial class ImportProcessor(
         }
     }
 
-    private sealed record Validated(List<Message<string, byte[]>> Messages, List<(long Line, string Field, string Reason)> Rejected);
+    /// <summary>
+    /// A batch validated: its messages, the refused lines' reasons, and its counts: customers or orders read (an
+    /// unreadable line counts as one), of them refused, and the lines those refused ones had.
+    /// </summary>
+    private sealed record Validated(List<Message<string, byte[]>> Messages, List<(long Line, string Field, string Reason)> Rejected, int Items, int RejectedItems, int RejectedLines);
 
     private async Task<Validated> ValidateAsync(ImportKind kind, ImportRows rows, ImportItems batch, CancellationToken ct)
     {
         await using var scope = scopes.CreateAsyncScope();
         var rejected = new List<(long Line, string Field, string Reason)>(batch.Unreadable);
         List<Message<string, byte[]>> messages;
+        List<RejectedItem> refused;
         if (kind == ImportKind.Customers)
         {
             var intake = await scope.ServiceProvider.GetRequiredService<CustomerIntake>().ValidateAsync(batch.Items, ct);
             messages = [.. intake.Accepted.Select(a => new Message<string, byte[]> { Key = a.Key, Value = MessageJson.Serialize(a.Message) })];
-            rejected.AddRange(intake.Rejected.Select(r => Locate(rows, batch, r)));
+            refused = intake.Rejected;
         }
         else
         {
             var intake = await scope.ServiceProvider.GetRequiredService<OrderIntake>().ValidateAsync(batch.Items, ct);
             messages = [.. intake.Accepted.Select(a => new Message<string, byte[]> { Key = a.Key, Value = MessageJson.Serialize(a.Message) })];
-            rejected.AddRange(intake.Rejected.Select(r => Locate(rows, batch, r)));
+            refused = intake.Rejected;
         }
 
-        return new Validated(messages, rejected);
+        rejected.AddRange(refused.Select(r => Locate(rows, batch, r)));
+        rejected.Sort((a, b) => a.Line.CompareTo(b.Line));
+        var refusedItems = refused.Select(r => r.Index).Distinct().ToList();
+        return new Validated(messages, rejected,
+            Items: batch.Items.Count + batch.Unreadable.Count,
+            RejectedItems: refusedItems.Count + batch.Unreadable.Count,
+            RejectedLines: refusedItems.Sum(i => batch.Lines[i].Length) + batch.Unreadable.Count);
     }
 
     private static (long, string, string) Locate(ImportRows rows, ImportItems batch, RejectedItem rejected)
@@ -211,8 +222,8 @@ public sealed partial class ImportProcessor(
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using (var write = new NpgsqlCommand(
             """
-            INSERT INTO import_batches (import_id, next_record, rows_read, accepted, rejected, messages)
-            VALUES (@id, @next, @rows, @accepted, @rejected, @messages);
+            INSERT INTO import_batches (import_id, next_record, rows_read, items_read, accepted, rejected, rejected_lines, first_problem, messages)
+            VALUES (@id, @next, @rows, @items, @accepted, @rejected, @rejected_lines, @first_problem, @messages);
             INSERT INTO import_rejections (import_id, line, field, reason)
             SELECT @id, r.line, left(r.field, 100), left(r.reason, 500) FROM unnest(@lines, @fields, @reasons) AS r(line, field, reason);
             UPDATE imports SET lease_until = clock_timestamp() + @lease * interval '1 second' WHERE id = @id;
@@ -222,7 +233,15 @@ public sealed partial class ImportProcessor(
             write.Parameters.Add(new NpgsqlParameter("next", NpgsqlDbType.Bigint) { Value = nextRecord });
             write.Parameters.Add(new NpgsqlParameter("rows", NpgsqlDbType.Bigint) { Value = records });
             write.Parameters.Add(new NpgsqlParameter("accepted", NpgsqlDbType.Integer) { Value = batch.Messages.Count });
-            write.Parameters.Add(new NpgsqlParameter("rejected", NpgsqlDbType.Integer) { Value = batch.Rejected.Count });
+            write.Parameters.Add(new NpgsqlParameter("items", NpgsqlDbType.Integer) { Value = batch.Items });
+            write.Parameters.Add(new NpgsqlParameter("rejected", NpgsqlDbType.Integer) { Value = batch.RejectedItems });
+            write.Parameters.Add(new NpgsqlParameter("rejected_lines", NpgsqlDbType.Integer) { Value = batch.RejectedLines });
+            write.Parameters.Add(new NpgsqlParameter("first_problem", NpgsqlDbType.Varchar)
+            {
+                Value = batch.Rejected.FirstOrDefault() is { Reason: not null } first
+                    ? MiniCrm.Core.Text.StoredText.Clean($"line {first.Line}, {first.Field}: {first.Reason}") is var text && text.Length > 700 ? text[..700] : text
+                    : DBNull.Value,
+            });
             write.Parameters.Add(new NpgsqlParameter("messages", NpgsqlDbType.Bytea) { Value = Pack(batch.Messages) });
             write.Parameters.Add(new NpgsqlParameter<long[]>("lines", [.. batch.Rejected.Select(r => r.Line)]));
             write.Parameters.Add(new NpgsqlParameter<string[]>("fields", [.. batch.Rejected.Select(r => r.Field)]));
@@ -247,8 +266,9 @@ public sealed partial class ImportProcessor(
         await using var count = database.CreateCommand(
             """
             WITH done AS (DELETE FROM import_batches WHERE import_id = @id RETURNING *)
-            UPDATE imports i SET next_record = done.next_record, rows_read = i.rows_read + done.rows_read,
-                                 accepted = i.accepted + done.accepted, rejected = i.rejected + done.rejected
+            UPDATE imports i SET next_record = done.next_record, rows_read = i.rows_read + done.rows_read, items_read = i.items_read + done.items_read,
+                                 accepted = i.accepted + done.accepted, rejected = i.rejected + done.rejected,
+                                 rejected_lines = i.rejected_lines + done.rejected_lines, first_problem = coalesce(i.first_problem, done.first_problem)
             FROM done WHERE i.id = done.import_id
             RETURNING i.next_record
             """);

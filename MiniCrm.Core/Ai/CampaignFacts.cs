@@ -13,6 +13,12 @@ public sealed partial record CampaignFacts(string Name, int AudienceSize, int De
 {
     public const int MaxSummaryLength = 700;
 
+    /// <summary>The failure reasons a summary names; the rest are counted together, never left out as if they were not there.</summary>
+    public const int ReasonsNamed = 3;
+
+    /// <summary>The reasons past the named ones, and how many deliveries failed for them.</summary>
+    public (int Reasons, int Deliveries) OtherFailures => (Math.Max(0, Failures.Count - ReasonsNamed), Failures.Skip(ReasonsNamed).Sum(f => f.Count));
+
     /// <summary>Delivered as a share of the audience, in percent with one decimal.</summary>
     public decimal SuccessRate => Math.Round(100m * Delivered / Math.Max(AudienceSize, 1), 1, MidpointRounding.AwayFromZero);
 
@@ -24,9 +30,17 @@ public sealed partial record CampaignFacts(string Name, int AudienceSize, int De
                 $"{Name} reached {AudienceSize} customers: {Delivered} delivered and {Failed} failed, a delivery success rate of {SuccessRate:0.0}%.")
             : string.Create(CultureInfo.InvariantCulture,
                 $"{Name} was cancelled with {Cancelled} of its {AudienceSize} messages not sent: {Delivered} delivered and {Failed} failed, a delivery success rate of {SuccessRate:0.0}% of the audience.");
-        return Failures.Count == 0
-            ? text
-            : text + " The failures were: " + string.Join(", ", Failures.Select(f => $"{f.Reason} ({f.Count})")) + ".";
+        if (Failures.Count == 0)
+        {
+            return text;
+        }
+
+        var named = string.Join(", ", Failures.Take(ReasonsNamed).Select(f => $"{f.Reason} ({f.Count})"));
+        var (others, deliveries) = OtherFailures;
+        return others == 0
+            ? text + $" The failures were: {named}."
+            : text + string.Create(CultureInfo.InvariantCulture,
+                $" The most frequent failures were: {named}; {others} other {(others == 1 ? "reason accounts" : "reasons account")} for the other {deliveries}.");
     }
 
     /// <summary>
@@ -69,6 +83,7 @@ public sealed partial record CampaignFacts(string Name, int AudienceSize, int De
             AudienceSize, Delivered, Failed, Cancelled, AudienceSize - Delivered - Failed, AudienceSize - Delivered - Failed - Cancelled, SuccessRate, Math.Round(SuccessRate), failedShare, Math.Round(failedShare), 100,
         };
         allowed.UnionWith(Failures.Select(f => (decimal)f.Count));
+        allowed.UnionWith([OtherFailures.Reasons, OtherFailures.Deliveries, Failures.Count, ReasonsNamed]);
         // Numbers that are part of a name or a reason ("Diwali 2026", "HTTP 503") may be repeated.
         allowed.UnionWith(NumbersIn(Name));
         allowed.UnionWith(Failures.SelectMany(f => NumbersIn(f.Reason)));

@@ -8,14 +8,17 @@ namespace MiniCrm.Core.Campaigns;
 /// <summary>A campaign row's summary facts in SQL (a RETURNING or SELECT list over <c>campaigns</c>) and back; the next column is at <see cref="Count"/>.</summary>
 public static class CampaignFactsSql
 {
-    /// <summary>id, name, audience, delivered, failed, cancelled, and the three most frequent failure reasons as JSON.</summary>
+    /// <summary>
+    /// id, name, audience, delivered, failed, cancelled, every failure reason with its count as JSON (most frequent first;
+    /// the summary names the first <see cref="CampaignFacts.ReasonsNamed"/> and counts the rest).
+    /// </summary>
     public const string Columns = """
         campaigns.id, campaigns.name, campaigns.audience_size, campaigns.sent_count, campaigns.failed_count, campaigns.cancelled_count,
         (SELECT coalesce(json_agg(json_build_object('reason', r.reason, 'count', r.n) ORDER BY r.n DESC, r.reason), '[]')::text
          FROM (SELECT coalesce(l.failure_reason, 'no reason given') AS reason, count(*)::int AS n
                FROM communication_logs l
                WHERE l.campaign_id = campaigns.id AND l.status = 'FAILED'
-               GROUP BY 1 ORDER BY n DESC, reason LIMIT 3) r) AS failures
+               GROUP BY 1 ORDER BY n DESC, reason LIMIT 100) r) AS failures
         """;
 
     public const int Count = 7;

@@ -35,12 +35,23 @@ public sealed class Import
 
     public int Chunks { get; set; }
 
-    /// <summary>Data records read (the header not counted); for orders, one per item line.</summary>
+    /// <summary>Data lines read (the header not counted); for orders, one per item line.</summary>
     public long RowsRead { get; set; }
 
+    /// <summary>Customers or orders read: an order is all its lines; a line that cannot be read at all counts as one. <see cref="Accepted"/> + <see cref="Rejected"/>.</summary>
+    public long ItemsRead { get; set; }
+
+    /// <summary>Customers or orders taken.</summary>
     public long Accepted { get; set; }
 
+    /// <summary>Customers or orders refused (each listed with its reasons in the rejected rows).</summary>
     public long Rejected { get; set; }
+
+    /// <summary>The lines of the refused customers or orders: an order refused for one bad line refuses all its lines.</summary>
+    public long RejectedLines { get; set; }
+
+    /// <summary>The first reason a line was refused for ("line 7, email: Is not a valid email address."), to show without the download.</summary>
+    public string? FirstProblem { get; set; }
 
     /// <summary>How many data records are done: the next batch starts after them.</summary>
     public long NextRecord { get; set; }
@@ -96,9 +107,15 @@ public sealed class ImportBatch
 
     public long RowsRead { get; set; }
 
+    public int ItemsRead { get; set; }
+
     public int Accepted { get; set; }
 
     public int Rejected { get; set; }
+
+    public int RejectedLines { get; set; }
+
+    public string? FirstProblem { get; set; }
 
     /// <summary>The Kafka messages, length-prefixed keys and values.</summary>
     public required byte[] Messages { get; set; }

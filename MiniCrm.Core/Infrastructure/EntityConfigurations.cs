@@ -149,6 +149,7 @@ internal sealed class ImportConfiguration : IEntityTypeConfiguration<Import>
         import.Property(i => i.FileName).HasMaxLength(255);
         import.Property(i => i.CreatedBy).HasMaxLength(64);
         import.Property(i => i.Error).HasMaxLength(1000);
+        import.Property(i => i.FirstProblem).HasMaxLength(700);
         import.HasIndex(i => new { i.CreatedAt, i.Id });
     }
 }
@@ -182,6 +183,7 @@ internal sealed class ImportBatchConfiguration : IEntityTypeConfiguration<Import
     {
         batch.ToTable("import_batches");
         batch.HasKey(b => b.ImportId);
+        batch.Property(b => b.FirstProblem).HasMaxLength(700);
         batch.HasOne<Import>().WithMany().HasForeignKey(b => b.ImportId).OnDelete(DeleteBehavior.Cascade);
     }
 }

@@ -69,7 +69,7 @@ public sealed class CampaignViewsTests(AppHostFixture fixture)
         Assert.Equal("text/csv", csv.Content.Headers.ContentType?.MediaType);
         Assert.Contains("attachment", csv.Content.Headers.ContentDisposition?.ToString());
         var lines = (await csv.Content.ReadAsStringAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("customer_id,customer_name,email,phone,message,status,delivered_at,failure_reason,attempts", lines[0]);
+        Assert.Equal("customer_id,customer_name,email,phone,message,status,delivered_at,failed_at,failure_reason,attempts", lines[0]);
         Assert.Equal(13, lines.Length - 1);
         Assert.Equal(done.SentCount, lines.Count(l => l.Contains(",SENT,", StringComparison.Ordinal)));
         Assert.Equal(done.FailedCount, lines.Count(l => l.Contains(",FAILED,", StringComparison.Ordinal)));
@@ -78,6 +78,13 @@ public sealed class CampaignViewsTests(AppHostFixture fixture)
 
         var sentOnly = (await api.GetStringAsync($"/api/campaigns/{launched.Id}/log.csv?status=SENT")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(done.SentCount, sentOnly.Length - 1);
+        // The download follows the filters on screen: a search, with a status or without.
+        var searched = (await api.GetStringAsync($"/api/campaigns/{launched.Id}/log.csv?search={city}.1")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(3, searched.Length - 1);
+        var failedRows = (await api.GetStringAsync($"/api/campaigns/{launched.Id}/log.csv?status=FAILED")).Split('\n', StringSplitOptions.RemoveEmptyEntries).Skip(1).ToList();
+        Assert.Equal(done.FailedCount, failedRows.Count);
+        // A failed delivery has a time it failed at, not one it was delivered at.
+        Assert.All(failedRows, row => Assert.Matches(@",FAILED,,\d{4}-\d\d-\d\dT", row));
         Assert.Equal(HttpStatusCode.BadRequest, (await api.GetAsync($"/api/campaigns/{launched.Id}/log.csv?status=LOST")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await api.GetAsync($"/api/campaigns/{Guid.NewGuid()}/log.csv")).StatusCode);
 

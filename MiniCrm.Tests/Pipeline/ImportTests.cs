@@ -62,14 +62,19 @@ public sealed class ImportTests(AppHostFixture fixture)
             $"A-{tag},{email},1500,COMPLETED,2026-11-01T10:00:00Z,Scarf,1,500\n" +
             $"B-{tag},{email},300,PENDING,,Socks,three,100\n" +                          // 4: quantity is not a number
             $"C-{tag},nobody.{tag}@minicrm.test,100,COMPLETED,,Cap,1,100\n" +            // 5: unknown customer
-            $"D-{tag},{email},200,REFUNDED,,Belt,1,200\n";                                // 6
+            $"D-{tag},{email},200,REFUNDED,,Belt,1,200\n" +                              // 6
+            string.Concat(Enumerable.Range(0, 150).Select(i => $"E-{tag},{email},150,COMPLETED,,Sock {i},1,1\n")); // 7-156: one order of 150 lines
         using var api = fixture.Api();
         var import = await UploadAsync(api, "orders", csv, null);
         var done = await FinishedAsync(api, import.GetProperty("id").GetGuid());
-        Assert.Equal((5L, 2L, 2L), (done.GetProperty("rowsRead").GetInt64(), done.GetProperty("accepted").GetInt64(), done.GetProperty("rejected").GetInt64()));
+        // Orders and lines are counted apart: 5 orders in 155 lines, 2 taken, 3 refused with 152 lines between them.
+        Assert.Equal((155L, 5L, 2L, 3L, 152L), (done.GetProperty("rowsRead").GetInt64(), done.GetProperty("itemsRead").GetInt64(),
+            done.GetProperty("accepted").GetInt64(), done.GetProperty("rejected").GetInt64(), done.GetProperty("rejectedLines").GetInt64()));
+        Assert.StartsWith("line 4, quantity:", done.GetProperty("firstProblem").GetString());
         var rejected = (await api.GetStringAsync($"/api/imports/{done.GetProperty("id").GetGuid()}/rejected")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("4,quantity,", rejected[1]);
         Assert.StartsWith("5,customerEmail,", rejected[2]);
+        Assert.Equal("7,itemName,An order has at most 100 items.", rejected[3]);
 
         await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>($"SELECT count(*) FROM orders WHERE id IN ('A-{tag}', 'D-{tag}')") == 2,
             TimeSpan.FromSeconds(60), "the imported orders");

@@ -17,6 +17,17 @@ public sealed class CampaignFactsTests
         Assert.Null(Diwali.Problem(Diwali.Render()));
     }
 
+    [Fact]
+    public void A_summary_names_the_most_frequent_reasons_and_counts_the_others_rather_than_leaving_them_out()
+    {
+        var facts = new CampaignFacts("Spring", 100, 80, 20,
+            [new("Recipient mailbox unavailable", 7), new("Number not reachable", 6), new("Message blocked as spam", 4), new("Rejected by carrier", 3)]);
+        Assert.Equal("Spring reached 100 customers: 80 delivered and 20 failed, a delivery success rate of 80.0%. The most frequent failures were: " +
+                     "Recipient mailbox unavailable (7), Number not reachable (6), Message blocked as spam (4); 1 other reason accounts for the other 3.", facts.Render());
+        Assert.Null(facts.Problem(facts.Render()));
+        Assert.Equal(facts.Failed, facts.Failures.Take(CampaignFacts.ReasonsNamed).Sum(f => f.Count) + facts.OtherFailures.Deliveries);
+    }
+
     [Theory]
     [InlineData("Diwali 2026 reached 12,480 customers. 11,210 messages were delivered and 1,270 failed, a success rate of 89.8%. Most failures were unreachable numbers (900).")]
     [InlineData("Of 12480 customers, 11210 got the message (about 90%); 1270 did not. HTTP 503 errors from the carrier hit 370 of them.")]

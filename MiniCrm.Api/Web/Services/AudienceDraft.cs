@@ -37,6 +37,9 @@ public sealed class GroupDraft
     public string Combinator { get; set; } = "AND";
     public List<object> Items { get; } = [];
 
+    /// <summary>A group with one rule to fill in: where an empty group would mean everyone without anyone choosing it.</summary>
+    public static GroupDraft WithOneRule() => new() { Items = { new RuleDraft() } };
+
     public static readonly IReadOnlyDictionary<string, string> AttributeLabels = new Dictionary<string, string>
     {
         ["total_spend"] = "Total spend",

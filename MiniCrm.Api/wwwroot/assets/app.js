@@ -69,3 +69,6 @@ window.minicrm.focusFirst = (box) => {
     else if (!e.shiftKey && document.activeElement === last) { first.focus(); e.preventDefault(); }
   });
 };
+
+// Moves the focus to a field the page says needs attention (and into view).
+window.minicrm.focusId = (id) => { const element = document.getElementById(id); element?.focus(); element?.scrollIntoView({ block: 'center' }); };

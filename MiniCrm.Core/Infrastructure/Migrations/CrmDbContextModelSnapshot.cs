@@ -601,6 +601,15 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnType("character varying(255)")
                         .HasColumnName("file_name");
 
+                    b.Property<string>("FirstProblem")
+                        .HasMaxLength(700)
+                        .HasColumnType("character varying(700)")
+                        .HasColumnName("first_problem");
+
+                    b.Property<long>("ItemsRead")
+                        .HasColumnType("bigint")
+                        .HasColumnName("items_read");
+
                     b.Property<string>("Kind")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -618,6 +627,10 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                     b.Property<long>("Rejected")
                         .HasColumnType("bigint")
                         .HasColumnName("rejected");
+
+                    b.Property<long>("RejectedLines")
+                        .HasColumnType("bigint")
+                        .HasColumnName("rejected_lines");
 
                     b.Property<long>("RowsRead")
                         .HasColumnType("bigint")
@@ -655,6 +668,15 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnType("integer")
                         .HasColumnName("accepted");
 
+                    b.Property<string>("FirstProblem")
+                        .HasMaxLength(700)
+                        .HasColumnType("character varying(700)")
+                        .HasColumnName("first_problem");
+
+                    b.Property<int>("ItemsRead")
+                        .HasColumnType("integer")
+                        .HasColumnName("items_read");
+
                     b.Property<byte[]>("Messages")
                         .IsRequired()
                         .HasColumnType("bytea")
@@ -667,6 +689,10 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                     b.Property<int>("Rejected")
                         .HasColumnType("integer")
                         .HasColumnName("rejected");
+
+                    b.Property<int>("RejectedLines")
+                        .HasColumnType("integer")
+                        .HasColumnName("rejected_lines");
 
                     b.Property<long>("RowsRead")
                         .HasColumnType("bigint")
