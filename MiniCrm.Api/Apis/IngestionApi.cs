@@ -11,6 +11,9 @@ public sealed record IngestionResult(int Accepted, IReadOnlyList<AcceptedItem> I
 
 public sealed record AcceptedItem(int Index, string Id);
 
+/// <summary>A page of customer ids, for a source that submits orders for customers it did not create (ids only: no personal data).</summary>
+public sealed record CustomerIdPage(IReadOnlyList<Guid> Items, string? NextCursor);
+
 /// <summary>
 /// Customers and orders from source systems: one item or an array of up to 5,000. Valid items are
 /// published to Kafka and acknowledged before the answer (202); the Workers persist them.
@@ -33,7 +36,29 @@ public static class IngestionApi
             .Accepts<IReadOnlyList<OrderSubmission>>("application/json")
             .ProducesIngestionProblems()
             .RequireIngestionApiKey();
+        app.MapGet("/api/ingestion/customer-ids", CustomerIds)
+            .WithTags("Ingestion")
+            .WithSummary("Ids of stored customers, in id order, for sources that submit orders for existing customers (ids only, no personal data)")
+            .RequireRateLimiting(AbuseLimits.Ingestion)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .RequireIngestionApiKey();
         return app;
+    }
+
+    /// <param name="limit">Ids per page, 1 to 10,000 (1,000 if left out).</param>
+    /// <param name="after">The last id of the previous page (its <c>nextCursor</c>).</param>
+    public static async Task<Results<Ok<CustomerIdPage>, ValidationProblem>> CustomerIds(CrmDbContext db, int? limit, Guid? after, CancellationToken ct)
+    {
+        if (limit is < 1 or > 10_000)
+        {
+            return Problems.Validation(new MiniCrm.Core.Segments.FieldError("limit", "Between 1 and 10,000."));
+        }
+
+        var take = limit ?? 1_000;
+        var ids = await db.ListAsync(
+            $"SELECT id FROM customers WHERE @after::uuid IS NULL OR id > @after ORDER BY id LIMIT {take + 1}",
+            [new Npgsql.NpgsqlParameter("after", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = (object?)after ?? DBNull.Value }], r => r.GetGuid(0), ct);
+        return TypedResults.Ok(new CustomerIdPage([.. ids.Take(take)], ids.Count > take ? ids[take - 1].ToString() : null));
     }
 
     private static RouteHandlerBuilder ProducesIngestionProblems(this RouteHandlerBuilder endpoint) => endpoint

@@ -6,7 +6,8 @@ public sealed record NewCustomer(string Name, string Email, string Phone, string
 
 public sealed record NewOrderItem(string Name, int Quantity, decimal UnitPrice);
 
-public sealed record NewOrder(string OrderId, string CustomerEmail, decimal Amount, string Status, DateTimeOffset OrderDate, IReadOnlyList<NewOrderItem> Items);
+/// <summary>An order as the ingestion API takes it, naming its customer by email (one submitted in this run) or by id (one stored before).</summary>
+public sealed record NewOrder(string OrderId, string? CustomerEmail, Guid? CustomerId, decimal Amount, string Status, DateTimeOffset OrderDate, IReadOnlyList<NewOrderItem> Items);
 
 /// <summary>
 /// Realistic customers and orders, like the seed's faker. Emails, phones and order ids carry a
@@ -55,7 +56,11 @@ public sealed class CrmFakers
         return new NewCustomer($"{first} {last}", email, phone, _faker.PickRandom(Cities));
     }
 
-    public NewOrder NextOrder(string customerEmail)
+    public NewOrder NextOrder(string customerEmail) => NextOrder(customerEmail, null);
+
+    public NewOrder NextOrder(Guid customerId) => NextOrder(null, customerId);
+
+    private NewOrder NextOrder(string? customerEmail, Guid? customerId)
     {
         var n = Interlocked.Increment(ref _orders);
         var items = Enumerable.Range(0, _faker.Random.Int(1, 5))
@@ -65,6 +70,7 @@ public sealed class CrmFakers
         return new NewOrder(
             $"ORD-{_run}-{n}",
             customerEmail,
+            customerId,
             items.Sum(i => i.Quantity * i.UnitPrice),
             status,
             DateTimeOffset.UtcNow.AddDays(-_faker.Random.Double(0, 365)),

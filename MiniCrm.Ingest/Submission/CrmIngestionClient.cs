@@ -75,21 +75,33 @@ public sealed class CrmIngestionClient(HttpClient http, IConfiguration configura
         }
     }
 
-    /// <summary>Emails of existing customers, newest first, read page by page (for orders of customers from earlier runs).</summary>
-    public async Task<List<string>> GetCustomerEmailsAsync(int max, CancellationToken ct)
+    /// <summary>
+    /// Ids of stored customers (for orders of customers from earlier runs), page by page through the ingestion
+    /// API's own read, with this source's API key: no marketer's session, and no personal data.
+    /// </summary>
+    public async Task<List<Guid>> GetCustomerIdsAsync(int max, CancellationToken ct)
     {
-        var emails = new List<string>(max);
-        string? cursor = null;
+        var ids = new List<Guid>(max);
+        string? after = null;
         do
         {
-            var page = await http.GetFromJsonAsync<JsonElement>(
-                $"/api/customers?limit=500{(cursor is null ? "" : "&cursor=" + Uri.EscapeDataString(cursor))}", Json, ct);
-            emails.AddRange(page.GetProperty("items").EnumerateArray().Select(c => c.GetProperty("email").GetString()!));
-            cursor = page.GetProperty("nextCursor").GetString();
-        }
-        while (cursor is not null && emails.Count < max);
+            using var request = new HttpRequestMessage(HttpMethod.Get,
+                $"/api/ingestion/customer-ids?limit={Math.Min(10_000, max - ids.Count)}{(after is null ? "" : "&after=" + after)}");
+            request.Headers.Add("X-Api-Key", _apiKey);
+            using var response = await http.SendAsync(request, ct);
+            if (response.StatusCode == HttpStatusCode.Unauthorized)
+            {
+                throw new InvalidOperationException("The CRM refused the ingestion API key (401): check Ingestion:ApiKey.");
+            }
 
-        return emails.Count > max ? emails[..max] : emails;
+            response.EnsureSuccessStatusCode();
+            var page = await response.Content.ReadFromJsonAsync<JsonElement>(Json, ct);
+            ids.AddRange(page.GetProperty("items").EnumerateArray().Select(i => i.GetGuid()));
+            after = page.GetProperty("nextCursor").GetString();
+        }
+        while (after is not null && ids.Count < max);
+
+        return ids;
     }
 
     private static Rejection ToRejection(string path, string message)

@@ -44,7 +44,7 @@ public sealed class IngestRunner(CrmIngestionClient crm, Microsoft.Extensions.Op
 
     /// <summary>
     /// Submits the customers, then orders for them (by email); with no new customers, orders go to
-    /// up to 100,000 existing ones. An order whose customer is still on
+    /// up to 100,000 stored ones (by id, read with the ingestion key). An order whose customer is still on
     /// its way through the pipeline is rejected as unknown; it is submitted again until the customer
     /// arrives (for up to two minutes).
     /// </summary>
@@ -69,15 +69,26 @@ public sealed class IngestRunner(CrmIngestionClient crm, Microsoft.Extensions.Op
             Record(progress, result, isCustomer: true);
         }, ct);
 
-        var known = customers > 0 || orders == 0 ? emails.ToArray() : [.. await crm.GetCustomerEmailsAsync(100_000, ct)];
-        if (known.Length == 0 || orders == 0)
+        if (orders == 0)
         {
+            return;
+        }
+
+        // Orders for this run's customers (by email), or, with none, for up to 100,000 stored ones (by id).
+        var known = emails.ToArray();
+        var stored = known.Length > 0 || customers > 0 ? [] : await crm.GetCustomerIdsAsync(100_000, ct);
+        if (known.Length == 0 && stored.Count == 0)
+        {
+            progress.SampleRejections.Enqueue(customers > 0 ? "no customer was accepted, so no order was sent" : "there are no customers to give orders to: seed some first");
+            progress.AddOrders(0, (int)Math.Min(orders, int.MaxValue));
             return;
         }
 
         await ForEachBatchAsync(orders, async size =>
         {
-            var pending = Enumerable.Range(0, size).Select(_ => fakers.NextOrder(known[Random.Shared.Next(known.Length)])).ToList();
+            var pending = Enumerable.Range(0, size)
+                .Select(_ => known.Length > 0 ? fakers.NextOrder(known[Random.Shared.Next(known.Length)]) : fakers.NextOrder(stored[Random.Shared.Next(stored.Count)]))
+                .ToList();
             var deadline = DateTime.UtcNow + CustomerWait;
             while (pending.Count > 0)
             {

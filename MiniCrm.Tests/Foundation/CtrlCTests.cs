@@ -30,7 +30,7 @@ public sealed class CtrlCTests : IDisposable
     }
 
     [Fact]
-    public async Task Ctrl_C_right_after_Ingest_reports_its_orders_accepted_loses_none_of_them()
+    public async Task Ctrl_C_right_after_Ingest_reports_its_orders_accepted_loses_none_of_them_and_orders_for_stored_customers_are_seeded()
     {
         int port;
         string stopLog;
@@ -44,6 +44,12 @@ public sealed class CtrlCTests : IDisposable
             Assert.Contains("30,000 orders", output);
             Assert.Contains("0 rejected", output);
 
+            // Orders for customers already stored: Ingest finds them with its own ingestion key, not a marketer's session.
+            (exitCode, output) = await TerminalAppHost.RunProjectAsync("MiniCrm.Ingest", TimeSpan.FromMinutes(4), "seed", "--customers", "0", "--orders", "1000");
+            Assert.True(exitCode == 0, output);
+            Assert.Contains("1,000 orders", output);
+            Assert.Contains("0 rejected", output);
+
             host.PressCtrlC();
             await host.WaitForExitAsync(TimeSpan.FromMinutes(3));
             stopLog = host.Log;
@@ -52,7 +58,7 @@ public sealed class CtrlCTests : IDisposable
         using var again = TerminalAppHost.Start(_dataRoot, port);
         await again.WaitUntilReadyAsync(TimeSpan.FromMinutes(4));
         Assert.Equal(500, await again.CountAsync("SELECT count(*) FROM customers"));
-        Assert.Equal(30_000, await again.CountAsync("SELECT count(*) FROM orders"));
+        Assert.Equal(31_000, await again.CountAsync("SELECT count(*) FROM orders"));
         Assert.Contains("Drained in", stopLog); // and the console said so
         again.PressCtrlC();
         await again.WaitForExitAsync(TimeSpan.FromMinutes(3));

@@ -43,6 +43,25 @@ public sealed class IngestionTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task Orders_for_stored_customers_are_seeded_with_the_ingestion_key_alone()
+    {
+        await IngestDriver.EnsureCustomersAsync(fixture, 100);
+        var before = await fixture.ScalarAsync<long>("SELECT count(*) FROM orders");
+        var status = await IngestDriver.SeedAsync(fixture, customers: 0, orders: 1_000, TimeSpan.FromMinutes(3));
+        Assert.Equal((1_000L, 0L), (status.OrdersAccepted, status.OrdersRejected));
+        await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>("SELECT count(*) FROM orders") == before + 1_000,
+            TimeSpan.FromMinutes(1), "the 1,000 orders stored");
+
+        // What Ingest reads is ids, with the ingestion key; a marketer's list needs a marketer.
+        using var machine = fixture.IngestingApi();
+        var page = await machine.GetFromJsonAsync<System.Text.Json.JsonElement>("/api/ingestion/customer-ids?limit=5");
+        Assert.Equal(5, page.GetProperty("items").GetArrayLength());
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await machine.GetAsync("/api/customers?limit=5")).StatusCode);
+        using var stranger = fixture.AnonymousApi();
+        Assert.Equal(System.Net.HttpStatusCode.Unauthorized, (await stranger.GetAsync("/api/ingestion/customer-ids")).StatusCode);
+    }
+
+    [Fact]
     public async Task Two_requests_with_the_same_email_in_flight_together_both_get_ids_that_name_the_one_stored_customer()
     {
         var email = $"race.{Guid.NewGuid():N}@example.com";

@@ -102,8 +102,18 @@ internal static class DeliveriesApi
 
         if (resent.Count > 0)
         {
+            // Counted while its receipt waits for room in the queue (an orderly stop waits for it), and counted off if
+            // the request is given up meanwhile: the sender will ask again, and a receipt that was never queued is no backlog.
             backlog.Accepted(resent.Count);
-            await receipts.EnqueueAsync(new PendingReceipts(resent, resent.Count, Activity.Current?.Context ?? default), context.RequestAborted);
+            try
+            {
+                await receipts.EnqueueAsync(new PendingReceipts(resent, resent.Count, Activity.Current?.Context ?? default), context.RequestAborted);
+            }
+            catch (OperationCanceledException)
+            {
+                backlog.Reported(resent.Count);
+                throw;
+            }
         }
 
         return TypedResults.Accepted((string?)null, new DeliveryAccepted(fresh.Count, deliveries.Count - fresh.Count, queue.Queued));

@@ -86,6 +86,10 @@ public sealed class VendorOptions
     [Range(1, 5_000)]
     public int ReceiptBatchSize { get; set; } = 2_000;
 
+    /// <summary>Delivered batches whose receipts wait to be posted; when the CRM is away and this is full, delivering waits too.</summary>
+    [Range(1, 100_000)]
+    public int ReceiptQueueCapacity { get; set; } = 400;
+
     [Range(1, 60_000)]
     public int ReceiptFlushMilliseconds { get; set; } = 200;
 

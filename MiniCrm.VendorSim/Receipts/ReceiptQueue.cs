@@ -9,10 +9,10 @@ public sealed record Receipt(Guid CampaignId, Guid CustomerId, string Status, Da
 /// <summary>The receipts of one delivered batch (of <paramref name="Deliveries"/> deliveries), with the trace of the request that brought it.</summary>
 public sealed record PendingReceipts(IReadOnlyList<Receipt> Receipts, int Deliveries, ActivityContext Trace);
 
-/// <summary>Receipts waiting to be posted; bounded, so a CRM that is down slows delivery instead of filling memory.</summary>
-public sealed class ReceiptQueue
+/// <summary>Receipts waiting to be posted; bounded (<c>Vendor:ReceiptQueueCapacity</c>), so a CRM that is down slows delivery instead of filling memory.</summary>
+public sealed class ReceiptQueue(Microsoft.Extensions.Options.IOptions<MiniCrm.VendorSim.Extensions.VendorOptions> options)
 {
-    private readonly Channel<PendingReceipts> _channel = Channel.CreateBounded<PendingReceipts>(new BoundedChannelOptions(400)
+    private readonly Channel<PendingReceipts> _channel = Channel.CreateBounded<PendingReceipts>(new BoundedChannelOptions(options.Value.ReceiptQueueCapacity)
     {
         FullMode = BoundedChannelFullMode.Wait,
     });
