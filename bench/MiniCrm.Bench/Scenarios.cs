@@ -31,9 +31,13 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
         await QuietAsync();
         await OrdersAsync();
         await QuietAsync();
-        await PreviewAsync();
+        await PreviewAsync("preview", options.Previews);
         await QuietAsync();
         await CampaignAsync();
+        await QuietAsync();
+        // Smart sending (on by default) leaves out whoever a campaign wrote to in its window: the same previews
+        // again, now that the whole table got a message, show what that costs a marketer's count.
+        await PreviewAsync("preview_after_campaign", Math.Max(10, options.Previews / 4));
         await QuietAsync();
         await CampaignFloorAsync();
         await QuietAsync();
@@ -192,10 +196,10 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
         await SeedScenarioAsync("orders", "orders", 0, options.Orders, "ordersAccepted");
     }
 
-    private async Task PreviewAsync()
+    private async Task PreviewAsync(string section, int queries)
     {
         var customers = await system.ScalarAsync<long>("SELECT count(*) FROM customers");
-        Console.WriteLine($"preview: {options.Previews} varied rule groups over {customers:N0} customers");
+        Console.WriteLine($"{section}: {queries} varied rule groups over {customers:N0} customers, smart sending on");
         using var api = system.Api();
         var random = new Random(42);
         for (var i = 0; i < 5; i++)
@@ -204,7 +208,7 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
         }
 
         var latencies = new List<double>();
-        for (var i = 0; i < options.Previews; i++)
+        for (var i = 0; i < queries; i++)
         {
             var group = RandomGroup(random, 1);
             var clock = Stopwatch.StartNew();
@@ -215,11 +219,11 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
         }
 
         latencies.Sort();
-        _results.Set("preview", "queries", latencies.Count);
-        _results.Set("preview", "customers", customers);
-        _results.Set("preview", "p50_ms", Percentile(latencies, 0.50));
-        _results.Set("preview", "p95_ms", Percentile(latencies, 0.95));
-        _results.Set("preview", "max_ms", latencies[^1]);
+        _results.Set(section, "queries", latencies.Count);
+        _results.Set(section, "customers", customers);
+        _results.Set(section, "p50_ms", Percentile(latencies, 0.50));
+        _results.Set(section, "p95_ms", Percentile(latencies, 0.95));
+        _results.Set(section, "max_ms", latencies[^1]);
     }
 
     private async Task CampaignAsync()
