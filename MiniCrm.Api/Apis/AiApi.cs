@@ -1,3 +1,4 @@
+using MiniCrm.Api.Services;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -43,7 +44,7 @@ public static class AiApi
         return app;
     }
 
-    private static async Task<Results<Ok<RulesFromWords>, ValidationProblem, ProblemHttpResult>> DraftRules(HttpContext context, CrmAssistant assistant, CancellationToken ct)
+    private static async Task<Results<Ok<RulesFromWords>, ValidationProblem, ProblemHttpResult>> DraftRules(HttpContext context, CrmAssistant assistant, CityNames cities, CancellationToken ct)
     {
         var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
         using var _ = document;
@@ -52,11 +53,11 @@ public static class AiApi
             return error;
         }
 
-        return await RulesAsync(document!.RootElement, assistant, ct);
+        return await RulesAsync(document!.RootElement, assistant, cities, ct);
     }
 
     /// <summary>Rules from the words in the request's JSON, for the endpoint and the audience builder.</summary>
-    public static async Task<Results<Ok<RulesFromWords>, ValidationProblem, ProblemHttpResult>> RulesAsync(JsonElement root, CrmAssistant assistant, CancellationToken ct)
+    public static async Task<Results<Ok<RulesFromWords>, ValidationProblem, ProblemHttpResult>> RulesAsync(JsonElement root, CrmAssistant assistant, CityNames cities, CancellationToken ct)
     {
         var errors = new List<FieldError>();
         var text = Text(root, "text", 1_000, required: true, errors);
@@ -65,7 +66,7 @@ public static class AiApi
             return Problems.Validation(errors);
         }
 
-        var answer = await assistant.RulesAsync(text!, ct);
+        var answer = await assistant.RulesAsync(text!, await cities.GetAsync(ct), ct);
         var draft = answer.Value;
         if (draft.Rules is null)
         {

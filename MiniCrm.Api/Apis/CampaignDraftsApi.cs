@@ -55,14 +55,13 @@ public static class CampaignDraftsApi
             return error;
         }
 
-        var key = Idempotency.Read(context.Request, out var keyProblem);
+        var userId = context.User.UserId();
+        var once = Idempotency.Request(context, userId, CampaignDrafts.Operation, document!.RootElement.GetRawText(), out var keyProblem);
         if (keyProblem is not null)
         {
             return Problems.Validation(keyProblem);
         }
 
-        var userId = context.User.UserId();
-        var once = IdempotentRequest.For(key, userId, CampaignDrafts.Operation, document!.RootElement.GetRawText());
         var (draft, errors, keyState) = await drafts.CreateAsync(document.RootElement, userId, once, ct);
         return draft is not null
             ? keyState == ClaimState.Replay

@@ -61,6 +61,9 @@ public static class CampaignsApi
 {
     public const string NoAudience = CampaignLauncher.NoAudience;
 
+    /// <summary>What a test send's Idempotency-Key stands for, with its body.</summary>
+    public const string TestSendOperation = "POST /api/campaigns/test-send";
+
     public static IEndpointRouteBuilder MapCampaignsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/campaigns").WithTags("Campaigns").RequireAuthorization(CrmAuthentication.MarketerPolicy).ProducesProblem(StatusCodes.Status401Unauthorized);
@@ -318,13 +321,12 @@ public static class CampaignsApi
             return error;
         }
 
-        var key = Idempotency.Read(context.Request, out var keyProblem);
+        var once = Idempotency.Request(context, context.User.UserId(), TestSendOperation, document!.RootElement.GetRawText(), out var keyProblem);
         if (keyProblem is not null)
         {
             return Problems.Validation(keyProblem);
         }
 
-        var once = IdempotentRequest.For(key, context.User.UserId(), "POST /api/campaigns/test-send", document!.RootElement.GetRawText());
         return await TestSendAsync(document.RootElement, context, db, sender, keys, once, consent, ct);
     }
 

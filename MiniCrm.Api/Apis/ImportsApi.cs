@@ -74,14 +74,13 @@ public static class ImportsApi
                 detail: "Send the file as CSV with 'Content-Type: text/csv' (curl --data-binary @file.csv).");
         }
 
-        var key = Idempotency.Read(context.Request, out var keyProblem);
+        var once = Idempotency.Request(context, context.User.UserId(), $"POST /api/imports/{kind}",
+            $"{FileName(context.Request)}\n{context.Request.ContentLength?.ToString(CultureInfo.InvariantCulture)}", out var keyProblem);
         if (keyProblem is not null)
         {
             return Problems.InvalidBody(keyProblem);
         }
 
-        var once = IdempotentRequest.For(key, context.User.UserId(), $"POST /api/imports/{kind}",
-            $"{FileName(context.Request)}\n{context.Request.ContentLength?.ToString(CultureInfo.InvariantCulture)}");
         if (once is not null)
         {
             var claim = await keys.ClaimAsync(once, ct);

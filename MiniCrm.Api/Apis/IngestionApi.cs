@@ -114,13 +114,12 @@ public static class IngestionApi
             return error;
         }
 
-        var key = Idempotency.Read(context.Request, out var keyProblem);
+        var once = Idempotency.Request(context, KeyOwner, $"POST {topic}", document.RootElement.GetRawText(), out var keyProblem);
         if (keyProblem is not null)
         {
             return Problems.Validation(keyProblem);
         }
 
-        var once = IdempotentRequest.For(key, KeyOwner, $"POST {topic}", document.RootElement.GetRawText());
         if (once is not null)
         {
             var claim = await keys.ClaimAsync(once, ct);

@@ -65,13 +65,12 @@ public static class SegmentsApi
             return error;
         }
 
-        var key = Idempotency.Read(context.Request, out var keyProblem);
+        var once = Idempotency.Request(context, context.User.UserId(), "POST /api/segments", document!.RootElement.GetRawText(), out var keyProblem);
         if (keyProblem is not null)
         {
             return Problems.Validation(keyProblem);
         }
 
-        var once = IdempotentRequest.For(key, context.User.UserId(), "POST /api/segments", document!.RootElement.GetRawText());
         return await CreateSegmentAsync(document!.RootElement, context.User, db, segments, keys, once, clock, ct, context);
     }
 

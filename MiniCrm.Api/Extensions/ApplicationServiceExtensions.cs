@@ -50,6 +50,7 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddScoped<CampaignLauncher>();
         builder.Services.AddSingleton<IdempotencyKeys>();
         builder.Services.AddScoped<CampaignDrafts>();
+        builder.Services.AddSingleton<CityNames>();
         builder.Services.AddSingleton<MiniCrm.Api.Imports.ImportFile>();
         builder.Services.AddSingleton<MiniCrm.Api.Imports.ImportProcessor>();
         builder.Services.AddHostedService(sp => sp.GetRequiredService<MiniCrm.Api.Imports.ImportProcessor>());

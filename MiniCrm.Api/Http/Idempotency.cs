@@ -30,6 +30,17 @@ internal static class Idempotency
         return key;
     }
 
+    /// <summary>
+    /// The request's key for <paramref name="operation"/>, owned by <paramref name="owner"/> and standing for
+    /// <paramref name="fingerprint"/> (the body, or what stands for it): null without a key, and with a key that is not
+    /// one (<paramref name="problem"/>, a 400 naming the header).
+    /// </summary>
+    public static IdempotentRequest? Request(HttpContext context, string owner, string operation, string fingerprint, out FieldError? problem)
+    {
+        var key = Read(context.Request, out problem);
+        return problem is null ? IdempotentRequest.For(key, owner, operation, fingerprint) : null;
+    }
+
     /// <summary>A repeat of a create made with the same key: the first answer again, marked as such.</summary>
     public static T Replayed<T>(HttpContext? context, T answer)
     {

@@ -28,6 +28,9 @@ public sealed class CampaignDrafts(CrmDbContext db, IdempotencyKeys keys, TimePr
 {
     public const int MaxBytes = 64 * 1024;
 
+    /// <summary>How deep a draft's JSON may nest (a rule group of ten levels is about forty): it is answered inside a view.</summary>
+    public const int MaxDepth = 48;
+
     public const string Operation = "POST /api/campaigns/drafts";
 
     public async Task<DraftView?> GetAsync(Guid id, CancellationToken ct) =>
@@ -118,7 +121,7 @@ public sealed class CampaignDrafts(CrmDbContext db, IdempotencyKeys keys, TimePr
             errors.Add(new FieldError("body", $"A draft is at most {MaxBytes / 1024} KiB."));
         }
 
-        Walk(content, "", errors);
+        Walk(content, "", 1, errors);
         if (content.TryGetProperty("name", out var name) && name.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
         {
             errors.Add(new FieldError("name", "Must be text."));
@@ -127,8 +130,19 @@ public sealed class CampaignDrafts(CrmDbContext db, IdempotencyKeys keys, TimePr
         return errors;
     }
 
-    private static void Walk(JsonElement value, string path, List<FieldError> errors)
+    private static void Walk(JsonElement value, string path, int depth, List<FieldError> errors)
     {
+        if (errors.Count >= 20)
+        {
+            return; // enough to say what is wrong
+        }
+
+        if (depth > MaxDepth)
+        {
+            errors.Add(new FieldError(path.Length == 0 ? "body" : path, $"A draft nests at most {MaxDepth} levels deep."));
+            return;
+        }
+
         switch (value.ValueKind)
         {
             case JsonValueKind.String:
@@ -165,7 +179,7 @@ public sealed class CampaignDrafts(CrmDbContext db, IdempotencyKeys keys, TimePr
                         continue;
                     }
 
-                    Walk(property.Value, path.Length == 0 ? name : $"{path}.{name}", errors);
+                    Walk(property.Value, path.Length == 0 ? name : $"{path}.{name}", depth + 1, errors);
                 }
 
                 break;
@@ -173,7 +187,7 @@ public sealed class CampaignDrafts(CrmDbContext db, IdempotencyKeys keys, TimePr
                 var i = 0;
                 foreach (var item in value.EnumerateArray())
                 {
-                    Walk(item, $"{path}[{i++}]", errors);
+                    Walk(item, $"{path}[{i++}]", depth + 1, errors);
                 }
 
                 break;

@@ -95,7 +95,12 @@ public sealed partial class CrmAssistant : IDisposable
     /// group that the validator refuses is never used: the offline reader's is, and if it finds no
     /// condition either, the answer carries the validator's problems.
     /// </summary>
-    public async Task<AiAnswer<AudienceDraft>> RulesAsync(string text, CancellationToken ct)
+    public Task<AiAnswer<AudienceDraft>> RulesAsync(string text, CancellationToken ct) => RulesAsync(text, null, ct);
+
+    /// <param name="text">The description.</param>
+    /// <param name="knownCities">The customers' cities (lower case), so the offline reader takes "mumbai customers" for a city and nothing else for one.</param>
+    /// <param name="ct">Cancels the model's answer.</param>
+    public async Task<AiAnswer<AudienceDraft>> RulesAsync(string text, IReadOnlySet<string>? knownCities, CancellationToken ct)
     {
         IReadOnlyList<FieldError> refused = [];
         var answer = await RunAsync<RulesAnswer, AudienceDraft>(AiPrompts.Rules, new { description = text },
@@ -115,7 +120,7 @@ public sealed partial class CrmAssistant : IDisposable
             },
             () =>
             {
-                var parsed = AudienceWords.Parse(text);
+                var parsed = AudienceWords.Parse(text, knownCities);
                 var errors = new List<FieldError>();
                 var rules = parsed.Understood ? Validate(SegmentText.ToJson(parsed.Rules), errors) : null;
                 return new AudienceDraft(rules, parsed.Unused, errors);

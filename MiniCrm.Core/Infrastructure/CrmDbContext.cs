@@ -43,6 +43,8 @@ public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbCon
 
     public DbSet<CampaignDraft> CampaignDrafts => Set<CampaignDraft>();
 
+    public DbSet<LastCampaignMessage> LastCampaignMessages => Set<LastCampaignMessage>();
+
     protected override void OnModelCreating(ModelBuilder model)
     {
         // hmac() signs the unsubscribe links where the messages are written (Consent.UnsubscribeLinks.SqlToken).

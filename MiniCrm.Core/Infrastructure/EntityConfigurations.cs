@@ -271,3 +271,15 @@ internal sealed class CampaignDraftConfiguration : IEntityTypeConfiguration<Camp
         draft.HasIndex(d => new { d.UpdatedAt, d.Id }).HasFilter("campaign_id IS NULL");
     }
 }
+
+internal sealed class LastCampaignMessageConfiguration : IEntityTypeConfiguration<LastCampaignMessage>
+{
+    public void Configure(EntityTypeBuilder<LastCampaignMessage> last)
+    {
+        // No foreign key, as the log has none: written a million rows at a time when a campaign is prepared.
+        last.ToTable("last_campaign_messages");
+        last.HasKey(l => l.CustomerId);
+        // Room in each page for the next campaign's update of a row, so it is a HOT update.
+        last.HasStorageParameter("fillfactor", 70);
+    }
+}

@@ -41,7 +41,7 @@ public sealed class ApiFuzzTests(AppHostFixture fixture, ITestOutputHelper outpu
 
         await fixture.WaitUntilQuietAsync(TimeSpan.FromMinutes(3));
         var before = await CountsAsync();
-        long customersAccepted = 0, ordersAccepted = 0, campaignsCreated = 0;
+        long customersAccepted = 0, ordersAccepted = 0, campaignsCreated = 0, draftsKept = 0;
         var statuses = new Dictionary<int, int>();
         var failures = new List<string>();
         for (var i = 0; i < count; i++)
@@ -76,7 +76,12 @@ public sealed class ApiFuzzTests(AppHostFixture fixture, ITestOutputHelper outpu
                     var accepted = JsonNode.Parse(body)?["accepted"]?.GetValue<long>() ?? 0;
                     if (operation.Path == "/api/customers") customersAccepted += accepted;
                     else if (operation.Path == "/api/orders") ordersAccepted += accepted;
-                    else if (operation.Path.StartsWith("/api/campaigns", StringComparison.Ordinal)) campaignsCreated++;
+                    else if (operation.Path == "/api/campaigns" && operation.Method == "POST") campaignsCreated++;
+                    else if (operation.Path == "/api/campaigns/drafts" && operation.Method == "POST") draftsKept++;
+                }
+                else if (status == 204 && operation.Method == "DELETE" && operation.Path.StartsWith("/api/campaigns/drafts/", StringComparison.Ordinal))
+                {
+                    draftsKept--;
                 }
 
                 Assert.DoesNotContain(fixture.IngestApiKey, body);
@@ -89,13 +94,14 @@ public sealed class ApiFuzzTests(AppHostFixture fixture, ITestOutputHelper outpu
 
         // What the 2xx answers accepted reaches the database, and nothing else does.
         await fixture.WaitUntilQuietAsync(TimeSpan.FromMinutes(3));
-        Assert.Equal((before.Customers + customersAccepted, before.Orders + ordersAccepted, before.Campaigns + campaignsCreated), await CountsAsync());
+        Assert.Equal((before.Customers + customersAccepted, before.Orders + ordersAccepted, before.Campaigns + campaignsCreated, before.Drafts + draftsKept), await CountsAsync());
     }
 
-    private async Task<(long Customers, long Orders, long Campaigns)> CountsAsync() => (
+    private async Task<(long Customers, long Orders, long Campaigns, long Drafts)> CountsAsync() => (
         await fixture.ScalarAsync<long>("SELECT count(*) FROM customers"),
         await fixture.ScalarAsync<long>("SELECT count(*) FROM orders"),
-        await fixture.ScalarAsync<long>("SELECT count(*) FROM campaigns"));
+        await fixture.ScalarAsync<long>("SELECT count(*) FROM campaigns"),
+        await fixture.ScalarAsync<long>("SELECT count(*) FROM campaign_drafts"));
 
     private sealed record Operation(string Method, string Path, JsonNode Node);
 

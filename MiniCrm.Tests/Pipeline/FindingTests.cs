@@ -35,7 +35,7 @@ public sealed class FindingTests(AppHostFixture fixture)
 
         Assert.Equal([$"Zuleika {city}"], await NamesAsync($"zuleika {city}"));
         Assert.Equal([$"Yusuf {city}"], await NamesAsync($"yusuf.{city}@EXAMPLE"));
-        Assert.Equal([$"Zuleika {city}"], await NamesAsync(phone[2..8]));
+        Assert.Equal([$"Zuleika {city}"], await NamesAsync(phone[1..])); // nine of its ten digits
         Assert.Equal(3, (await NamesAsync(city)).Count);
 
         var all = (await api.GetFromJsonAsync<JsonElement>("/api/customers/count", Json)).GetProperty("count").GetInt64();

@@ -95,11 +95,11 @@ public sealed class LaunchOnceTests(AppHostFixture fixture)
             SELECT string_agg(format('%s %s %s %s', c.city, l.campaign_id, l.status, l.created_at), '; ') FROM communication_logs l JOIN customers c ON c.id = l.customer_id
             WHERE c.city IN ('{messaged}', '{fresh}')
             """));
-        // Counted as SQL counts it: customers of the rules with another campaign's message in the window.
+        // Counted as SQL counts it from the log: customers of the rules for whom another campaign wrote a message in the window.
         Assert.Equal(3L, await fixture.ScalarAsync<long>($"""
             SELECT count(*) FROM customers c WHERE c.city IN ('{messaged}', '{fresh}') AND EXISTS (
                 SELECT 1 FROM communication_logs l WHERE l.customer_id = c.id AND l.campaign_id <> '{done.Id}'
-                  AND l.created_at > now() - interval '16 hours' AND l.status IN ('PENDING', 'SENT'))
+                  AND l.created_at > now() - interval '16 hours')
             """));
         Assert.Equal(0L, await fixture.ScalarAsync<long>(
             $"SELECT count(*) FROM communication_logs l JOIN customers c ON c.id = l.customer_id WHERE l.campaign_id = '{done.Id}' AND c.city = '{messaged}'"));

@@ -50,7 +50,7 @@ public sealed class OfflineAiTests(OwnSystem own)
         Assert.Contains("Pune", answer.GetProperty("description").GetString());
 
         // The rules are usable as they are: the preview takes them.
-        using var preview = await api.PostAsJsonAsync("/api/segments/preview", answer.GetProperty("rules"));
+        using var preview = await api.PostAsJsonAsync(CampaignTests.PreviewWithoutSmartSending, answer.GetProperty("rules"));
         Assert.Equal(HttpStatusCode.OK, preview.StatusCode);
         var count = (await preview.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("count").GetInt64();
         Assert.Equal(await fixture.ScalarAsync<long>("SELECT count(*) FROM customers WHERE lower(city) IN ('pune', 'mumbai') AND total_spend > 5000"), count);

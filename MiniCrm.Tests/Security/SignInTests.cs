@@ -112,6 +112,7 @@ public sealed class SignInTests(AppHostFixture fixture)
             createdBy = "someone-else",
             rules = new { combinator = "AND", rules = Array.Empty<object>() },
             message = "Hi {{name}}",
+            smartSending = false, // everyone again, on purpose: other tests message them all the time
         });
         Assert.Equal(HttpStatusCode.Created, launched.StatusCode);
         var campaign = await launched.Content.ReadFromJsonAsync<JsonElement>(Json);

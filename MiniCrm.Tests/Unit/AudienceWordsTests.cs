@@ -68,7 +68,77 @@ public sealed class AudienceWordsTests
     }
 
     [Fact]
-    public void There_are_at_least_forty_descriptions() => Assert.True(Descriptions.Count >= 40);
+    public void There_are_at_least_forty_descriptions() => Assert.True(Descriptions.Count + ReadWithKnownCities.Count >= 60);
+
+    private static readonly HashSet<string> Cities = ["mumbai", "pune", "chennai", "delhi", "new delhi", "kolkata", "bengaluru"];
+
+    /// <summary>
+    /// Descriptions a first-time marketer typed that the reader once got wrong (the first three: an exclusion read as its
+    /// opposite, a city and a condition dropped), and more like them: negations, exclusions, numbers in words, cities
+    /// before "customers". The customers' cities are known, as the Api knows them.
+    /// </summary>
+    public static TheoryData<string, string> ReadWithKnownCities => new()
+    {
+        { "everyone except those in Chennai", "AND(city!=Chennai)" },
+        { "Mumbai customers with more than 2 visits and spend above 3000", "AND(city=Mumbai, visit>2, total_spend>3000)" },
+        { "spent over 5k and visited more than twice", "AND(total_spend>5000, visit>2)" },
+        { "everyone except those in Chennai or Pune", "AND(city!=Chennai, city!=Pune)" },
+        { "all customers other than Mumbai customers", "AND(city!=Mumbai)" },
+        { "customers in Pune except those who spent over 5000", "AND(city=Pune, total_spend<=5000)" },
+        { "spent over 10000 excluding Delhi and Mumbai", "AND(total_spend>10000, city!=Delhi, city!=Mumbai)" },
+        { "customers who did not spend more than 500", "AND(total_spend<=500)" },
+        { "customers who have not visited more than 3 times", "AND(visit<=3)" },
+        { "in Pune but not those who ordered in the last 30 days", "AND(city=Pune, last_order_date>30)" },
+        { "everyone except customers who never ordered", "AND(visit!=0)" },
+        { "customers who spent over 5000 but not more than 3 visits", "AND(total_spend>5000, visit<=3)" },
+        { "apart from Kolkata, everyone who spent over 1 lakh", "AND(city!=Kolkata, total_spend>100000)" },
+        { "new delhi customers who haven't ordered in 2 months", "AND(city=New Delhi, last_order_date>60)" },
+        { "ordered at least once", "AND(visit>=1)" },
+        { "spent between two thousand and five thousand", "AND(total_spend>=2000, total_spend<=5000)" },
+        { "more than three orders", "AND(visit>3)" },
+        { "spent over five hundred rupees", "AND(total_spend>500)" },
+        { "bengaluru shoppers who spent at least 2k", "AND(city=Bengaluru, total_spend>=2000)" },
+        { "customers excluding those who spent under 1000", "AND(total_spend>=1000)" },
+        { "everyone in Chennai except those inactive for 90 days", "AND(city=Chennai, last_order_date<=90)" },
+        { "Pune or Chennai customers who spent over 2000", "AND(OR(city=Pune, city=Chennai), total_spend>2000)" },
+    };
+
+    [Theory]
+    [MemberData(nameof(ReadWithKnownCities))]
+    public void Negations_exclusions_and_known_cities_mean_what_they_say(string words, string expected)
+    {
+        var parsed = AudienceWords.Parse(words, Cities);
+        Assert.Equal(expected, Show(parsed.Rules));
+        Assert.Empty(parsed.Unused);
+    }
+
+    [Fact]
+    public void A_word_before_customers_is_a_city_only_when_a_customer_lives_there_and_otherwise_it_is_reported()
+    {
+        var loyal = AudienceWords.Parse("loyal customers in Pune", Cities);
+        Assert.Equal("AND(city=Pune)", Show(loyal.Rules));
+        Assert.Equal(["loyal"], loyal.Unused);
+
+        // Without the customers' cities, "Mumbai" is not guessed at: it is reported, so nothing is counted as if it were the audience.
+        var unknown = AudienceWords.Parse("Mumbai customers with more than 2 visits");
+        Assert.Equal("AND(visit>2)", Show(unknown.Rules));
+        Assert.Equal(["mumbai"], unknown.Unused);
+
+        // A "not" that reaches no condition is not dropped in silence.
+        Assert.Contains("not", AudienceWords.Parse("customers not interested in cricket").Unused);
+    }
+
+    [Fact]
+    public void Turning_a_condition_round_swaps_each_comparison_and_and_with_or()
+    {
+        var group = new RuleGroup(Combinator.And,
+        [
+            new Rule(SegmentAttribute.TotalSpend, ComparisonOperator.GreaterThan, 5000m),
+            new RuleGroup(Combinator.Or, [new Rule(SegmentAttribute.City, ComparisonOperator.Equal, "Pune"), new Rule(SegmentAttribute.Visit, ComparisonOperator.LessThan, 2m)]),
+        ]);
+        Assert.Equal("OR(total_spend<=5000, AND(city!=Pune, visit>=2))", Show(AudienceWords.Negate(group)));
+        Assert.Equal(Show(group), Show(AudienceWords.Negate(AudienceWords.Negate(group))));
+    }
 
     [Fact]
     public void Words_it_cannot_use_are_reported_and_nothing_is_made_up()

@@ -68,6 +68,11 @@ public sealed partial class CampaignPreparer(
                  reader.GetBoolean(6), reader.GetBoolean(7));
         }
 
+        using var activity = CampaignTracing.Source.StartActivity("prepare campaign", ActivityKind.Internal, CampaignTracing.ParentOf(traceParent));
+        activity?.SetTag("minicrm.campaign.id", id);
+        activity?.SetTag("minicrm.campaign.scheduled", scheduled);
+        var started = Stopwatch.GetTimestamp();
+
         // One campaign is prepared at a time across all Workers: smart sending and the frequency cap look at the
         // messages other campaigns wrote, so two campaigns prepared side by side could both message one customer.
         // Every statement below reads a snapshot taken after the campaign before this one committed.
@@ -75,11 +80,6 @@ public sealed partial class CampaignPreparer(
         {
             await serial.ExecuteNonQueryAsync(ct);
         }
-
-        using var activity = CampaignTracing.Source.StartActivity("prepare campaign", ActivityKind.Internal, CampaignTracing.ParentOf(traceParent));
-        activity?.SetTag("minicrm.campaign.id", id);
-        activity?.SetTag("minicrm.campaign.scheduled", scheduled);
-        var started = Stopwatch.GetTimestamp();
 
         var errors = new List<FieldError>();
         using var segmentDocument = JsonDocument.Parse(segmentJson);
@@ -110,6 +110,20 @@ public sealed partial class CampaignPreparer(
         }
 
         var audience = await WriteLogAsync(connection, transaction, id, segment, template, smartSending, activity, ct);
+
+        // Smart sending's record: a campaign message was written for each of them now (and nothing older than its window is kept).
+        if (audience > 0)
+        {
+            await using var remember = new NpgsqlCommand(
+                $"""
+                INSERT INTO last_campaign_messages (customer_id, at)
+                SELECT customer_id, now() FROM communication_logs WHERE campaign_id = @campaign
+                ON CONFLICT (customer_id) DO UPDATE SET at = GREATEST(last_campaign_messages.at, excluded.at);
+                {AudienceEligibility.ForgetOutsideWindow(consent)};
+                """, connection, transaction) { CommandTimeout = 0 };
+            remember.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = id });
+            await remember.ExecuteNonQueryAsync(ct);
+        }
 
         // Statistics that predate these rows make the planner expect a handful of them: the dispatch
         // read then sorts the whole campaign on every step (0.5 s instead of 5 ms at a million rows),

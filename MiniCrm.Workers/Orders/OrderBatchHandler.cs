@@ -24,8 +24,8 @@ public sealed class OrderBatchHandler(NpgsqlDataSource database) : IBatchHandler
                 AS o(id, customer_id, order_date, amount, status, updated_at, submission_id)
             WHERE EXISTS (SELECT 1 FROM customers c WHERE c.id = o.customer_id)
         ), previous AS (
-            -- The stored versions, as they were before this statement (every part of it reads one snapshot).
-            SELECT o.id, o.customer_id, o.amount, o.status FROM orders o WHERE o.id IN (SELECT id FROM submitted)
+            -- The stored versions of the orders that exist already, as read before this statement (StoredAsync).
+            SELECT * FROM unnest(@previous_ids, @previous_customers, @previous_amounts, @previous_statuses) AS p(id, customer_id, amount, status)
         ), written AS (
             INSERT INTO orders AS o (id, customer_id, order_date, amount, status, created_at, updated_at, submission_id)
             SELECT id, customer_id, order_date, amount, status, now(), updated_at, submission_id FROM submitted
@@ -37,8 +37,9 @@ public sealed class OrderBatchHandler(NpgsqlDataSource database) : IBatchHandler
                     > ({OrderLifecycle.StageSql("o.status")}, o.updated_at, o.submission_id)
             RETURNING o.id, o.customer_id, o.order_date, o.amount, o.status
         ), replaced AS (
-            -- Sees only the stored version's items, not those inserted below.
-            DELETE FROM order_items i WHERE i.order_id IN (SELECT id FROM written)
+            -- Only an order stored before has items to replace (by index: @previous_ids is the few updated ones);
+            -- this sees the stored items, not those inserted below.
+            DELETE FROM order_items i WHERE i.order_id = ANY(@previous_ids) AND i.order_id IN (SELECT id FROM written)
         ), items AS (
             INSERT INTO order_items (order_id, name, quantity, unit_price, total)
             SELECT i.order_id, i.name, i.quantity, i.unit_price, i.quantity * i.unit_price
@@ -71,6 +72,16 @@ public sealed class OrderBatchHandler(NpgsqlDataSource database) : IBatchHandler
         RETURNING CASE WHEN d.recount THEN c.id END
         """;
 
+    /// <summary>
+    /// The stored versions of the batch's orders, each found by an index probe (a LATERAL subquery with LIMIT, which the
+    /// planner cannot turn into a join over the whole table), locked until the batch commits.
+    /// </summary>
+    private const string Stored = """
+        SELECT s.id, s.customer_id, o.customer_id, o.amount, o.status
+        FROM unnest(@ids, @customers) AS s(id, customer_id),
+             LATERAL (SELECT customer_id, amount, status FROM orders WHERE id = s.id LIMIT 1 FOR UPDATE) o
+        """;
+
     /// <summary>An order that had completed changed (refunded, cancelled, re-dated): the latest completed date is read again.</summary>
     private static readonly string Recount = $"""
         UPDATE customers c
@@ -89,7 +100,7 @@ public sealed class OrderBatchHandler(NpgsqlDataSource database) : IBatchHandler
         var orders = Latest(versions);
         await using var connection = await database.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        await RefuseOtherCustomersAsync(connection, transaction, orders, ct);
+        var previous = await StoredAsync(connection, transaction, orders, ct);
 
         var items = orders.SelectMany(o => o.Items.Select(i => (o.OrderId, Item: i))).ToList();
         var recount = new List<Guid>();
@@ -107,6 +118,10 @@ public sealed class OrderBatchHandler(NpgsqlDataSource database) : IBatchHandler
             command.Parameters.Add(new NpgsqlParameter<string[]>("item_names", [.. items.Select(i => i.Item.Name)]));
             command.Parameters.Add(new NpgsqlParameter<int[]>("item_quantities", [.. items.Select(i => i.Item.Quantity)]));
             command.Parameters.Add(new NpgsqlParameter<decimal[]>("item_prices", [.. items.Select(i => i.Item.UnitPrice)]));
+            command.Parameters.Add(new NpgsqlParameter<string[]>("previous_ids", [.. previous.Select(p => p.Id)]));
+            command.Parameters.Add(new NpgsqlParameter<Guid[]>("previous_customers", [.. previous.Select(p => p.CustomerId)]));
+            command.Parameters.Add(new NpgsqlParameter<decimal[]>("previous_amounts", [.. previous.Select(p => p.Amount)]));
+            command.Parameters.Add(new NpgsqlParameter<string[]>("previous_statuses", [.. previous.Select(p => p.Status)]));
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
@@ -159,25 +174,32 @@ public sealed class OrderBatchHandler(NpgsqlDataSource database) : IBatchHandler
         }
     }
 
+    private sealed record StoredOrder(string Id, Guid CustomerId, decimal Amount, string Status);
+
     /// <summary>
-    /// An order belongs to one customer for good. A version naming another one (the Api refuses it when the order is
-    /// stored already; this catches one that raced its first version) fails the batch, which the consumer narrows
-    /// down to that message and dead-letters with this reason.
+    /// The stored versions of the batch's orders (most batches: none). An order belongs to one customer for good: a
+    /// version naming another one (the Api refuses it when the order is stored already; this catches one that raced its
+    /// first version) fails the batch, which the consumer narrows down to that message and dead-letters with this reason.
     /// </summary>
-    private static async Task RefuseOtherCustomersAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<OrderSubmitted> orders, CancellationToken ct)
+    private static async Task<List<StoredOrder>> StoredAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, List<OrderSubmitted> orders, CancellationToken ct)
     {
-        await using var command = new NpgsqlCommand(
-            """
-            SELECT s.id, o.customer_id, s.customer_id FROM unnest(@ids, @customers) AS s(id, customer_id)
-            JOIN orders o ON o.id = s.id WHERE o.customer_id <> s.customer_id LIMIT 1
-            """, connection, transaction);
+        await using var command = new NpgsqlCommand(Stored, connection, transaction);
         command.Parameters.Add(new NpgsqlParameter<string[]>("ids", [.. orders.Select(o => o.OrderId)]));
         command.Parameters.Add(new NpgsqlParameter<Guid[]>("customers", [.. orders.Select(o => o.CustomerId)]));
+        var stored = new List<StoredOrder>();
         await using var reader = await command.ExecuteReaderAsync(ct);
-        if (await reader.ReadAsync(ct))
+        while (await reader.ReadAsync(ct))
         {
-            throw new OrderOwnerException($"Order {reader.GetString(0)} belongs to customer {reader.GetGuid(1)}; a version naming customer {reader.GetGuid(2)} is refused.");
+            var (id, named, owner) = (reader.GetString(0), reader.GetGuid(1), reader.GetGuid(2));
+            if (named != owner)
+            {
+                throw new OrderOwnerException($"Order {id} belongs to customer {owner}; a version naming customer {named} is refused.");
+            }
+
+            stored.Add(new StoredOrder(id, owner, reader.GetDecimal(3), reader.GetString(4)));
         }
+
+        return stored;
     }
 
     private static string StatusText(OrderStatus status) => status.ToString().ToUpperInvariant();

@@ -763,6 +763,25 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                     b.ToTable("import_rejections", (string)null);
                 });
 
+            modelBuilder.Entity("MiniCrm.Core.Domain.LastCampaignMessage", b =>
+                {
+                    b.Property<Guid>("CustomerId")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("customer_id");
+
+                    b.Property<DateTimeOffset>("At")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at");
+
+                    b.HasKey("CustomerId")
+                        .HasName("pk_last_campaign_messages");
+
+                    b.ToTable("last_campaign_messages", (string)null);
+
+                    b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 70);
+                });
+
             modelBuilder.Entity("MiniCrm.Core.Domain.Order", b =>
                 {
                     b.Property<string>("Id")
