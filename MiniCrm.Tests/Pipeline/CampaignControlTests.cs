@@ -18,6 +18,7 @@ public sealed class CampaignControlTests(AppHostFixture fixture)
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
     private const int Audience = 600;
+    private const int Earlier = 20;
 
     [Fact]
     public async Task Pause_stops_dispatch_within_five_seconds_and_resume_completes_it_with_exact_counters()
@@ -61,8 +62,17 @@ public sealed class CampaignControlTests(AppHostFixture fixture)
     public async Task Cancel_completes_with_sent_failed_and_cancelled_adding_up_to_the_audience()
     {
         using var api = fixture.Api();
-        var city = await AddCityAsync(Audience);
-        var id = await LaunchSlowAsync(api, "Cancelled midway", city);
+        var city = await AddCityAsync(Audience - Earlier);
+        // A few customers had a message from an earlier campaign: if this one's is cancelled, that earlier one still counts for smart sending.
+        var earlierCity = await AddCityAsync(Earlier);
+        var earlier = await CampaignTests.LaunchAsync(api, "Earlier", SavedSegmentTests.CityRules(earlierCity), "Hi {{name}}");
+        await CampaignTests.WaitForCompletionAsync(api, earlier.Id, TimeSpan.FromMinutes(2));
+        var bothCities = new
+        {
+            combinator = "OR",
+            rules = new[] { new { attribute = "city", @operator = "=", value = city }, new { attribute = "city", @operator = "=", value = earlierCity } },
+        };
+        var id = (await CampaignTests.LaunchAsync(api, "Cancelled midway", bothCities, "Hi {{name}}", sendRatePerSecond: 40)).Id;
         await SettledAtLeastAsync(api, id, 40);
 
         var cancelled = await ActAsync(api, id, "cancel", HttpStatusCode.OK);
@@ -89,6 +99,19 @@ public sealed class CampaignControlTests(AppHostFixture fixture)
         }
 
         Assert.StartsWith($"Cancelled midway was cancelled with {notSent} of its {Audience} messages not sent: {sent} delivered and {failed} failed", final.GetProperty("summary").GetString());
+
+        // Smart sending counts only messages that were not cancelled: a customer whose message was cancelled can be
+        // reached again, unless an earlier campaign's message in the window still counts for them.
+        var notCancelled = await fixture.ScalarAsync<long>(
+            $"SELECT count(DISTINCT customer_id) FROM communication_logs WHERE campaign_id IN ('{id}', '{earlier.Id}') AND status <> 'CANCELLED'");
+        Assert.True(notCancelled < Audience, "some of the audience had no message that went out");
+        var preview = await SavedSegmentTests.SendAsync(api, HttpMethod.Post, "/api/segments/preview", bothCities, HttpStatusCode.OK);
+        Assert.Equal((Audience - notCancelled, notCancelled), (preview.GetProperty("count").GetInt64(), preview.GetProperty("excludedForSmartSending").GetInt64()));
+        Assert.True(await fixture.ScalarAsync<long>(
+            $"""
+            SELECT count(*) FROM last_campaign_messages m JOIN communication_logs l ON l.customer_id = m.customer_id AND l.campaign_id = '{id}'
+            WHERE l.status = 'CANCELLED' AND m.campaign_id = '{earlier.Id}'
+            """) > 0, "a customer of the earlier campaign whose second message was cancelled is remembered by the earlier one");
         Assert.Equal(["RUNNING", "CANCELLED"], (await HistoryAsync(api, id)).Select(e => e.Status).ToList());
 
         // A finished campaign takes no more actions, and says why.

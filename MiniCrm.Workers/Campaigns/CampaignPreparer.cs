@@ -116,9 +116,10 @@ public sealed partial class CampaignPreparer(
         {
             await using var remember = new NpgsqlCommand(
                 $"""
-                INSERT INTO last_campaign_messages (customer_id, at)
-                SELECT customer_id, now() FROM communication_logs WHERE campaign_id = @campaign
-                ON CONFLICT (customer_id) DO UPDATE SET at = GREATEST(last_campaign_messages.at, excluded.at);
+                INSERT INTO last_campaign_messages (customer_id, at, campaign_id)
+                SELECT customer_id, now(), @campaign FROM communication_logs WHERE campaign_id = @campaign
+                ON CONFLICT (customer_id) DO UPDATE SET at = excluded.at, campaign_id = excluded.campaign_id
+                WHERE last_campaign_messages.at <= excluded.at;
                 {AudienceEligibility.ForgetOutsideWindow(consent)};
                 """, connection, transaction) { CommandTimeout = 0 };
             remember.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = id });

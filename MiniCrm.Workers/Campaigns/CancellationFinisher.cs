@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using MiniCrm.Core.Ai;
 using MiniCrm.Core.Campaigns;
+using MiniCrm.Core.Consent;
 using MiniCrm.ServiceDefaults.Operations;
 using Npgsql;
 using NpgsqlTypes;
@@ -11,11 +12,12 @@ namespace MiniCrm.Workers.Campaigns;
 /// <summary>
 /// Finishes cancelled campaigns: marks their PENDING deliveries CANCELLED and moves the counters (log rows
 /// first, then the campaign row, the order receipts take them in, so the two never deadlock), then writes
-/// the summary. The Api's cancel is one status change; this makes the counters add up within a tick, and
+/// the summary, and takes back smart sending's record of the messages that were not sent. The Api's cancel is one status change; this makes the counters add up within a tick, and
 /// keeps doing so after a crash, since it looks for what is left rather than remembering what it was told.
 /// </summary>
 public sealed partial class CancellationFinisher(
-    NpgsqlDataSource database, IOptions<ReconcileOptions> reconcile, IOptions<AiOptions> ai, DrainSignal drain, ILogger<CancellationFinisher> logger)
+    NpgsqlDataSource database, IOptions<ReconcileOptions> reconcile, IOptions<AiOptions> ai, IOptions<ConsentOptions> consent, DrainSignal drain,
+    ILogger<CancellationFinisher> logger)
     : BackgroundService
 {
     private const string Due = "SELECT id, trace_parent FROM campaigns WHERE status = 'CANCELLED' AND (pending_count > 0 OR summary_provider IS NULL) ORDER BY completed_at LIMIT 20";
@@ -76,6 +78,12 @@ public sealed partial class CancellationFinisher(
             await using var cancel = new NpgsqlCommand(CancelPending, connection, transaction) { CommandTimeout = 0 };
             cancel.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = campaign });
             var cancelled = (int)(await cancel.ExecuteScalarAsync(ct) ?? 0);
+            await using (var forget = new NpgsqlCommand(AudienceEligibility.ForgetCancelled(consent.Value), connection, transaction) { CommandTimeout = 0 })
+            {
+                forget.Parameters.Add(new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = campaign });
+                await forget.ExecuteNonQueryAsync(ct);
+            }
+
             await CampaignFactsSql.ResummariseAsync(connection, transaction, [campaign], ai.Value.UsesModel, ct);
             await transaction.CommitAsync(ct);
             LogFinished(campaign, cancelled);

@@ -774,6 +774,10 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("at");
 
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("campaign_id");
+
                     b.HasKey("CustomerId")
                         .HasName("pk_last_campaign_messages");
 

@@ -16,7 +16,8 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                 columns: table => new
                 {
                     customer_id = table.Column<Guid>(type: "uuid", nullable: false),
-                    at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false)
+                    at = table.Column<DateTimeOffset>(type: "timestamp with time zone", nullable: false),
+                    campaign_id = table.Column<Guid>(type: "uuid", nullable: false)
                 },
                 constraints: table =>
                 {
@@ -24,12 +25,13 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                 })
                 .Annotation("Npgsql:StorageParameter:fillfactor", 70);
 
-            // Messages written before this table existed still count for smart sending (at most its longest window).
+            // Messages written before this table existed still count for smart sending (at most its longest window),
+            // each customer's latest one that was not cancelled.
             migrationBuilder.Sql("""
-                INSERT INTO last_campaign_messages (customer_id, at)
-                SELECT customer_id, max(created_at) FROM communication_logs
-                WHERE created_at > now() - interval '168 hours' AND campaign_id IN (SELECT id FROM campaigns)
-                GROUP BY customer_id;
+                INSERT INTO last_campaign_messages (customer_id, at, campaign_id)
+                SELECT DISTINCT ON (customer_id) customer_id, created_at, campaign_id FROM communication_logs
+                WHERE created_at > now() - interval '168 hours' AND status <> 'CANCELLED' AND campaign_id IN (SELECT id FROM campaigns)
+                ORDER BY customer_id, created_at DESC;
                 """);
         }
 

@@ -12,7 +12,7 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace MiniCrm.Core.Infrastructure.Migrations
 {
     [DbContext(typeof(CrmDbContext))]
-    [Migration("20261207005734_LastCampaignMessages")]
+    [Migration("20261207014309_LastCampaignMessages")]
     partial class LastCampaignMessages
     {
         /// <inheritdoc />
@@ -776,6 +776,10 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                     b.Property<DateTimeOffset>("At")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("at");
+
+                    b.Property<Guid>("CampaignId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("campaign_id");
 
                     b.HasKey("CustomerId")
                         .HasName("pk_last_campaign_messages");
