@@ -28,13 +28,4 @@ public static class OrderLifecycle
 
     /// <summary>Statuses of orders that completed: they count as visits and date the last order.</summary>
     public const string CompletedSql = "('COMPLETED', 'REFUNDED')";
-
-    /// <summary>One customer's aggregates, recomputed from all their orders (the definition the handler maintains incrementally).</summary>
-    public const string AggregatesSql = $"""
-        SELECT customer_id,
-               coalesce(sum(amount) FILTER (WHERE status = 'COMPLETED'), 0) AS total_spend,
-               count(*) FILTER (WHERE status IN {CompletedSql}) AS visits,
-               max(order_date) FILTER (WHERE status IN {CompletedSql}) AS last_order_date
-        FROM orders GROUP BY customer_id
-        """;
 }

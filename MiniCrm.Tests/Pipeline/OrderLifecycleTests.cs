@@ -122,6 +122,44 @@ public sealed class OrderLifecycleTests(AppHostFixture fixture, ITestOutputHelpe
         Assert.Equal("PENDING", await fixture.ScalarAsync<string>($"SELECT status FROM orders WHERE id = '{orderId}'"));
     }
 
+    [Fact]
+    public async Task A_version_stored_by_another_consumer_while_a_batch_ran_is_not_counted_twice()
+    {
+        // Another consumer (the partition's previous owner, during a rebalance) stores an order's first version and has
+        // not committed yet; this batch, carrying a later version, reads no stored version and then waits on that insert.
+        var city = await TestCustomers.InNewCityAsync(fixture, "Race", 1);
+        var customer = await fixture.ScalarAsync<Guid>($"SELECT id FROM customers WHERE city = '{city}'");
+        var orderId = "race-" + Guid.NewGuid().ToString("N");
+        await using var other = new Npgsql.NpgsqlConnection(fixture.DatabaseConnectionString);
+        await other.OpenAsync();
+        await using var otherTransaction = await other.BeginTransactionAsync();
+        await using (var first = new Npgsql.NpgsqlCommand($"""
+            INSERT INTO orders (id, customer_id, order_date, amount, status, created_at, updated_at, submission_id)
+            VALUES ('{orderId}', '{customer}', now() - interval '1 day', 100, 'COMPLETED', now(), now() - interval '1 hour', gen_random_uuid());
+            UPDATE customers SET total_spend = total_spend + 100, visits = visits + 1, last_order_date = now() - interval '1 day' WHERE id = '{customer}';
+            """, other, otherTransaction))
+        {
+            await first.ExecuteNonQueryAsync();
+        }
+
+        await using var database = Npgsql.NpgsqlDataSource.Create(fixture.DatabaseConnectionString);
+        var handler = new MiniCrm.Workers.Orders.OrderBatchHandler(database);
+        var later = new OrderSubmitted(orderId, customer, 250, OrderStatus.Completed, DateTimeOffset.UtcNow.AddDays(-1), [new OrderLineSubmitted("Tea", 1, 250)],
+            DateTimeOffset.UtcNow, Guid.CreateVersion7());
+        var batch = new[] { new MiniCrm.Workers.Messaging.Consumed<OrderSubmitted>(later, default) };
+        var running = handler.HandleAsync(batch, CancellationToken.None);
+        await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>(
+                $"SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock' AND query LIKE '%INSERT INTO orders AS o%'") > 0,
+            TimeSpan.FromSeconds(30), "the batch to wait on the other consumer's insert");
+        await otherTransaction.CommitAsync();
+
+        // The batch finds the version it did not read and takes itself back; tried again (as the consumer does), it counts the order once.
+        await Assert.ThrowsAsync<MiniCrm.Workers.Messaging.RaceLostException>(() => running);
+        await handler.HandleAsync(batch, CancellationToken.None);
+        Assert.Equal(0L, await fixture.ScalarAsync<long>(DifferingFromOrders($"c.id = '{customer}'")));
+        Assert.Equal(250m, await fixture.ScalarAsync<decimal>($"SELECT total_spend FROM customers WHERE id = '{customer}'"));
+    }
+
     /// <summary>
     /// Counts the customers <paramref name="which"/> selects whose figures are not what the README defines from their
     /// orders as they are now (total spend: COMPLETED amounts; visits and last order: COMPLETED or REFUNDED orders).

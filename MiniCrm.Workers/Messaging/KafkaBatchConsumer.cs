@@ -324,7 +324,7 @@ public sealed partial class KafkaBatchConsumer<TMessage>(
 
     /// <summary>Errors that pass by themselves (the database or broker away, a timeout, a deadlock): retried for as long as they last.</summary>
     private static bool IsTransient(Exception ex) =>
-        ex is System.Data.Common.DbException { IsTransient: true } or TimeoutException or KafkaException or HttpRequestException or IOException ||
+        ex is System.Data.Common.DbException { IsTransient: true } or TimeoutException or KafkaException or HttpRequestException or IOException or RaceLostException ||
         (ex.InnerException is { } inner && IsTransient(inner));
 
     /// <summary>Errors the same input will always cause again (bad data), as opposed to an unavailable database.</summary>

@@ -35,7 +35,8 @@ public sealed class OrderBatchHandler(NpgsqlDataSource database) : IBatchHandler
                 WHERE o.customer_id = excluded.customer_id
                   AND ({OrderLifecycle.StageSql("excluded.status")}, excluded.updated_at, excluded.submission_id)
                     > ({OrderLifecycle.StageSql("o.status")}, o.updated_at, o.submission_id)
-            RETURNING o.id, o.customer_id, o.order_date, o.amount, o.status
+            -- xmax is set on a row this statement updated (it holds the row's lock), 0 on one it inserted.
+            RETURNING o.id, o.customer_id, o.order_date, o.amount, o.status, o.xmax <> 0 AS updated
         ), replaced AS (
             -- Only an order stored before has items to replace (by index: @previous_ids is the few updated ones);
             -- this sees the stored items, not those inserted below.
@@ -62,14 +63,20 @@ public sealed class OrderBatchHandler(NpgsqlDataSource database) : IBatchHandler
         ), delta AS (
             SELECT customer_id, sum(spend) AS spend, sum(visits) AS visits, max(completed_on) AS completed_on, bool_or(recount) AS recount
             FROM changes GROUP BY customer_id
+        ), moved AS (
+            UPDATE customers c
+            SET total_spend = c.total_spend + d.spend,
+                visits = c.visits + d.visits,
+                last_order_date = CASE WHEN d.recount THEN c.last_order_date ELSE GREATEST(c.last_order_date, d.completed_on) END
+            FROM delta d
+            WHERE c.id = d.customer_id
+            RETURNING CASE WHEN d.recount THEN c.id END AS recount
         )
-        UPDATE customers c
-        SET total_spend = c.total_spend + d.spend,
-            visits = c.visits + d.visits,
-            last_order_date = CASE WHEN d.recount THEN c.last_order_date ELSE GREATEST(c.last_order_date, d.completed_on) END
-        FROM delta d
-        WHERE c.id = d.customer_id
-        RETURNING CASE WHEN d.recount THEN c.id END
+        SELECT recount, NULL FROM moved WHERE recount IS NOT NULL
+        UNION ALL
+        -- An order stored by someone else between StoredAsync and this statement: its old contribution is not in
+        -- @previous_*, so the batch is taken back and tried again (it then reads and locks that version).
+        SELECT NULL, w.id FROM written w WHERE w.updated AND NOT (w.id = ANY(@previous_ids))
         """;
 
     /// <summary>
@@ -125,10 +132,12 @@ public sealed class OrderBatchHandler(NpgsqlDataSource database) : IBatchHandler
             await using var reader = await command.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                if (!reader.IsDBNull(0))
+                if (!reader.IsDBNull(1))
                 {
-                    recount.Add(reader.GetGuid(0));
+                    throw new RaceLostException($"Order {reader.GetString(1)} was stored by another batch while this one ran.");
                 }
+
+                recount.Add(reader.GetGuid(0));
             }
         }
 
