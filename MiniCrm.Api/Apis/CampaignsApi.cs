@@ -349,20 +349,16 @@ public static class CampaignsApi
             }
         }
 
-        var answer = await SendTestAsync(root, context, db, sender, once, consent, ct);
-        if (once is not null)
+        return await keys.GuardAsync(once, async () =>
         {
-            if (answer.Result is Accepted<TestSendAnswer> { Value: { } sent })
+            var answer = await SendTestAsync(root, context, db, sender, once, consent, ct);
+            if (once is not null && answer.Result is Accepted<TestSendAnswer> { Value: { } sent })
             {
                 await keys.CompleteAsync(once, StatusCodes.Status202Accepted, sent, CancellationToken.None);
             }
-            else
-            {
-                await keys.ReleaseAsync(once, CancellationToken.None);
-            }
-        }
 
-        return answer;
+            return answer;
+        }, answer => answer.Result is Accepted<TestSendAnswer>);
     }
 
     private static async Task<Results<Accepted<TestSendAnswer>, ValidationProblem, ProblemHttpResult>> SendTestAsync(
@@ -377,6 +373,10 @@ public static class CampaignsApi
         var reader = new FieldReader(root, "", errors);
         var customerId = reader.Guid("customerId");
         var to = ReadRecipient(root, errors);
+        if (to is not null && !await IsTeamAddressAsync(db, to, errors, ct))
+        {
+            to = null;
+        }
         string? message = null;
         if (root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String)
         {
@@ -433,6 +433,27 @@ public static class CampaignsApi
             _ => TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "The vendor refused the message",
                 detail: $"The messaging vendor answered {(int)sent.VendorStatus} to this message."),
         };
+    }
+
+    /// <summary>
+    /// A test goes to the customer it is rendered for, or to someone of the team: the sign-in address of a MiniCrm user
+    /// (yours, or a teammate's). Any other address is refused, so the test send cannot message strangers past consent.
+    /// </summary>
+    private static async Task<bool> IsTeamAddressAsync(CrmDbContext db, TestRecipient to, List<FieldError> errors, CancellationToken ct)
+    {
+        if (to.Phone is not null)
+        {
+            errors.Add(new FieldError("to.phone", "A test goes to the customer or to a MiniCrm user's email address; no phone number is on record for a user."));
+            return false;
+        }
+
+        if (to.Email is { } email && !await db.Users.AnyAsync(u => u.Email != null && u.Email.ToLower() == email, ct))
+        {
+            errors.Add(new FieldError("to.email", "Only a MiniCrm user's sign-in address (yours or a teammate's) can get a test."));
+            return false;
+        }
+
+        return true;
     }
 
     /// <summary><c>to</c>: {email?, phone?}, at least one, each as a customer's would be checked.</summary>

@@ -92,13 +92,7 @@ public static class ImportsApi
             }
         }
 
-        var answer = await StoreUploadAsync(kind, context, db, files, keys, once, ct);
-        if (answer.Result is not Accepted<ImportView>)
-        {
-            await keys.ReleaseAsync(once, CancellationToken.None);
-        }
-
-        return answer;
+        return await keys.GuardAsync(once, () => StoreUploadAsync(kind, context, db, files, keys, once, ct), answer => answer.Result is Accepted<ImportView>);
     }
 
     private static async Task<Results<Accepted<ImportView>, ProblemHttpResult>> StoreUploadAsync(

@@ -131,20 +131,16 @@ public static class IngestionApi
             }
         }
 
-        var answer = await PublishAsync(context, topic, await validate(items!, ct), idOf, publisher, ct);
-        if (once is not null)
+        return await keys.GuardAsync(once, async () =>
         {
-            if (answer.Result is Accepted<IngestionResult> { Value: { } accepted })
+            var answer = await PublishAsync(context, topic, await validate(items!, ct), idOf, publisher, ct);
+            if (once is not null && answer.Result is Accepted<IngestionResult> { Value: { } accepted })
             {
                 await keys.CompleteAsync(once, StatusCodes.Status202Accepted, accepted, CancellationToken.None);
             }
-            else
-            {
-                await keys.ReleaseAsync(once, CancellationToken.None);
-            }
-        }
 
-        return answer;
+            return answer;
+        }, answer => answer.Result is Accepted<IngestionResult>);
     }
 
     private static async Task<Results<Accepted<IngestionResult>, ValidationProblem, ProblemHttpResult>> PublishAsync<T>(

@@ -93,11 +93,17 @@ public static class SegmentsApi
             }
         }
 
+        return await keys.GuardAsync(once, () => CreateOnceAsync(root, user, db, segments, keys, once, clock, ct), created => created.Result is Created<SegmentView>);
+    }
+
+    private static async Task<Results<Created<SegmentView>, ValidationProblem, ProblemHttpResult>> CreateOnceAsync(
+        JsonElement root, System.Security.Claims.ClaimsPrincipal user, CrmDbContext db, SegmentQueries segments, IdempotencyKeys keys,
+        IdempotentRequest? once, TimeProvider clock, CancellationToken ct)
+    {
         var errors = new List<FieldError>();
         var (name, group) = ReadSegment(root, errors, partial: false);
         if (errors.Count > 0)
         {
-            await keys.ReleaseAsync(once, ct);
             return Problems.Validation(errors);
         }
 
@@ -119,7 +125,6 @@ public static class SegmentsApi
         if (await SaveAsync(db, ct) is { } conflict)
         {
             await transaction.RollbackAsync(ct);
-            await keys.ReleaseAsync(once, ct);
             return conflict;
         }
 

@@ -33,6 +33,7 @@ internal static class ApplicationServiceExtensions
         });
 
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddExceptionHandler<MiniCrm.Api.Http.IdempotencyTakenOverHandler>();
         builder.Services.AddSingleton<PipelinePublisher>();
         builder.AddCrmAuthentication();
         builder.Services.AddAbuseLimits();

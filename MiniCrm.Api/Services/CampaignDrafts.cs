@@ -52,10 +52,15 @@ public sealed class CampaignDrafts(CrmDbContext db, IdempotencyKeys keys, TimePr
             }
         }
 
+        return await keys.GuardAsync(once, () => CreateOnceAsync(content, userId, once, ct), created => created.Draft is not null);
+    }
+
+    private async Task<(DraftView? Draft, IReadOnlyList<FieldError> Errors, ClaimState? KeyProblem)> CreateOnceAsync(
+        JsonElement content, string userId, IdempotentRequest? once, CancellationToken ct)
+    {
         var errors = Check(content);
         if (errors.Count > 0)
         {
-            await keys.ReleaseAsync(once, ct);
             return (null, errors, null);
         }
 
@@ -197,7 +202,7 @@ public sealed class CampaignDrafts(CrmDbContext db, IdempotencyKeys keys, TimePr
     private static string NameOf(JsonElement content)
     {
         var name = content.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()!.Trim() : "";
-        return name.Length > 200 ? name[..200] : name;
+        return StoredText.Truncate(name, 200);
     }
 
     private async Task<DraftView> ViewAsync(CampaignDraft draft, CancellationToken ct) =>

@@ -60,23 +60,7 @@ public sealed class CampaignLauncher(
             }
         }
 
-        Launch launch;
-        try
-        {
-            launch = await LaunchOnceAsync(root, userId, once, ct);
-        }
-        catch
-        {
-            await keys.ReleaseAsync(once, CancellationToken.None);
-            throw;
-        }
-
-        if (launch.Campaign is null)
-        {
-            await keys.ReleaseAsync(once, ct);
-        }
-
-        return launch;
+        return await keys.GuardAsync(once, () => LaunchOnceAsync(root, userId, once, ct), launch => launch.Campaign is not null);
     }
 
     /// <summary>Every problem the launch of <paramref name="root"/> would meet in its fields, without launching anything (the composer's review).</summary>

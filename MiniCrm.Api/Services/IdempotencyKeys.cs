@@ -10,6 +10,9 @@ namespace MiniCrm.Api.Services;
 /// <summary>A create request sent with an <c>Idempotency-Key</c>: whose key it is, the key, and a fingerprint of what was asked.</summary>
 public sealed record IdempotentRequest(string Owner, string Key, byte[] Fingerprint)
 {
+    /// <summary>When this request claimed its key (set by <see cref="IdempotencyKeys.ClaimAsync"/>): its answer is recorded only while the claim is still its own.</summary>
+    public DateTime? ClaimedAt { get; set; }
+
     /// <summary>The request <paramref name="key"/> names (null without a key): the fingerprint covers the operation and the body.</summary>
     public static IdempotentRequest? For(string? key, string owner, string operation, string body) =>
         key is null ? null : new(owner, key, SHA256.HashData(Encoding.UTF8.GetBytes(operation + "\n" + body)));
@@ -40,7 +43,9 @@ public sealed record IdempotencyClaim(ClaimState State, int Status = 0, string? 
 /// and its answer is recorded in the same transaction as what it created; a repeat of the same request gets that
 /// answer again and creates nothing; the same key with a different request is a 422; a repeat while the first is
 /// still running is a 409. A claim whose request failed without creating anything is released, so the key can be
-/// used again; one left by a crash expires after a minute. Keys are kept for a day, per owner.
+/// used again; one left by a crash expires after a minute. Keys are kept for a day, per owner. A claim is fenced by
+/// the time it was made: a request that outlived its minute, whose key a repeat then claimed, cannot record its answer
+/// (<see cref="IdempotencyClaimLostException"/>, which rolls back what it created) nor release the repeat's claim.
 /// </summary>
 public sealed class IdempotencyKeys(NpgsqlDataSource database)
 {
@@ -51,7 +56,7 @@ public sealed class IdempotencyKeys(NpgsqlDataSource database)
         INSERT INTO idempotency_keys AS k (owner, key, fingerprint, created_at) VALUES (@owner, @key, @fingerprint, now())
         ON CONFLICT (owner, key) DO UPDATE SET fingerprint = excluded.fingerprint, created_at = excluded.created_at, status = NULL, response = NULL
             WHERE k.created_at < now() - interval '24 hours' OR (k.status IS NULL AND k.created_at < now() - interval '1 minute')
-        RETURNING 1
+        RETURNING k.created_at
         """;
 
     public async Task<IdempotencyClaim> ClaimAsync(IdempotentRequest request, CancellationToken ct)
@@ -62,8 +67,9 @@ public sealed class IdempotencyKeys(NpgsqlDataSource database)
             {
                 AddKey(claim, request);
                 claim.Parameters.Add(new NpgsqlParameter("fingerprint", NpgsqlDbType.Bytea) { Value = request.Fingerprint });
-                if (await claim.ExecuteScalarAsync(ct) is not null)
+                if (await claim.ExecuteScalarAsync(ct) is DateTime claimedAt)
                 {
+                    request.ClaimedAt = claimedAt;
                     return new IdempotencyClaim(ClaimState.New);
                 }
             }
@@ -89,7 +95,7 @@ public sealed class IdempotencyKeys(NpgsqlDataSource database)
     {
         await using var command = await db.CommandAsync(Complete, [], ct);
         AddAnswer(command, request, status, response);
-        await command.ExecuteNonQueryAsync(ct);
+        Recorded(await command.ExecuteNonQueryAsync(ct));
     }
 
     /// <summary>Records the answer of a request whose work is not in the database (it is in Kafka, or at the vendor).</summary>
@@ -97,30 +103,73 @@ public sealed class IdempotencyKeys(NpgsqlDataSource database)
     {
         await using var command = database.CreateCommand(Complete);
         AddAnswer(command, request, status, response);
-        await command.ExecuteNonQueryAsync(ct);
+        Recorded(await command.ExecuteNonQueryAsync(ct));
+    }
+
+    private static void Recorded(int rows)
+    {
+        if (rows != 1)
+        {
+            throw new IdempotencyClaimLostException();
+        }
+    }
+
+    /// <summary>
+    /// Runs <paramref name="work"/> for a request that claimed its key (or has none): the claim is released when the
+    /// work throws, or when its answer <paramref name="kept"/> says nothing was created (a validation problem), so the
+    /// key can be used again.
+    /// </summary>
+    public async Task<T> GuardAsync<T>(IdempotentRequest? request, Func<Task<T>> work, Func<T, bool> kept)
+    {
+        T answer;
+        try
+        {
+            answer = await work();
+        }
+        catch
+        {
+            await ReleaseAsync(request, CancellationToken.None);
+            throw;
+        }
+
+        if (!kept(answer))
+        {
+            await ReleaseAsync(request, CancellationToken.None);
+        }
+
+        return answer;
     }
 
     /// <summary>The request failed and created nothing: the key may be used again.</summary>
     public async Task ReleaseAsync(IdempotentRequest? request, CancellationToken ct)
     {
-        if (request is null)
+        if (request?.ClaimedAt is null)
         {
             return;
         }
 
-        await using var command = database.CreateCommand("DELETE FROM idempotency_keys WHERE owner = @owner AND key = @key AND status IS NULL");
+        await using var command = database.CreateCommand(
+            "DELETE FROM idempotency_keys WHERE owner = @owner AND key = @key AND status IS NULL AND created_at = @claimed");
         AddKey(command, request);
+        AddClaim(command, request);
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    private const string Complete = "UPDATE idempotency_keys SET status = @status, response = @response::jsonb WHERE owner = @owner AND key = @key";
+    private const string Complete = """
+        UPDATE idempotency_keys SET status = @status, response = @response::jsonb
+        WHERE owner = @owner AND key = @key AND status IS NULL AND created_at = @claimed
+        """;
 
     private static void AddAnswer(NpgsqlCommand command, IdempotentRequest request, int status, object response)
     {
         AddKey(command, request);
+        AddClaim(command, request);
         command.Parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Integer) { Value = status });
         command.Parameters.Add(new NpgsqlParameter("response", NpgsqlDbType.Text) { Value = JsonSerializer.Serialize(response, response.GetType(), MessageJson.Options) });
     }
+
+    private static void AddClaim(NpgsqlCommand command, IdempotentRequest request) =>
+        command.Parameters.Add(new NpgsqlParameter("claimed", NpgsqlDbType.TimestampTz) { Value = request.ClaimedAt ?? throw new InvalidOperationException("The key was not claimed.") });
 
     private static void AddKey(NpgsqlCommand command, IdempotentRequest request)
     {
@@ -128,3 +177,9 @@ public sealed class IdempotencyKeys(NpgsqlDataSource database)
         command.Parameters.Add(new NpgsqlParameter("key", NpgsqlDbType.Varchar) { Value = request.Key });
     }
 }
+
+/// <summary>
+/// The request ran so long (over a minute) that a repeat with the same Idempotency-Key claimed it: this request's answer
+/// is not recorded and what it created is rolled back, so the repeat's is the only one (answered as a 409).
+/// </summary>
+public sealed class IdempotencyClaimLostException() : Exception("A repeat of this request, with the same Idempotency-Key, took it over while it ran.");

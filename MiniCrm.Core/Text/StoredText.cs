@@ -59,6 +59,18 @@ public static class StoredText
         return null;
     }
 
+    /// <summary>At most <paramref name="max"/> UTF-16 units of <paramref name="text"/>, never cutting a character in half (a surrogate pair).</summary>
+    public static string Truncate(string text, int max)
+    {
+        if (text.Length <= max)
+        {
+            return text;
+        }
+
+        var end = max > 0 && char.IsHighSurrogate(text[max - 1]) ? max - 1 : max;
+        return text[..end];
+    }
+
     /// <summary>Makes text from outside (a vendor's reason, a log line) storable: drops what PostgreSQL cannot hold.</summary>
     public static string Clean(string text)
     {

@@ -65,7 +65,7 @@ public sealed class TestSendTests(AppHostFixture fixture)
         var city = await SavedSegmentTests.CustomersOfAsync(fixture, 1);
         var customer = await fixture.ScalarAsync<Guid>($"SELECT id FROM customers WHERE city = '{city}'");
         var name = await fixture.ScalarAsync<string>($"SELECT name FROM customers WHERE id = '{customer}'");
-        var body = new { customerId = customer, message = "Hi {{first_name}} ({{name}})! Stop: {{unsubscribe_url}}", to = new { email = "Me@Example.com" } };
+        var body = new { customerId = customer, message = "Hi {{first_name}} ({{name}})! Stop: {{unsubscribe_url}}", to = new { email = "Tests@MiniCrm.test" } };
         var key = Guid.NewGuid().ToString();
 
         var answers = new List<JsonElement>();
@@ -80,7 +80,7 @@ public sealed class TestSendTests(AppHostFixture fixture)
 
         var sent = answers[0];
         Assert.Equal(sent.GetProperty("deliveryId").GetGuid(), answers[1].GetProperty("deliveryId").GetGuid());
-        Assert.Equal("me@example.com", sent.GetProperty("sentTo").GetString());
+        Assert.Equal(AppHostFixture.MarketerEmail, sent.GetProperty("sentTo").GetString());
         var message = sent.GetProperty("message").GetString()!;
         Assert.StartsWith($"Hi {name.Split(' ')[0]} ({name})! Stop: http", message);
         // The link of a test sent to a marketer unsubscribes no one.
@@ -94,7 +94,7 @@ public sealed class TestSendTests(AppHostFixture fixture)
 
         using var vendor = fixture.WithOpsKey("vendorsim");
         var inbox = await vendor.GetFromJsonAsync<JsonElement>($"/deliveries/{sent.GetProperty("deliveryId").GetGuid()}", Json);
-        Assert.Equal("me@example.com", inbox.GetProperty("email").GetString());
+        Assert.Equal(AppHostFixture.MarketerEmail, inbox.GetProperty("email").GetString());
         Assert.Equal(message, inbox.GetProperty("message").GetString());
         var stats = await vendor.GetFromJsonAsync<JsonElement>("/deliveries/stats", Json);
         Assert.True(stats.GetProperty("messaged").GetInt64() > 0);
@@ -105,5 +105,13 @@ public sealed class TestSendTests(AppHostFixture fixture)
         var problem = await SavedSegmentTests.SendAsync(api, HttpMethod.Post, "/api/campaigns/test-send",
             new { customerId = customer, message = "Hi", to = new { email = "not an address" } }, HttpStatusCode.BadRequest);
         Assert.True(problem.GetProperty("errors").TryGetProperty("to.email", out _), problem.ToString());
+
+        // Only someone of the team gets a test: a stranger's address or a phone is refused before anything is sent.
+        var foreign = await SavedSegmentTests.SendAsync(api, HttpMethod.Post, "/api/campaigns/test-send",
+            new { customerId = customer, message = "Buy now", to = new { email = "someone.else@example.com" } }, HttpStatusCode.BadRequest);
+        Assert.Contains("MiniCrm user's sign-in address", foreign.GetProperty("errors").GetProperty("to.email")[0].GetString());
+        var phone = await SavedSegmentTests.SendAsync(api, HttpMethod.Post, "/api/campaigns/test-send",
+            new { customerId = customer, message = "Buy now", to = new { phone = "9876543210" } }, HttpStatusCode.BadRequest);
+        Assert.True(phone.GetProperty("errors").TryGetProperty("to.phone", out _), phone.ToString());
     }
 }

@@ -42,4 +42,16 @@ public sealed class StoredTextTests
         Assert.Equal("timeout\uFFFD at \uFFFD vendor\n\U0001F600", StoredText.Clean("timeout\0 at \udc00 vendor\n\U0001F600"));
         Assert.Equal("plain", StoredText.Clean("plain"));
     }
+
+    [Theory]
+    [InlineData("abcdef", 4, "abcd")]
+    [InlineData("abc\U0001F600", 4, "abc")] // the emoji is two units: cut before it, not through it
+    [InlineData("ab\U0001F600", 4, "ab\U0001F600")]
+    [InlineData("short", 10, "short")]
+    public void Truncating_never_splits_a_character(string text, int max, string expected)
+    {
+        var cut = StoredText.Truncate(text, max);
+        Assert.Equal(expected, cut);
+        Assert.Null(StoredText.Problem(cut));
+    }
 }

@@ -53,6 +53,10 @@ public sealed partial class CrmOperations(IServiceScopeFactory scopes, Authentic
             LogUnavailable(logger, ex);
             return Outcome.Problem<T>("The database is not answering", "Nothing was changed. Try again in a moment.");
         }
+        catch (MiniCrm.Api.Services.IdempotencyClaimLostException)
+        {
+            return Outcome.Problem<T>(MiniCrm.Api.Http.IdempotencyTakenOverHandler.Title, "It took over a minute and was done again meanwhile; open the campaigns list to see the result.");
+        }
     }
 
     public Task<Outcome<T>> ReadAsync<T>(Func<IServiceProvider, Task<T>> read,
