@@ -41,6 +41,7 @@ public sealed partial class ComposerTests(AppHostFixture fixture, BrowserFixture
         await Expect(page.GetByTestId("draft-status")).Not.ToContainTextAsync("Draft saved");
         await page.GetByRole(AriaRole.Link, new() { Name = "Customers" }).First.ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Customers", Level = 1 })).ToBeVisibleAsync();
+        var savedAt = await fixture.ScalarAsync<DateTime>($"SELECT updated_at FROM campaign_drafts WHERE name = '{name}'");
         await page.GoBackAsync();
         await Expect(page.GetByLabel("Campaign name")).ToHaveValueAsync(name);
         await Expect(page.Locator("#grules-v0")).ToHaveValueAsync(city);
@@ -49,6 +50,16 @@ public sealed partial class ComposerTests(AppHostFixture fixture, BrowserFixture
         await BrowserFixture.WaitInteractiveAsync(page);
         await Expect(page.GetByLabel("Message", new() { Exact = true })).ToHaveValueAsync("Hi {{first_name}}! Not for you? {{unsubscribe_url}}");
         await Expect(page.GetByTestId("count")).ToHaveTextAsync("5");
+        // "New campaign" from the draft starts a blank one (nothing of the draft stays in the page), and Back finds the draft.
+        await page.GetByRole(AriaRole.Link, new() { Name = "New campaign" }).ClickAsync();
+        await Expect(page).ToHaveURLAsync(new Regex(@"/campaigns/new$"));
+        await Expect(page.GetByLabel("Campaign name")).ToHaveValueAsync("");
+        await Expect(page.GetByLabel("Message", new() { Exact = true })).Not.ToHaveValueAsync(new Regex("Not for you"));
+        await page.GoBackAsync();
+        await Expect(page.GetByLabel("Campaign name")).ToHaveValueAsync(name);
+        await Expect(page.GetByTestId("count")).ToHaveTextAsync("5");
+        // Opening a draft and counting its audience is not an edit: it was not saved again.
+        Assert.Equal(savedAt, await fixture.ScalarAsync<DateTime>($"SELECT updated_at FROM campaign_drafts WHERE name = '{name}'"));
         var list = await BrowserFixture.OpenAsync(context, fixture, "/");
         await Expect(list.GetByTestId("draft-row").Filter(new() { HasText = name })).ToBeVisibleAsync();
         await BrowserFixture.CheckAsync(list, "campaigns-with-drafts-desktop");

@@ -37,7 +37,12 @@ public sealed class BrowserClock
     public DateTimeOffset Local(DateTimeOffset at) => TimeZoneInfo.ConvertTime(at, zone);
 
     /// <summary>A time the marketer typed (a date and a time on their clock) as the instant it names.</summary>
-    public DateTimeOffset FromLocal(DateTime local) => new(DateTime.SpecifyKind(local, DateTimeKind.Unspecified), zone.GetUtcOffset(DateTime.SpecifyKind(local, DateTimeKind.Unspecified)));
+    public DateTimeOffset FromLocal(DateTime local)
+    {
+        var wall = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
+        // The calendar's first and last days have no instant in every zone (the offset would leave the range): taken as UTC.
+        return wall.Year is > 1 and < 9999 ? new(wall, zone.GetUtcOffset(wall)) : new(wall, TimeSpan.Zero);
+    }
 
     /// <summary>Date and time in the browser's culture and zone, e.g. "01/12/2026 14:05".</summary>
     public string Format(DateTimeOffset? at) => at is { } value ? Local(value).ToString("g", CultureInfo.CurrentCulture) : "—";

@@ -80,6 +80,10 @@ public sealed class Composition
         {
             missing.Add(new("sendAt", "Choose a date and a time."));
         }
+        else if (Later && (SendAt!.Value.Year > now.Year + 1 || onMarketersClock(SendAt.Value) > now.AddYears(1)))
+        {
+            missing.Add(new("sendAt", "Choose a time within the next year."));
+        }
         else if (Later && onMarketersClock(SendAt!.Value) <= now)
         {
             missing.Add(new("sendAt", "Choose a time in the future, or send it now."));
