@@ -15,7 +15,7 @@ public static class CampaignDraftsApi
     {
         var drafts = app.MapGroup("/api/campaigns/drafts").WithTags("Campaigns").RequireAuthorization(CrmAuthentication.MarketerPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
-        drafts.MapGet("/", ListDrafts).WithSummary("Drafts not launched yet, newest first");
+        drafts.MapGet("/", ListDrafts).WithSummary("Drafts not launched yet, most recently edited first");
         drafts.MapPost("/", CreateDraft).WithSummary("Keep a campaign being composed: any JSON object (name, message, rules, …); takes an Idempotency-Key")
             .WithBodyLimit(CampaignDrafts.MaxBytes + 1024).Accepts<DraftContent>("application/json")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -29,11 +29,13 @@ public static class CampaignDraftsApi
         return app;
     }
 
+    /// <summary>Drafts still being composed, most recently edited first.</summary>
     /// <param name="limit">Drafts per page.</param>
     /// <param name="cursor">Where the previous page ended.</param>
     public static async Task<Results<Ok<Page<DraftView>>, ValidationProblem>> ListDrafts(CrmDbContext db, int? limit, string? cursor, CancellationToken ct)
     {
-        var page = await NewestFirstPage.ReadAsync(db, db.CampaignDrafts, "campaign_drafts", limit, cursor, d => d.Id, d => d.CreatedAt, d => DraftView.From(d), ct, ["campaign_id IS NULL"]);
+        var page = await NewestFirstPage.ReadAsync(db, db.CampaignDrafts, "campaign_drafts", limit, cursor, d => d.Id, d => d.UpdatedAt, d => DraftView.From(d), ct,
+            ["campaign_id IS NULL"], column: "updated_at");
         if (page.Result is not Ok<Page<DraftView>> { Value: { } drafts })
         {
             return page;

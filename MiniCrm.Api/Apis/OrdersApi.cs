@@ -37,7 +37,7 @@ public static class OrdersApi
         CrmDbContext db, int? limit, string? cursor, Guid? customerId, string? status, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
     {
         var errors = new List<FieldError>();
-        var query = Filter(db.Orders.AsNoTracking(), customerId, status, from, to, errors);
+        var query = OrderFilter.Read(customerId, status, from, to, errors).Apply(db.Orders.AsNoTracking());
 
         if (cursor is not null)
         {
@@ -76,37 +76,14 @@ public static class OrdersApi
         HttpContext context, CrmDbContext db, NpgsqlDataSource database, Guid? customerId, string? status, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
     {
         var errors = new List<FieldError>();
-        var conditions = new List<string> { "TRUE" };
-        var parameters = new List<NpgsqlParameter>();
-        Filter(db.Orders, customerId, status, from, to, errors);
+        var filter = OrderFilter.Read(customerId, status, from, to, errors);
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
         }
 
-        if (customerId is { } customer)
-        {
-            conditions.Add("o.customer_id = @customer");
-            parameters.Add(new NpgsqlParameter("customer", NpgsqlDbType.Uuid) { Value = customer });
-        }
-
-        if (!string.IsNullOrEmpty(status))
-        {
-            conditions.Add("o.status = @status");
-            parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Text) { Value = status.ToUpperInvariant() });
-        }
-
-        if (from is { } start)
-        {
-            conditions.Add("o.order_date >= @from");
-            parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = start.UtcDateTime });
-        }
-
-        if (to is { } end)
-        {
-            conditions.Add("o.order_date < @to");
-            parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.TimestampTz) { Value = end.UtcDateTime });
-        }
+        var parameters = new List<NpgsqlParameter>();
+        var where = filter.Sql(parameters);
 
         await using var connection = await database.OpenConnectionAsync(ct);
         await CsvDownload.WriteAsync(context, connection, "orders.csv",
@@ -114,7 +91,7 @@ public static class OrdersApi
             $"""
             SELECT o.id, o.customer_id, c.email, c.name, o.amount, o.status, o.order_date, o.updated_at, i.name, i.quantity, i.unit_price
             FROM orders o JOIN customers c ON c.id = o.customer_id LEFT JOIN order_items i ON i.order_id = o.id
-            WHERE {string.Join(" AND ", conditions)}
+            WHERE {where}
             ORDER BY o.order_date DESC, o.id DESC, i.id
             """,
             parameters,
@@ -126,43 +103,89 @@ public static class OrdersApi
         return TypedResults.Empty;
     }
 
-    /// <summary>The list's filters: a customer, a status, and order dates from (inclusive) until (exclusive).</summary>
-    private static IQueryable<Order> Filter(IQueryable<Order> query, Guid? customerId, string? status, DateTimeOffset? from, DateTimeOffset? to, List<FieldError> errors)
+    /// <summary>
+    /// The filters of the list and of its CSV, read and checked once: a customer, a status, and order dates from
+    /// (inclusive) until (exclusive), as a query (the list's) and as SQL over <c>orders o</c> (the download's).
+    /// </summary>
+    private sealed record OrderFilter(Guid? Customer, OrderStatus? Status, DateTimeOffset? From, DateTimeOffset? To)
     {
-        if (customerId is { } customer)
+        public static OrderFilter Read(Guid? customerId, string? status, DateTimeOffset? from, DateTimeOffset? to, List<FieldError> errors)
         {
-            query = query.Where(o => o.CustomerId == customer);
-        }
-
-        if (!string.IsNullOrEmpty(status))
-        {
-            if (Enum.TryParse<OrderStatus>(status, ignoreCase: true, out var s) && status.All(char.IsLetter))
+            OrderStatus? parsed = null;
+            if (!string.IsNullOrEmpty(status))
             {
-                query = query.Where(o => o.Status == s);
+                if (Enum.TryParse<OrderStatus>(status, ignoreCase: true, out var s) && status.All(char.IsLetter))
+                {
+                    parsed = s;
+                }
+                else
+                {
+                    errors.Add(new FieldError("status", "Use PENDING, COMPLETED, CANCELLED or REFUNDED."));
+                }
             }
-            else
+
+            if (from is { } start && to is { } end && end <= start)
             {
-                errors.Add(new FieldError("status", "Use PENDING, COMPLETED, CANCELLED or REFUNDED."));
+                errors.Add(new FieldError("to", "Must come after from."));
             }
+
+            // timestamptz parameters are UTC
+            return new(customerId, parsed, from?.ToUniversalTime(), to?.ToUniversalTime());
         }
 
-        if (from is { } start && to is { } end && end <= start)
+        public IQueryable<Order> Apply(IQueryable<Order> query)
         {
-            errors.Add(new FieldError("to", "Must come after from."));
+            if (Customer is { } customer)
+            {
+                query = query.Where(o => o.CustomerId == customer);
+            }
+
+            if (Status is { } status)
+            {
+                query = query.Where(o => o.Status == status);
+            }
+
+            if (From is { } from)
+            {
+                query = query.Where(o => o.OrderDate >= from);
+            }
+
+            if (To is { } to)
+            {
+                query = query.Where(o => o.OrderDate < to);
+            }
+
+            return query;
         }
 
-        if (from is { } after)
+        public string Sql(List<NpgsqlParameter> parameters)
         {
-            var utc = after.ToUniversalTime();
-            query = query.Where(o => o.OrderDate >= utc);
-        }
+            var conditions = new List<string> { "TRUE" };
+            if (Customer is { } customer)
+            {
+                conditions.Add("o.customer_id = @customer");
+                parameters.Add(new NpgsqlParameter("customer", NpgsqlDbType.Uuid) { Value = customer });
+            }
 
-        if (to is { } before)
-        {
-            var utc = before.ToUniversalTime();
-            query = query.Where(o => o.OrderDate < utc);
-        }
+            if (Status is { } status)
+            {
+                conditions.Add("o.status = @status");
+                parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Text) { Value = status.ToString().ToUpperInvariant() });
+            }
 
-        return query;
+            if (From is { } from)
+            {
+                conditions.Add("o.order_date >= @from");
+                parameters.Add(new NpgsqlParameter("from", NpgsqlDbType.TimestampTz) { Value = from.UtcDateTime });
+            }
+
+            if (To is { } to)
+            {
+                conditions.Add("o.order_date < @to");
+                parameters.Add(new NpgsqlParameter("to", NpgsqlDbType.TimestampTz) { Value = to.UtcDateTime });
+            }
+
+            return string.Join(" AND ", conditions);
+        }
     }
 }

@@ -13,7 +13,7 @@ internal static class KeysetCursor
     /// The condition for the rows after a cursor of a list newest first (created_at, id), with its two parameters;
     /// false when the cursor is not one this API returned.
     /// </summary>
-    public static bool TryNewestFirst(string cursor, List<Npgsql.NpgsqlParameter> parameters, out string condition)
+    public static bool TryNewestFirst(string cursor, List<Npgsql.NpgsqlParameter> parameters, out string condition, string column = "created_at")
     {
         condition = "";
         if (!TryDecode(cursor, out var value, out var id) || !System.Guid.TryParse(id, out var afterId) ||
@@ -25,7 +25,7 @@ internal static class KeysetCursor
 
         parameters.Add(new Npgsql.NpgsqlParameter("after_value", NpgsqlTypes.NpgsqlDbType.TimestampTz) { Value = created });
         parameters.Add(new Npgsql.NpgsqlParameter("after_id", NpgsqlTypes.NpgsqlDbType.Uuid) { Value = afterId });
-        condition = "(created_at, id) < (@after_value, @after_id)";
+        condition = $"({column}, id) < (@after_value, @after_id)";
         return true;
     }
 

@@ -168,7 +168,8 @@ public sealed partial class ImportProcessor(
 
     /// <summary>
     /// A batch validated: its messages, the refused lines' reasons, and its counts: customers or orders read (an
-    /// unreadable line counts as one), of them refused, and the lines those refused ones had.
+    /// unreadable line counts as one, unless it is a line of an order, which is then refused whole), of them refused,
+    /// and the lines those refused ones had.
     /// </summary>
     private sealed record Validated(List<Message<string, byte[]>> Messages, List<(long Line, string Field, string Reason)> Rejected, int Items, int RejectedItems, int RejectedLines);
 
@@ -195,8 +196,8 @@ public sealed partial class ImportProcessor(
         rejected.Sort((a, b) => a.Line.CompareTo(b.Line));
         var refusedItems = refused.Select(r => r.Index).Distinct().ToList();
         return new Validated(messages, rejected,
-            Items: batch.Items.Count + batch.Unreadable.Count,
-            RejectedItems: refusedItems.Count + batch.Unreadable.Count,
+            Items: batch.Items.Count + batch.UnreadableItems,
+            RejectedItems: refusedItems.Count + batch.UnreadableItems,
             RejectedLines: refusedItems.Sum(i => batch.Lines[i].Length) + batch.Unreadable.Count);
     }
 
@@ -239,7 +240,7 @@ public sealed partial class ImportProcessor(
             write.Parameters.Add(new NpgsqlParameter("first_problem", NpgsqlDbType.Varchar)
             {
                 Value = batch.Rejected.FirstOrDefault() is { Reason: not null } first
-                    ? MiniCrm.Core.Text.StoredText.Clean($"line {first.Line}, {first.Field}: {first.Reason}") is var text && text.Length > 700 ? text[..700] : text
+                    ? MiniCrm.Core.Text.StoredText.Truncate(MiniCrm.Core.Text.StoredText.Clean($"line {first.Line}, {first.Field}: {first.Reason}"), 700)
                     : DBNull.Value,
             });
             write.Parameters.Add(new NpgsqlParameter("messages", NpgsqlDbType.Bytea) { Value = Pack(batch.Messages) });

@@ -5,8 +5,12 @@ using MiniCrm.Api.Services;
 
 namespace MiniCrm.Api.Imports;
 
-/// <summary>A batch of CSV records as the JSON API's items, and where each item came from in the file.</summary>
-public sealed record ImportItems(List<JsonElement> Items, List<long[]> Lines, List<(long Line, string Field, string Reason)> Unreadable, long Records, bool End);
+/// <summary>
+/// A batch of CSV records as the JSON API's items, and where each item came from in the file; the lines refused before
+/// validation (<see cref="Unreadable"/>: a line that is not a record, and every line of an order that has one), and how
+/// many customers or orders those lines were (<see cref="UnreadableItems"/>).
+/// </summary>
+public sealed record ImportItems(List<JsonElement> Items, List<long[]> Lines, List<(long Line, string Field, string Reason)> Unreadable, int UnreadableItems, long Records, bool End);
 
 /// <summary>
 /// The CSV formats an import takes, and their records as the JSON API's items, so they pass the one
@@ -65,6 +69,11 @@ public sealed class ImportRows
         var items = new List<Dictionary<string, object?>>();
         var lines = new List<long[]>();
         var unreadable = new List<(long, string, string)>();
+        // An order with an unreadable line is refused whole (what is left of it is not the order); such a line belongs to
+        // the order before it when it names that order, or to the order that starts right after it, if that one is named.
+        var broken = new Dictionary<int, List<long>>();
+        var loose = new List<(string? OrderId, long Line)>();
+        var standalone = 0;
         long records = 0;
         while (true)
         {
@@ -72,19 +81,32 @@ public sealed class ImportRows
             _held = null;
             if (record is null)
             {
-                return Build(items, lines, unreadable, records, end: true);
+                return Build(items, lines, unreadable, standalone + loose.Count, broken, records, end: true);
             }
 
-            if (_kind == ImportKind.Orders && items.Count > 0 && records >= size && Text(record, "orderId") != (string?)items[^1]["orderId"])
+            if (_kind == ImportKind.Orders && items.Count > 0 && records >= size && loose.Count == 0 && Text(record, "orderId") != (string?)items[^1]["orderId"])
             {
                 _held = record; // the next batch starts with this order
-                return Build(items, lines, unreadable, records, end: false);
+                return Build(items, lines, unreadable, standalone + loose.Count, broken, records, end: false);
             }
 
             records++;
             if (record.Problem is not null || record.Fields.Length != _width)
             {
                 unreadable.Add((record.Line, "row", record.Problem ?? $"Has {record.Fields.Length} fields; the header has {_width}."));
+                var named = _kind == ImportKind.Orders ? Text(record, "orderId") : null;
+                if (named is not null && items.Count > 0 && named == (string?)items[^1]["orderId"])
+                {
+                    Broken(broken, items.Count - 1).Add(record.Line);
+                }
+                else if (_kind == ImportKind.Orders)
+                {
+                    loose.Add((named, record.Line));
+                }
+                else
+                {
+                    standalone++;
+                }
             }
             else if (_kind == ImportKind.Customers)
             {
@@ -112,15 +134,25 @@ public sealed class ImportRows
                         ["items"] = new List<Dictionary<string, object?>> { item },
                     });
                     lines.Add([record.Line]);
+                    foreach (var line in loose.Where(l => l.OrderId is not null && l.OrderId == Text(record, "orderId")).Select(l => l.Line))
+                    {
+                        Broken(broken, items.Count - 1).Add(line);
+                    }
+
+                    standalone += loose.Count(l => l.OrderId is null || l.OrderId != Text(record, "orderId"));
+                    loose.Clear();
                 }
             }
 
             if (_kind == ImportKind.Customers && records >= size)
             {
-                return Build(items, lines, unreadable, records, end: false);
+                return Build(items, lines, unreadable, standalone, broken, records, end: false);
             }
         }
     }
+
+    private static List<long> Broken(Dictionary<int, List<long>> broken, int order) =>
+        broken.TryGetValue(order, out var lines) ? lines : broken[order] = [];
 
     /// <summary>Where a validator's field of an item is in the file: its line and its column.</summary>
     public (long Line, string Column) Locate(long[] lines, string field)
@@ -135,11 +167,20 @@ public sealed class ImportRows
         return (lines[0], field == "items" ? "itemName" : field);
     }
 
-    private static ImportItems Build(List<Dictionary<string, object?>> items, List<long[]> lines, List<(long, string, string)> unreadable, long records, bool end)
+    private static ImportItems Build(List<Dictionary<string, object?>> items, List<long[]> lines, List<(long, string, string)> unreadable, int standalone,
+        Dictionary<int, List<long>> broken, long records, bool end)
     {
+        // The readable lines of a broken order are refused with it, each naming the line that broke it.
+        foreach (var (order, bad) in broken)
+        {
+            var reason = $"Order {items[order]["orderId"]} has an unreadable line ({string.Join(", ", bad.Order())}), so none of its lines were imported.";
+            unreadable.AddRange(lines[order].Select(line => (line, "orderId", reason)));
+        }
+
+        var kept = Enumerable.Range(0, items.Count).Where(i => !broken.ContainsKey(i)).ToList();
         // Empty cells are left out, as a JSON client leaves out what it does not have.
-        var json = JsonSerializer.SerializeToElement(items.Select(i => i.Where(kv => kv.Value is not null).ToDictionary()));
-        return new ImportItems([.. json.EnumerateArray()], lines, unreadable, records, end);
+        var json = JsonSerializer.SerializeToElement(kept.Select(i => items[i].Where(kv => kv.Value is not null).ToDictionary()));
+        return new ImportItems([.. json.EnumerateArray()], [.. kept.Select(i => lines[i])], unreadable, standalone + broken.Count, records, end);
     }
 
     private string? Text(CsvRecord record, string column) =>

@@ -44,7 +44,7 @@ public static partial class AudienceWords
         "haven't", "hasn't", "have", "has", "inactive", "since", "for", "in", "from", "the", "a", "an", "customers", "customer", "people",
         "users", "shoppers", "buyers", "are", "is", "were", "live", "lives", "living", "based", "located", "outside", "except", "excluding",
         "total", "at", "least", "most", "any", "all", "of", "to", "no", "yet", "ago", "recently", "also", "plus",
-        "other", "apart", "besides", "did", "does", "do", "once", "twice", "thrice", "ever",
+        "other", "apart", "besides", "minus", "did", "does", "do", "once", "twice", "thrice", "ever",
     ];
 
     /// <summary>Words that carry no condition: not reported as unused.</summary>

@@ -7,9 +7,11 @@ public sealed record FailureCount(string Reason, int Count);
 
 /// <summary>
 /// What a finished campaign's summary may say: its reach, delivered and failed counts, success rate and
-/// the failure reasons seen. The offline provider renders them; a model's summary is checked against them.
+/// the failure reasons seen (<see cref="Failures"/>, the most frequent first; when there were more kinds of reason than
+/// those listed, <see cref="ReasonKinds"/> says how many). The offline provider renders them; a model's summary is checked against them.
 /// </summary>
-public sealed partial record CampaignFacts(string Name, int AudienceSize, int Delivered, int Failed, IReadOnlyList<FailureCount> Failures, int Cancelled = 0)
+public sealed partial record CampaignFacts(string Name, int AudienceSize, int Delivered, int Failed, IReadOnlyList<FailureCount> Failures, int Cancelled = 0,
+    int? ReasonKinds = null)
 {
     public const int MaxSummaryLength = 700;
 
@@ -17,7 +19,17 @@ public sealed partial record CampaignFacts(string Name, int AudienceSize, int De
     public const int ReasonsNamed = 3;
 
     /// <summary>The reasons past the named ones, and how many deliveries failed for them.</summary>
-    public (int Reasons, int Deliveries) OtherFailures => (Math.Max(0, Failures.Count - ReasonsNamed), Failures.Skip(ReasonsNamed).Sum(f => f.Count));
+    public (int Reasons, int Deliveries) OtherFailures
+    {
+        get
+        {
+            var kinds = Math.Max(ReasonKinds ?? 0, Failures.Count);
+            var named = Failures.Take(ReasonsNamed).ToList();
+            // Past the listed reasons, the failed counter holds what the list does not.
+            var others = kinds > Failures.Count ? Math.Max(0, Failed - named.Sum(f => f.Count)) : Failures.Skip(ReasonsNamed).Sum(f => f.Count);
+            return (kinds - named.Count, others);
+        }
+    }
 
     /// <summary>Delivered as a share of the audience, in percent with one decimal.</summary>
     public decimal SuccessRate => Math.Round(100m * Delivered / Math.Max(AudienceSize, 1), 1, MidpointRounding.AwayFromZero);

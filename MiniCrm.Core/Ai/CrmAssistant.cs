@@ -95,8 +95,6 @@ public sealed partial class CrmAssistant : IDisposable
     /// group that the validator refuses is never used: the offline reader's is, and if it finds no
     /// condition either, the answer carries the validator's problems.
     /// </summary>
-    public Task<AiAnswer<AudienceDraft>> RulesAsync(string text, CancellationToken ct) => RulesAsync(text, null, ct);
-
     /// <param name="text">The description.</param>
     /// <param name="knownCities">The customers' cities (lower case), so the offline reader takes "mumbai customers" for a city and nothing else for one.</param>
     /// <param name="ct">Cancels the model's answer.</param>

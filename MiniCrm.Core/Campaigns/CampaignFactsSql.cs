@@ -9,25 +9,34 @@ namespace MiniCrm.Core.Campaigns;
 public static class CampaignFactsSql
 {
     /// <summary>
-    /// id, name, audience, delivered, failed, cancelled, every failure reason with its count as JSON (most frequent first;
-    /// the summary names the first <see cref="CampaignFacts.ReasonsNamed"/> and counts the rest).
+    /// id, name, audience, delivered, failed, cancelled, and the failure reasons as JSON: the 100 most frequent with their
+    /// counts, and how many kinds there were in all (the summary names the first <see cref="CampaignFacts.ReasonsNamed"/>
+    /// and counts the rest).
     /// </summary>
     public const string Columns = """
         campaigns.id, campaigns.name, campaigns.audience_size, campaigns.sent_count, campaigns.failed_count, campaigns.cancelled_count,
-        (SELECT coalesce(json_agg(json_build_object('reason', r.reason, 'count', r.n) ORDER BY r.n DESC, r.reason), '[]')::text
-         FROM (SELECT coalesce(l.failure_reason, 'no reason given') AS reason, count(*)::int AS n
+        (SELECT json_build_object(
+                    'reasons', coalesce(json_agg(json_build_object('reason', r.reason, 'count', r.n) ORDER BY r.n DESC, r.reason) FILTER (WHERE r.rank <= 100), '[]'),
+                    'kinds', count(*))::text
+         FROM (SELECT coalesce(l.failure_reason, 'no reason given') AS reason, count(*)::int AS n,
+                      row_number() OVER (ORDER BY count(*) DESC, coalesce(l.failure_reason, 'no reason given')) AS rank
                FROM communication_logs l
                WHERE l.campaign_id = campaigns.id AND l.status = 'FAILED'
-               GROUP BY 1 ORDER BY n DESC, reason LIMIT 100) r) AS failures
+               GROUP BY 1) r) AS failures
         """;
 
     public const int Count = 7;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
-    public static (Guid Id, CampaignFacts Facts) Read(DbDataReader reader) =>
-        (reader.GetGuid(0), new CampaignFacts(reader.GetString(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4),
-            JsonSerializer.Deserialize<List<FailureCount>>(reader.GetString(6), Json) ?? [], reader.GetInt32(5)));
+    public static (Guid Id, CampaignFacts Facts) Read(DbDataReader reader)
+    {
+        var failures = JsonSerializer.Deserialize<Failures>(reader.GetString(6), Json)!;
+        return (reader.GetGuid(0), new CampaignFacts(reader.GetString(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4),
+            failures.Reasons, reader.GetInt32(5), failures.Kinds));
+    }
+
+    private sealed record Failures(List<FailureCount> Reasons, int Kinds);
 
     /// <summary>
     /// Campaigns that have just finished (or whose counters a late receipt moved after a cancel): their

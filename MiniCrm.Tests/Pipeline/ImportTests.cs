@@ -63,18 +63,25 @@ public sealed class ImportTests(AppHostFixture fixture)
             $"B-{tag},{email},300,PENDING,,Socks,three,100\n" +                          // 4: quantity is not a number
             $"C-{tag},nobody.{tag}@minicrm.test,100,COMPLETED,,Cap,1,100\n" +            // 5: unknown customer
             $"D-{tag},{email},200,REFUNDED,,Belt,1,200\n" +                              // 6
-            string.Concat(Enumerable.Range(0, 150).Select(i => $"E-{tag},{email},150,COMPLETED,,Sock {i},1,1\n")); // 7-156: one order of 150 lines
+            string.Concat(Enumerable.Range(0, 150).Select(i => $"E-{tag},{email},150,COMPLETED,,Sock {i},1,1\n")) + // 7-156: one order of 150 lines
+            $"F-{tag},{email},30,COMPLETED,,Tie,1,10\n" +                                // 157-159: an order with an unreadable line
+            $"F-{tag},{email},30,COMPLETED,,Sock, blue,1,10\n" +                         //   (an unquoted comma: one field too many)
+            $"F-{tag},{email},30,COMPLETED,,Pin,1,10\n";
         using var api = fixture.Api();
         var import = await UploadAsync(api, "orders", csv, null);
         var done = await FinishedAsync(api, import.GetProperty("id").GetGuid());
-        // Orders and lines are counted apart: 5 orders in 155 lines, 2 taken, 3 refused with 152 lines between them.
-        Assert.Equal((155L, 5L, 2L, 3L, 152L), (done.GetProperty("rowsRead").GetInt64(), done.GetProperty("itemsRead").GetInt64(),
+        // Orders and lines are counted apart: 6 orders in 158 lines, 2 taken, 4 refused with 155 lines between them
+        // (the unreadable line is one of order F's, which is refused whole, not an order of its own).
+        Assert.Equal((158L, 6L, 2L, 4L, 155L), (done.GetProperty("rowsRead").GetInt64(), done.GetProperty("itemsRead").GetInt64(),
             done.GetProperty("accepted").GetInt64(), done.GetProperty("rejected").GetInt64(), done.GetProperty("rejectedLines").GetInt64()));
         Assert.StartsWith("line 4, quantity:", done.GetProperty("firstProblem").GetString());
         var rejected = (await api.GetStringAsync($"/api/imports/{done.GetProperty("id").GetGuid()}/rejected")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.StartsWith("4,quantity,", rejected[1]);
         Assert.StartsWith("5,customerEmail,", rejected[2]);
         Assert.Equal("7,itemName,An order has at most 100 items.", rejected[3]);
+        Assert.Equal($"157,orderId,\"Order F-{tag} has an unreadable line (158), so none of its lines were imported.\"", rejected[4]);
+        Assert.StartsWith("158,row,Has 9 fields", rejected[5]);
+        Assert.StartsWith("159,orderId,", rejected[6]);
 
         await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>($"SELECT count(*) FROM orders WHERE id IN ('A-{tag}', 'D-{tag}')") == 2,
             TimeSpan.FromSeconds(60), "the imported orders");

@@ -101,6 +101,7 @@ public sealed class AudienceWordsTests
         { "customers excluding those who spent under 1000", "AND(total_spend>=1000)" },
         { "everyone in Chennai except those inactive for 90 days", "AND(city=Chennai, last_order_date<=90)" },
         { "Pune or Chennai customers who spent over 2000", "AND(OR(city=Pune, city=Chennai), total_spend>2000)" },
+        { "customers in Pune minus those who spent over 5000", "AND(city=Pune, total_spend<=5000)" },
     };
 
     [Theory]

@@ -28,6 +28,17 @@ public sealed class CampaignFactsTests
         Assert.Equal(facts.Failed, facts.Failures.Take(CampaignFacts.ReasonsNamed).Sum(f => f.Count) + facts.OtherFailures.Deliveries);
     }
 
+    [Fact]
+    public void When_more_kinds_of_reason_failed_than_are_listed_the_summary_counts_them_all()
+    {
+        // 150 kinds of reason, the 100 most frequent listed (as the facts' SQL lists them): the others still add up.
+        var listed = Enumerable.Range(0, 100).Select(i => new FailureCount($"Reason {i}", i < 3 ? 10 : 2)).ToList();
+        var facts = new CampaignFacts("Wide", 1000, 700, 300, listed, ReasonKinds: 150);
+        Assert.Equal((147, 270), facts.OtherFailures);
+        Assert.EndsWith("; 147 other reasons account for the other 270.", facts.Render());
+        Assert.Null(facts.Problem(facts.Render()));
+    }
+
     [Theory]
     [InlineData("Diwali 2026 reached 12,480 customers. 11,210 messages were delivered and 1,270 failed, a success rate of 89.8%. Most failures were unreachable numbers (900).")]
     [InlineData("Of 12480 customers, 11210 got the message (about 90%); 1270 did not. HTTP 503 errors from the carrier hit 370 of them.")]

@@ -183,5 +183,5 @@ public sealed class ReceiptApplier(NpgsqlDataSource database, IOptions<AiOptions
     }
 
     /// <summary>A reason fits its column and holds nothing PostgreSQL refuses (one NUL must not dead-letter a batch of receipts).</summary>
-    private static string? Truncate(string? reason) => reason is null ? null : StoredText.Clean(reason is { Length: > 500 } ? reason[..500] : reason);
+    private static string? Truncate(string? reason) => reason is null ? null : StoredText.Clean(StoredText.Truncate(reason, 500));
 }
