@@ -436,24 +436,23 @@ public static class CampaignsApi
     }
 
     /// <summary>
-    /// A test goes to the customer it is rendered for, or to someone of the team: the sign-in address of a MiniCrm user
-    /// (yours, or a teammate's). Any other address is refused, so the test send cannot message strangers past consent.
+    /// A test goes to the customer it is rendered for, or to someone of the team: a MiniCrm user's sign-in address, or
+    /// the phone a user saved for tests (<c>PUT /api/me/phone</c>). Anything else is refused, so the test send cannot
+    /// message strangers past consent.
     /// </summary>
     private static async Task<bool> IsTeamAddressAsync(CrmDbContext db, TestRecipient to, List<FieldError> errors, CancellationToken ct)
     {
-        if (to.Phone is not null)
-        {
-            errors.Add(new FieldError("to.phone", "A test goes to the customer or to a MiniCrm user's email address; no phone number is on record for a user."));
-            return false;
-        }
-
         if (to.Email is { } email && !await db.Users.AnyAsync(u => u.Email != null && u.Email.ToLower() == email, ct))
         {
             errors.Add(new FieldError("to.email", "Only a MiniCrm user's sign-in address (yours or a teammate's) can get a test."));
-            return false;
         }
 
-        return true;
+        if (to.Phone is { } phone && !await db.Users.AnyAsync(u => u.Phone == phone, ct))
+        {
+            errors.Add(new FieldError("to.phone", "Only a phone a MiniCrm user saved for tests can get one: save yours with PUT /api/me/phone (or in the composer)."));
+        }
+
+        return !errors.Any(e => e.Field.StartsWith("to.", StringComparison.Ordinal));
     }
 
     /// <summary><c>to</c>: {email?, phone?}, at least one, each as a customer's would be checked.</summary>

@@ -14,7 +14,10 @@ using MiniCrm.Core.Text;
 namespace MiniCrm.Api.Auth;
 
 /// <summary>The signed-in marketer, as <c>GET /api/me</c> answers.</summary>
-public sealed record Me(string Id, string? Email, string? Name, string? Avatar, string SignInMethod);
+public sealed record Me(string Id, string? Email, string? Name, string? Avatar, string SignInMethod, string? Phone = null);
+
+/// <summary>The marketer's own phone for test texts: 10 digits, or null to take it away.</summary>
+public sealed record MyPhone(string? Phone);
 
 /// <summary>Which sign-ins this Api offers, for a sign-in page.</summary>
 public sealed record SignInMethods(bool Google, bool Development);
@@ -132,12 +135,63 @@ public static partial class CrmAuthentication
                 var user = await users.FindAsync(principal.FindFirstValue(UserIdClaim)!, ct);
                 return user is null
                     ? TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in required", detail: "The account of this session no longer exists.")
-                    : TypedResults.Ok(new Me(user.Id, user.Email, user.Name, user.Avatar, principal.FindFirstValue(MethodClaim) ?? "google"));
+                    : TypedResults.Ok(new Me(user.Id, user.Email, user.Name, user.Avatar, principal.FindFirstValue(MethodClaim) ?? "google", user.Phone));
             })
             .WithTags("Sign-in")
             .WithSummary("The signed-in marketer")
             .RequireAuthorization(MarketerPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
+
+        app.MapPut("/api/me/phone", async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> (HttpContext context, UserDirectory users, CancellationToken ct) =>
+            {
+                var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
+                using var _ = document;
+                if (error is not null)
+                {
+                    return error;
+                }
+
+                var errors = new List<FieldError>();
+                var phone = ReadPhone(document!.RootElement, errors);
+                if (errors.Count > 0)
+                {
+                    return Problems.Validation(errors);
+                }
+
+                return await users.SetPhoneAsync(context.User.UserId(), phone, ct)
+                    ? TypedResults.NoContent()
+                    : TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in required", detail: "The account of this session no longer exists.");
+            })
+            .WithTags("Sign-in")
+            .WithSummary("Sets the signed-in marketer's own phone, where a test text to them goes ({\"phone\": null} takes it away)")
+            .RequireAuthorization(MarketerPolicy)
+            .WithBodyLimit(1024)
+            .Accepts<MyPhone>("application/json")
+            .ProducesValidationProblem()
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
+    }
+
+    /// <summary><c>{"phone": "98765 43210"}</c> as 10 digits, or null for <c>{"phone": null}</c>.</summary>
+    public static string? ReadPhone(JsonElement root, List<FieldError> errors)
+    {
+        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("phone", out var value) || value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+        {
+            errors.Add(new FieldError("phone", "Required: 10 digits (spaces and dashes allowed), or null to take it away."));
+            return null;
+        }
+
+        if (value.ValueKind == JsonValueKind.Null)
+        {
+            return null;
+        }
+
+        var phone = StoredText.Read(value, out var problem) is { } text ? MiniCrm.Api.Services.CustomerIntake.TenDigitPhone(text) : null;
+        if (phone is null)
+        {
+            errors.Add(new FieldError("phone", problem ?? "Must be 10 digits, such as 98765 43210."));
+        }
+
+        return phone;
     }
 
     /// <summary>The signed-in marketer's id: a campaign's creator is this, never a field of the request.</summary>

@@ -67,5 +67,9 @@ public sealed class UserDirectory(CrmDbContext db)
 
     public Task<User?> FindAsync(string id, CancellationToken ct) => db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == id, ct);
 
+    /// <summary>The marketer's own phone for test texts (null takes it away); false when the account no longer exists.</summary>
+    public async Task<bool> SetPhoneAsync(string id, string? phone, CancellationToken ct) =>
+        await db.Users.Where(u => u.Id == id).ExecuteUpdateAsync(u => u.SetProperty(x => x.Phone, phone).SetProperty(x => x.UpdatedAt, DateTimeOffset.UtcNow), ct) == 1;
+
     private static string NewId() => "user_" + Guid.NewGuid().ToString("N");
 }

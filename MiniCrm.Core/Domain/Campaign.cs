@@ -165,6 +165,9 @@ public sealed class User
 
     public string? Avatar { get; set; }
 
+    /// <summary>Where a test text goes when the marketer sends one to themselves (10 digits), set by them.</summary>
+    public string? Phone { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

@@ -240,6 +240,7 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         user.Property(u => u.UpdatedAt).HasDefaultValueSql("now()");
         user.HasIndex(u => u.GoogleId).IsUnique();
         user.HasIndex(u => u.Email).IsUnique();
+        user.Property(u => u.Phone).HasMaxLength(10);
     }
 }
 

@@ -117,6 +117,16 @@ public sealed partial class MarketerJourneyTests(AppHostFixture fixture, Browser
         Assert.DoesNotContain("{{", await preview.InnerTextAsync());
         await page.GetByTestId("test-send").ClickAsync();
         await Expect(page.GetByText("The vendor took the test")).ToBeVisibleAsync();
+        // A test text to the marketer's own phone, saved once from here (a wrong number said in plain words).
+        await page.GetByText("Test texts to your own phone too").ClickAsync();
+        await page.GetByLabel("Your phone (10 digits)").FillAsync("12345");
+        await page.GetByTestId("save-phone").ClickAsync();
+        await Expect(page.Locator("#my-phone-error")).ToBeVisibleAsync();
+        await page.GetByLabel("Your phone (10 digits)").FillAsync("98765 43210");
+        await page.GetByTestId("save-phone").ClickAsync();
+        await Expect(page.GetByTestId("test-target")).ToHaveValueAsync("my-phone");
+        await page.GetByTestId("test-send").ClickAsync();
+        await Expect(page.GetByTestId("test-sent")).ToHaveTextAsync("The vendor took the test for 9876543210.");
         await BrowserFixture.CheckAsync(page, "compose-desktop");
 
         await page.GetByTestId("launch").ClickAsync();

@@ -110,8 +110,22 @@ public sealed class TestSendTests(AppHostFixture fixture)
         var foreign = await SavedSegmentTests.SendAsync(api, HttpMethod.Post, "/api/campaigns/test-send",
             new { customerId = customer, message = "Buy now", to = new { email = "someone.else@example.com" } }, HttpStatusCode.BadRequest);
         Assert.Contains("MiniCrm user's sign-in address", foreign.GetProperty("errors").GetProperty("to.email")[0].GetString());
-        var phone = await SavedSegmentTests.SendAsync(api, HttpMethod.Post, "/api/campaigns/test-send",
-            new { customerId = customer, message = "Buy now", to = new { phone = "9876543210" } }, HttpStatusCode.BadRequest);
-        Assert.True(phone.GetProperty("errors").TryGetProperty("to.phone", out _), phone.ToString());
+        var myPhone = $"9{Random.Shared.NextInt64(100_000_000, 999_999_999)}";
+        var unsaved = await SavedSegmentTests.SendAsync(api, HttpMethod.Post, "/api/campaigns/test-send",
+            new { customerId = customer, message = "Buy now", to = new { phone = myPhone } }, HttpStatusCode.BadRequest);
+        Assert.Contains("PUT /api/me/phone", unsaved.GetProperty("errors").GetProperty("to.phone")[0].GetString());
+
+        // The marketer saves their own phone (10 digits, as customers' are read); then a test text can go there.
+        var badPhone = await SavedSegmentTests.SendAsync(api, HttpMethod.Put, "/api/me/phone", new { phone = "12345" }, HttpStatusCode.BadRequest);
+        Assert.True(badPhone.GetProperty("errors").TryGetProperty("phone", out _), badPhone.ToString());
+        using (var save = await api.PutAsJsonAsync("/api/me/phone", new { phone = $"{myPhone[..5]} {myPhone[5..]}" }))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, save.StatusCode);
+        }
+
+        Assert.Equal(myPhone, (await api.GetFromJsonAsync<JsonElement>("/api/me", Json)).GetProperty("phone").GetString());
+        var texted = await SavedSegmentTests.SendAsync(api, HttpMethod.Post, "/api/campaigns/test-send",
+            new { customerId = customer, message = "Hi {{first_name}}", to = new { phone = myPhone } }, HttpStatusCode.Accepted);
+        Assert.Equal(myPhone, texted.GetProperty("sentTo").GetString());
     }
 }
