@@ -32,20 +32,8 @@ public static class CampaignDraftsApi
     /// <summary>Drafts still being composed, most recently edited first.</summary>
     /// <param name="limit">Drafts per page.</param>
     /// <param name="cursor">Where the previous page ended.</param>
-    public static async Task<Results<Ok<Page<DraftView>>, ValidationProblem>> ListDrafts(CrmDbContext db, int? limit, string? cursor, CancellationToken ct)
-    {
-        var page = await NewestFirstPage.ReadAsync(db, db.CampaignDrafts, "campaign_drafts", limit, cursor, d => d.Id, d => d.UpdatedAt, d => DraftView.From(d), ct,
-            ["campaign_id IS NULL"], column: "updated_at");
-        if (page.Result is not Ok<Page<DraftView>> { Value: { } drafts })
-        {
-            return page;
-        }
-
-        // Who last changed each, by name: one query for the page.
-        var ids = drafts.Items.Select(d => d.UpdatedBy).Distinct().ToList();
-        var names = await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Name, ct);
-        return TypedResults.Ok(drafts with { Items = [.. drafts.Items.Select(d => d with { UpdatedByName = names.GetValueOrDefault(d.UpdatedBy) })] });
-    }
+    public static async Task<Results<Ok<Page<DraftView>>, ValidationProblem>> ListDrafts(CampaignDrafts drafts, int? limit, string? cursor, CancellationToken ct) =>
+        (await drafts.ListAsync(limit, cursor, ct)).OkOrInvalid();
 
     public static async Task<Results<Created<DraftView>, ValidationProblem, ProblemHttpResult>> CreateDraft(
         HttpContext context, CampaignDrafts drafts, CancellationToken ct)
@@ -69,7 +57,7 @@ public static class CampaignDraftsApi
             ? keyState == ClaimState.Replay
                 ? Idempotency.Replayed(context, TypedResults.Created($"/api/campaigns/drafts/{draft.Id}", draft))
                 : TypedResults.Created($"/api/campaigns/drafts/{draft.Id}", draft)
-            : keyState is { } state ? Idempotency.NotUsable(state, context)
+            : keyState is { } state ? ResultHttp.Problem(IdempotencyKeys.Refusal(state), context)
             : Problems.Validation(errors);
     }
 

@@ -1,6 +1,7 @@
 using System.Net;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
+using MiniCrm.Api.Application.Consent;
 using MiniCrm.Api.Auth;
 using MiniCrm.Api.Http;
 using MiniCrm.Api.Services;
@@ -22,24 +23,17 @@ public static class ConsentApi
     {
         var customers = app.MapGroup("/api/customers/{id:guid}").WithTags("Customers").RequireAuthorization(CrmAuthentication.MarketerPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
-        customers.MapPost("/unsubscribe", (Guid id, CrmDbContext db, CancellationToken ct) => SetAsync(db, id, unsubscribe: true, "marketer", ct))
+        customers.MapPost("/unsubscribe", async (Guid id, ConsentChanges consent, CancellationToken ct) =>
+                (await consent.UnsubscribeAsync(id, "marketer", ct)).NoContentOrNotFound())
             .WithSummary("Unsubscribe a customer: they are in no audience from now on");
-        customers.MapPost("/resubscribe", (Guid id, CrmDbContext db, CancellationToken ct) => SetAsync(db, id, unsubscribe: false, null, ct))
+        customers.MapPost("/resubscribe", async (Guid id, ConsentChanges consent, CancellationToken ct) =>
+                (await consent.ResubscribeAsync(id, ct)).NoContentOrNotFound())
             .WithSummary("Resubscribe a customer (when they asked to be messaged again)");
 
         var link = app.MapGroup(UnsubscribeLinks.Path).WithTags("Consent").AllowAnonymous().RequireRateLimiting(AbuseLimits.SignIn).ExcludeFromDescription();
         link.MapGet("/{token}", Confirm);
         link.MapPost("/{token}", Unsubscribe);
         return app;
-    }
-
-    public static async Task<Results<NoContent, NotFound>> SetAsync(CrmDbContext db, Guid id, bool unsubscribe, string? via, CancellationToken ct)
-    {
-        await using var command = await db.CommandAsync(unsubscribe
-                ? "UPDATE customers SET unsubscribed_at = coalesce(unsubscribed_at, clock_timestamp()), unsubscribed_via = coalesce(unsubscribed_via, @via) WHERE id = @id"
-                : "UPDATE customers SET unsubscribed_at = NULL, unsubscribed_via = NULL WHERE id = @id",
-            [new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = id }, new NpgsqlParameter("via", NpgsqlDbType.Varchar) { Value = (object?)via ?? DBNull.Value }], ct);
-        return await command.ExecuteNonQueryAsync(ct) == 1 ? TypedResults.NoContent() : TypedResults.NotFound();
     }
 
     private static async Task<ContentHttpResult> Confirm(string token, CrmDbContext db, IOptions<ConsentOptions> consent, CancellationToken ct)
@@ -61,14 +55,14 @@ public static class ConsentApi
             """);
     }
 
-    private static async Task<ContentHttpResult> Unsubscribe(string token, CrmDbContext db, IOptions<ConsentOptions> consent, CancellationToken ct)
+    private static async Task<ContentHttpResult> Unsubscribe(string token, ConsentChanges changes, IOptions<ConsentOptions> consent, CancellationToken ct)
     {
         if (token == UnsubscribeLinks.TestToken)
         {
             return TestLink();
         }
 
-        if (UnsubscribeLinks.Verify(token, consent.Value.LinkSigningKey) is not { } customer || (await SetAsync(db, customer, unsubscribe: true, "link", ct)).Result is NotFound)
+        if (UnsubscribeLinks.Verify(token, consent.Value.LinkSigningKey) is not { } customer || !(await changes.UnsubscribeAsync(customer, "link", ct)).Succeeded)
         {
             return Invalid();
         }

@@ -1,27 +1,13 @@
+using MiniCrm.Api.Application.Customers;
 using MiniCrm.Api.Auth;
-using System.Globalization;
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.Api.Http;
 using MiniCrm.Api.Services;
-using MiniCrm.Core.Segments;
-using Npgsql;
-using NpgsqlTypes;
 
 namespace MiniCrm.Api.Apis;
 
-/// <summary>A campaign that reached a customer, with how their delivery went.</summary>
-public sealed record CustomerCampaignView(Guid CampaignId, string Name, DateTimeOffset CreatedAt, DeliveryStatus Status, DateTimeOffset? DeliveredAt, string? FailureReason);
-
-public sealed record CustomerDetail(CustomerSummary Customer, IReadOnlyList<OrderView> RecentOrders);
-
-/// <summary>How many customers a list's filters select (all of them without filters).</summary>
-public sealed record CustomerCount(long Count);
-
 public static class CustomersApi
 {
-    private const int RecentOrders = 100;
-
     public static IEndpointRouteBuilder MapCustomersApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/customers").WithTags("Customers").RequireAuthorization(CrmAuthentication.MarketerPolicy).ProducesProblem(StatusCodes.Status401Unauthorized);
@@ -36,166 +22,18 @@ public static class CustomersApi
     /// <param name="rules">A rule group as JSON, to list only the customers it selects.</param>
     /// <param name="search">Only customers whose name, email or phone contains these words.</param>
     public static async Task<Results<Ok<Page<CustomerSummary>>, ValidationProblem>> ListCustomers(
-        CrmDbContext db, TimeProvider clock, int? limit, string? cursor, string? sort, string? rules, string? search, CancellationToken ct)
-    {
-        var errors = new List<FieldError>();
-        var bySpend = sort switch
-        {
-            null or "" or "createdAt" => false,
-            "totalSpend" => true,
-            _ => Fail(errors, "sort", "Use createdAt or totalSpend."),
-        };
-
-        var (condition, parameters) = Filter(rules, search, clock, errors);
-        var keyset = "";
-        if (cursor is not null)
-        {
-            if (!KeysetCursor.TryDecode(cursor, out var value, out var id) || !Guid.TryParse(id, out var afterId))
-            {
-                errors.Add(new FieldError("cursor", "Not a cursor this API returned."));
-            }
-            else if (bySpend && decimal.TryParse(value, CultureInfo.InvariantCulture, out var spend))
-            {
-                parameters.Add(new NpgsqlParameter("after_value", NpgsqlDbType.Numeric) { Value = spend });
-                parameters.Add(new NpgsqlParameter("after_id", NpgsqlDbType.Uuid) { Value = afterId });
-                keyset = "AND (c.total_spend, c.id) < (@after_value, @after_id)";
-            }
-            else if (!bySpend && DateTime.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AdjustToUniversal | DateTimeStyles.AssumeUniversal, out var created))
-            {
-                parameters.Add(new NpgsqlParameter("after_value", NpgsqlDbType.TimestampTz) { Value = created });
-                parameters.Add(new NpgsqlParameter("after_id", NpgsqlDbType.Uuid) { Value = afterId });
-                keyset = "AND (c.created_at, c.id) < (@after_value, @after_id)";
-            }
-            else
-            {
-                errors.Add(new FieldError("cursor", "Not a cursor for this sort order."));
-            }
-        }
-
-        if (errors.Count > 0)
-        {
-            return Problems.Validation(errors);
-        }
-
-        var take = Paging.Clamp(limit);
-        var order = bySpend ? "c.total_spend DESC, c.id DESC" : "c.created_at DESC, c.id DESC";
-        var rows = await db.ListAsync(
-            $"SELECT {SegmentQueries.CustomerColumns} FROM customers c WHERE {condition} {keyset} ORDER BY {order} LIMIT {take + 1}",
-            parameters, SegmentQueries.ReadCustomer, ct);
-
-        string? next = null;
-        if (rows.Count > take)
-        {
-            rows.RemoveAt(take);
-            var last = rows[^1];
-            next = KeysetCursor.Encode(
-                bySpend ? last.TotalSpend.ToString(CultureInfo.InvariantCulture) : last.CreatedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
-                last.Id.ToString());
-        }
-
-        return TypedResults.Ok(new Page<CustomerSummary>(rows, next));
-    }
+        CustomerQueries customers, int? limit, string? cursor, string? sort, string? rules, string? search, CancellationToken ct) =>
+        (await customers.ListAsync(new CustomerListQuery(limit, cursor, sort, rules, search), ct)).OkOrInvalid();
 
     /// <param name="rules">A rule group as JSON, as for the list.</param>
     /// <param name="search">Words in the name, email or phone, as for the list.</param>
-    public static async Task<Results<Ok<CustomerCount>, ValidationProblem>> CountCustomers(CrmDbContext db, TimeProvider clock, string? rules, string? search, CancellationToken ct)
-    {
-        var errors = new List<FieldError>();
-        var (condition, parameters) = Filter(rules, search, clock, errors);
-        if (errors.Count > 0)
-        {
-            return Problems.Validation(errors);
-        }
-
-        var counted = await db.ListAsync($"SELECT count(*) FROM customers c WHERE {condition}", parameters, r => r.GetInt64(0), ct);
-        return TypedResults.Ok(new CustomerCount(counted[0]));
-    }
-
-    /// <summary>The list's filters as SQL over <c>customers c</c>: a rule group (as JSON) and words in the name, email or phone.</summary>
-    private static (string Condition, List<NpgsqlParameter> Parameters) Filter(string? rules, string? search, TimeProvider clock, List<FieldError> errors)
-    {
-        var segment = SegmentSql.Compile(RuleGroup.Everyone, clock.GetUtcNow());
-        if (!string.IsNullOrWhiteSpace(rules))
-        {
-            try
-            {
-                using var json = JsonDocument.Parse(rules);
-                if (RuleGroupParser.Parse(json.RootElement, errors) is { } group)
-                {
-                    segment = SegmentSql.Compile(group, clock.GetUtcNow());
-                }
-            }
-            catch (JsonException ex)
-            {
-                errors.Add(new FieldError("rules", $"Not valid JSON: {ex.Message}"));
-            }
-        }
-
-        var parameters = segment.CloneParameters().ToList();
-        var conditions = new List<string> { segment.Condition };
-        if (TextSearch.Add(search, ["c.name", "c.email", "c.phone"], conditions, parameters) is { } problem)
-        {
-            errors.Add(problem);
-        }
-
-        return (string.Join(" AND ", conditions.Select(c => $"({c})")), parameters);
-    }
+    public static async Task<Results<Ok<CustomerCount>, ValidationProblem>> CountCustomers(CustomerQueries customers, string? rules, string? search, CancellationToken ct) =>
+        (await customers.CountAsync(rules, search, ct)).OkOrInvalid();
 
     /// <summary>The customer, also by an alias id (a raced duplicate's id): the answer then carries the customer's own id.</summary>
-    public static async Task<Results<Ok<CustomerDetail>, NotFound>> GetCustomer(Guid id, CrmDbContext db, CancellationToken ct)
-    {
-        var customer = await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct)
-            ?? await db.CustomerAliases.AsNoTracking().Where(a => a.Id == id)
-                .Join(db.Customers.AsNoTracking(), a => a.CustomerId, c => c.Id, (_, c) => c).FirstOrDefaultAsync(ct);
-        if (customer is null)
-        {
-            return TypedResults.NotFound();
-        }
+    public static async Task<Results<Ok<CustomerDetail>, NotFound>> GetCustomer(Guid id, CustomerQueries customers, CancellationToken ct) =>
+        (await customers.GetAsync(id, ct)).OkOrNotFound();
 
-        id = customer.Id;
-
-        var orders = await db.Orders.AsNoTracking()
-            .Where(o => o.CustomerId == id)
-            .OrderByDescending(o => o.OrderDate).ThenByDescending(o => o.Id)
-            .Take(RecentOrders)
-            .Include(o => o.Items)
-            .ToListAsync(ct);
-
-        return TypedResults.Ok(new CustomerDetail(
-            CustomerSummary.From(customer),
-            [.. orders.Select(OrderView.From)]));
-    }
-
-    private static bool Fail(List<FieldError> errors, string field, string message)
-    {
-        errors.Add(new FieldError(field, message));
-        return false;
-    }
-
-    /// <summary>
-    /// One primary-key probe per campaign ((campaign_id, customer_id)), newest campaigns first: the log has no
-    /// index by customer, and one would slow every campaign's fan-out of a million rows.
-    /// </summary>
-    public static async Task<Results<Ok<IReadOnlyList<CustomerCampaignView>>, NotFound>> CampaignsOf(Guid id, CrmDbContext db, CancellationToken ct)
-    {
-        if (!await db.Customers.AnyAsync(c => c.Id == id, ct))
-        {
-            return TypedResults.NotFound();
-        }
-
-        var rows = await db.ListAsync(
-            """
-            SELECT c.id, c.name, c.created_at, l.status, l.delivered_at, l.failure_reason
-            FROM campaigns c
-            JOIN LATERAL (SELECT status, delivered_at, failure_reason FROM communication_logs
-                          WHERE campaign_id = c.id AND customer_id = @customer) l ON true
-            ORDER BY c.created_at DESC, c.id DESC LIMIT 100
-            """,
-            [new NpgsqlParameter("customer", NpgsqlDbType.Uuid) { Value = id }],
-            r => new CustomerCampaignView(r.GetGuid(0), r.GetString(1), new DateTimeOffset(r.GetFieldValue<DateTime>(2), TimeSpan.Zero),
-                Enum.Parse<DeliveryStatus>(r.GetString(3), ignoreCase: true),
-                r.NullableField<DateTime>(4) is { } d ? new DateTimeOffset(d, TimeSpan.Zero) : null, r.NullableString(5)),
-            ct);
-        return TypedResults.Ok<IReadOnlyList<CustomerCampaignView>>(rows);
-    }
+    public static async Task<Results<Ok<IReadOnlyList<CustomerCampaignView>>, NotFound>> CampaignsOf(Guid id, CustomerQueries customers, CancellationToken ct) =>
+        (await customers.CampaignsOfAsync(id, ct)).OkOrNotFound();
 }

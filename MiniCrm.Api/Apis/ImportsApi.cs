@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
+using MiniCrm.Api.Application.Imports;
 using MiniCrm.Api.Auth;
 using MiniCrm.Api.Http;
 using MiniCrm.Api.Imports;
@@ -13,21 +14,6 @@ using Npgsql;
 using NpgsqlTypes;
 
 namespace MiniCrm.Api.Apis;
-
-/// <summary>
-/// An import's progress: <c>rowsRead</c> data lines (an order's item lines each count), holding <c>itemsRead</c>
-/// customers or orders, of which <c>accepted</c> were taken and <c>rejected</c> refused (their lines:
-/// <c>rejectedLines</c>; an order with one bad line is refused whole); each reason is listed with its line and column at
-/// <c>rejectedRows</c>, the first of them in <c>firstProblem</c>.
-/// </summary>
-public sealed record ImportView(
-    Guid Id, ImportKind Kind, ImportStatus Status, string? FileName, long Bytes, long RowsRead, long Accepted, long Rejected,
-    string? Error, string CreatedBy, DateTimeOffset CreatedAt, DateTimeOffset? StartedAt, DateTimeOffset? CompletedAt, string RejectedRows,
-    long ItemsRead = 0, long RejectedLines = 0, string? FirstProblem = null)
-{
-    public static ImportView From(Import i) => new(i.Id, i.Kind, i.Status, i.FileName, i.Bytes, i.RowsRead, i.Accepted, i.Rejected,
-        i.Error, i.CreatedBy, i.CreatedAt, i.StartedAt, i.CompletedAt, $"/api/imports/{i.Id}/rejected", i.ItemsRead, i.RejectedLines, i.FirstProblem);
-}
 
 public static class ImportsApi
 {
@@ -88,7 +74,7 @@ public static class ImportsApi
             {
                 return claim.State == ClaimState.Replay && claim.Answer<ImportView>() is { } first
                     ? Idempotency.Replayed(context, TypedResults.Accepted($"/api/imports/{first.Id}", await db.Imports.AsNoTracking().FirstOrDefaultAsync(i => i.Id == first.Id, ct) is { } now ? ImportView.From(now) : first))
-                    : Idempotency.NotUsable(claim.State, context);
+                    : ResultHttp.Problem(IdempotencyKeys.Refusal(claim.State), context);
             }
         }
 
@@ -153,11 +139,11 @@ public static class ImportsApi
     private static string? FileName(HttpRequest request) =>
         request.Headers["X-File-Name"].ToString() is { Length: > 0 and <= 255 } name && MiniCrm.Core.Text.StoredText.Problem(name) is null ? name : null;
 
-    public static Task<Results<Ok<Page<ImportView>>, ValidationProblem>> ListImports(CrmDbContext db, int? limit, string? cursor, CancellationToken ct) =>
-        NewestFirstPage.ReadAsync(db, db.Imports, "imports", limit, cursor, i => i.Id, i => i.CreatedAt, ImportView.From, ct);
+    public static async Task<Results<Ok<Page<ImportView>>, ValidationProblem>> ListImports(ImportQueries imports, int? limit, string? cursor, CancellationToken ct) =>
+        (await imports.ListAsync(limit, cursor, ct)).OkOrInvalid();
 
-    public static async Task<Results<Ok<ImportView>, NotFound>> GetImport(Guid id, CrmDbContext db, CancellationToken ct) =>
-        await db.Imports.AsNoTracking().FirstOrDefaultAsync(i => i.Id == id, ct) is { } import ? TypedResults.Ok(ImportView.From(import)) : TypedResults.NotFound();
+    public static async Task<Results<Ok<ImportView>, NotFound>> GetImport(Guid id, ImportQueries imports, CancellationToken ct) =>
+        (await imports.GetAsync(id, ct)).OkOrNotFound();
 
     /// <summary>Streamed from the database in line order, however many there are.</summary>
     public static async Task<Results<EmptyHttpResult, NotFound>> RejectedRows(Guid id, HttpContext context, NpgsqlDataSource database, CancellationToken ct)

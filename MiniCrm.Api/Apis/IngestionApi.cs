@@ -127,7 +127,7 @@ public static class IngestionApi
             {
                 return claim.State == ClaimState.Replay && claim.Answer<IngestionResult>() is { } first
                     ? Idempotency.Replayed(context, TypedResults.Accepted((string?)null, first))
-                    : Idempotency.NotUsable(claim.State, context);
+                    : ResultHttp.Problem(IdempotencyKeys.Refusal(claim.State), context);
             }
         }
 

@@ -51,6 +51,16 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddScoped<CampaignLauncher>();
         builder.Services.AddSingleton<IdempotencyKeys>();
         builder.Services.AddScoped<CampaignDrafts>();
+        // The application layer: what endpoints and pages both call (typed query or command in, Result out).
+        builder.Services.AddScoped<MiniCrm.Api.Application.Customers.CustomerQueries>();
+        builder.Services.AddScoped<MiniCrm.Api.Application.Orders.OrderQueries>();
+        builder.Services.AddScoped<MiniCrm.Api.Application.Segments.SegmentCatalog>();
+        builder.Services.AddScoped<MiniCrm.Api.Application.Campaigns.CampaignQueries>();
+        builder.Services.AddScoped<MiniCrm.Api.Application.Campaigns.CampaignActions>();
+        builder.Services.AddScoped<MiniCrm.Api.Application.Campaigns.TestSends>();
+        builder.Services.AddScoped<MiniCrm.Api.Application.Imports.ImportQueries>();
+        builder.Services.AddScoped<MiniCrm.Api.Application.Consent.ConsentChanges>();
+        builder.Services.AddScoped<MiniCrm.Api.Application.Ai.AiDrafts>();
         builder.Services.AddSingleton<CityNames>();
         builder.Services.AddSingleton<MiniCrm.Api.Imports.ImportFile>();
         builder.Services.AddSingleton<MiniCrm.Api.Imports.ImportProcessor>();

@@ -47,18 +47,4 @@ internal static class Idempotency
         context?.Response.Headers["Idempotent-Replayed"] = "true";
         return answer;
     }
-
-    /// <summary>A key that cannot be used for this request: used for another one (422), or its first request is still running (409).</summary>
-    public static ProblemHttpResult NotUsable(ClaimState state, HttpContext? context)
-    {
-        if (state == ClaimState.Reused)
-        {
-            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "This Idempotency-Key was used for another request",
-                detail: "A key stands for one request: send a new key with a new request. Nothing was created.");
-        }
-
-        context?.Response.Headers.RetryAfter = "1";
-        return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "The first request with this Idempotency-Key is still running",
-            detail: "Send it again in a moment to get its answer. Nothing new was created.");
-    }
 }

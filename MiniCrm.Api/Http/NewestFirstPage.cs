@@ -1,4 +1,4 @@
-using Microsoft.AspNetCore.Http.HttpResults;
+using MiniCrm.Api.Application;
 using Microsoft.EntityFrameworkCore;
 using MiniCrm.Api.Services;
 using MiniCrm.Core.Segments;
@@ -13,7 +13,7 @@ namespace MiniCrm.Api.Http;
 /// </summary>
 internal static class NewestFirstPage
 {
-    public static async Task<Results<Ok<Page<TView>>, ValidationProblem>> ReadAsync<TEntity, TView>(
+    public static async Task<Result<Page<TView>>> ReadAsync<TEntity, TView>(
         CrmDbContext db, IQueryable<TEntity> rows, string table, int? limit, string? cursor,
         Func<TEntity, Guid> id, Func<TEntity, DateTimeOffset> createdAt, Func<TEntity, TView> view, CancellationToken ct,
         IReadOnlyList<string>? conditions = null, IReadOnlyList<NpgsqlParameter>? parameters = null, string column = "created_at")
@@ -26,7 +26,7 @@ internal static class NewestFirstPage
         {
             if (!KeysetCursor.TryNewestFirst(cursor, values, out var after, column))
             {
-                return Problems.Validation(new FieldError("cursor", "Not a cursor this API returned."));
+                return CrmProblem.Invalid(new FieldError("cursor", "Not a cursor this API returned."));
             }
 
             where.Add(after);
@@ -38,6 +38,6 @@ internal static class NewestFirstPage
         var loaded = await rows.AsNoTracking().Where(e => page.Contains(EF.Property<Guid>(e, "Id"))).ToListAsync(ct);
         var ordered = loaded.OrderByDescending(createdAt).ThenByDescending(id).ToList();
         var next = ids.Count > take ? KeysetCursor.NewestFirst(createdAt(ordered[^1]), id(ordered[^1])) : null;
-        return TypedResults.Ok(new Page<TView>([.. ordered.Select(view)], next));
+        return new Page<TView>([.. ordered.Select(view)], next);
     }
 }

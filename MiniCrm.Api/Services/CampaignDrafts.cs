@@ -1,3 +1,5 @@
+using MiniCrm.Api.Application;
+using MiniCrm.Api.Http;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MiniCrm.Core.Segments;
@@ -32,6 +34,22 @@ public sealed class CampaignDrafts(CrmDbContext db, IdempotencyKeys keys, TimePr
     public const int MaxDepth = 48;
 
     public const string Operation = "POST /api/campaigns/drafts";
+
+    /// <summary>Drafts still being composed, most recently edited first, each with who last changed it by name.</summary>
+    public async Task<Result<Page<DraftView>>> ListAsync(int? limit, string? cursor, CancellationToken ct)
+    {
+        var page = await NewestFirstPage.ReadAsync(db, db.CampaignDrafts, "campaign_drafts", limit, cursor, d => d.Id, d => d.UpdatedAt, d => DraftView.From(d), ct,
+            ["campaign_id IS NULL"], column: "updated_at");
+        if (page.Value is not { } drafts)
+        {
+            return page;
+        }
+
+        // Who last changed each, by name: one query for the page.
+        var ids = drafts.Items.Select(d => d.UpdatedBy).Distinct().ToList();
+        var names = await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Name, ct);
+        return drafts with { Items = [.. drafts.Items.Select(d => d with { UpdatedByName = names.GetValueOrDefault(d.UpdatedBy) })] };
+    }
 
     public async Task<DraftView?> GetAsync(Guid id, CancellationToken ct) =>
         await db.CampaignDrafts.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id, ct) is { } draft ? await ViewAsync(draft, ct) : null;

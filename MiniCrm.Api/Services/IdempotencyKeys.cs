@@ -5,6 +5,8 @@ using MiniCrm.Core.Messaging;
 using Npgsql;
 using NpgsqlTypes;
 
+using MiniCrm.Api.Application;
+
 namespace MiniCrm.Api.Services;
 
 /// <summary>A create request sent with an <c>Idempotency-Key</c>: whose key it is, the key, and a fingerprint of what was asked.</summary>
@@ -139,6 +141,32 @@ public sealed class IdempotencyKeys(NpgsqlDataSource database)
 
         return answer;
     }
+
+    /// <summary>
+    /// A create run once per key: a repeat of a completed request gets its first answer again (<see cref="Result{T}.Replayed"/>),
+    /// a key used for another request or whose first request still runs gets its problem; otherwise <paramref name="create"/>
+    /// runs guarded (<see cref="GuardAsync{T}"/>) and records its answer itself. Without a key it just runs.
+    /// </summary>
+    public async Task<Result<T>> OnceAsync<T>(IdempotentRequest? request, Func<Task<Result<T>>> create, CancellationToken ct)
+    {
+        if (request is not null)
+        {
+            var claim = await ClaimAsync(request, ct);
+            if (claim.State != ClaimState.New)
+            {
+                return claim.State == ClaimState.Replay && claim.Answer<T>() is { } first ? Result<T>.Again(first) : Refusal(claim.State);
+            }
+        }
+
+        return await GuardAsync(request, create, created => created.Succeeded);
+    }
+
+    /// <summary>A key that cannot be used for this request: used for another one (422), or its first request is still running (409).</summary>
+    public static CrmProblem Refusal(ClaimState state) => state == ClaimState.Reused
+        ? CrmProblem.Unprocessable("This Idempotency-Key was used for another request",
+            "A key stands for one request: send a new key with a new request. Nothing was created.")
+        : CrmProblem.Conflict("The first request with this Idempotency-Key is still running",
+            "Send it again in a moment to get its answer. Nothing new was created.", retryAfterSeconds: 1);
 
     /// <summary>The request failed and created nothing: the key may be used again.</summary>
     public async Task ReleaseAsync(IdempotentRequest? request, CancellationToken ct)

@@ -16,36 +16,50 @@ namespace MiniCrm.Api.Web.Services;
 /// validators as a request's body.
 /// </summary>
 public sealed partial class CrmOperations(IServiceScopeFactory scopes, AuthenticationStateProvider authentication, MarketerLimits limits, ILogger<CrmOperations> logger)
+    : IDisposable
 {
+    // The circuit's: cancelled when the circuit (the tab) goes, so its work stops with it.
+    private readonly CancellationTokenSource circuit = new();
+
     private static readonly JsonSerializerOptions Json = MessageJson.Options;
 
     public async Task<ClaimsPrincipal> UserAsync() => (await authentication.GetAuthenticationStateAsync()).User;
 
-    /// <summary>An Api operation's typed result, read as an <see cref="Outcome{T}"/>.</summary>
-    public async Task<Outcome<T>> CallAsync<T>(Func<IServiceProvider, Task<IResult>> operation, string? limit = null,
+    /// <summary>
+    /// An application operation of <typeparamref name="TService"/> (a query or a command), run with the circuit's
+    /// cancellation, its result read as an <see cref="Outcome{T}"/>; <paramref name="limit"/> is the endpoint's rate limit,
+    /// per marketer, for what costs (a launch, a count, a model's answer).
+    /// </summary>
+    public async Task<Outcome<T>> CallAsync<TService, T>(Func<TService, CancellationToken, Task<Result<T>>> operation, string? limit = null,
         [CallerFilePath] string page = "", [CallerMemberName] string action = "")
+        where TService : notnull
     {
-        // The endpoint's rate limit, per marketer, for what costs (a launch, a count, a model's answer).
         if (limit is not null && !limits.TryAcquire(limit, (await UserAsync()).FindFirstValue(MiniCrm.Api.Auth.CrmAuthentication.UserIdClaim) ?? "", out var wait))
         {
             return Outcome.Problem<T>("Too many requests", $"This allows a set number a minute; try again in {Math.Max(1, (int)Math.Ceiling(wait.TotalSeconds))} s.");
         }
 
-        return await RunAsync(async services => Outcome.From<T>(await operation(services)), page, action);
+        return await RunAsync(async (services, ct) => Outcome.Read(await operation(services.GetRequiredService<TService>(), ct)), page, action);
     }
+
+    /// <summary>A read of <typeparamref name="TService"/> that cannot be refused (only the database can fail it).</summary>
+    public Task<Outcome<T>> ReadAsync<TService, T>(Func<TService, CancellationToken, Task<T>> read,
+        [CallerFilePath] string page = "", [CallerMemberName] string action = "")
+        where TService : notnull =>
+        RunAsync(async (services, ct) => Outcome.Of(await read(services.GetRequiredService<TService>(), ct)), page, action);
 
     /// <summary>
     /// A page's operation, traced as <c>web Page.Action</c> (a circuit's events have no request to hang the database's
     /// spans on); a database that does not answer is an outcome the page shows, not an exception.
     /// </summary>
-    public async Task<Outcome<T>> RunAsync<T>(Func<IServiceProvider, Task<Outcome<T>>> work,
+    private async Task<Outcome<T>> RunAsync<T>(Func<IServiceProvider, CancellationToken, Task<Outcome<T>>> work,
         [CallerFilePath] string page = "", [CallerMemberName] string action = "")
     {
         using var activity = CrmTelemetry.Source.StartActivity($"web {Path.GetFileNameWithoutExtension(page)}.{action}");
         await using var scope = scopes.CreateAsyncScope();
         try
         {
-            return await work(scope.ServiceProvider);
+            return await work(scope.ServiceProvider, circuit.Token);
         }
         catch (Exception ex) when (ex is NpgsqlException or TimeoutException or DbUpdateException || ex is InvalidOperationException { InnerException: NpgsqlException })
         {
@@ -59,12 +73,14 @@ public sealed partial class CrmOperations(IServiceScopeFactory scopes, Authentic
         }
     }
 
-    public Task<Outcome<T>> ReadAsync<T>(Func<IServiceProvider, Task<T>> read,
-        [CallerFilePath] string page = "", [CallerMemberName] string action = "") =>
-        RunAsync(async services => Outcome.Of(await read(services)), page, action);
-
     /// <summary>A page's request body, as the endpoint would have received it.</summary>
     public static JsonElement Body(object value) => JsonSerializer.SerializeToElement(value, Json);
+
+    public void Dispose()
+    {
+        circuit.Cancel();
+        circuit.Dispose();
+    }
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "A page's operation found the database unavailable")]
     private static partial void LogUnavailable(ILogger logger, Exception exception);

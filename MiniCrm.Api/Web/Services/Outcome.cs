@@ -1,9 +1,7 @@
-using Microsoft.AspNetCore.Http.HttpResults;
-
 namespace MiniCrm.Api.Web.Services;
 
 /// <summary>
-/// What an Api operation answered, as a page shows it: the value, or the problem's title and detail with the
+/// What an application operation gave, as a page shows it: the value, or the problem's title and detail with the
 /// validator's messages by field (the same <c>errors</c> a curl user gets), so each is shown beside its input.
 /// </summary>
 public sealed record Outcome<T>(T? Value, string? Title, string? Detail, IReadOnlyDictionary<string, string[]> Errors)
@@ -26,14 +24,8 @@ public static class Outcome
 
     public static Outcome<T> Problem<T>(string title, string? detail) => new(default, title, detail, None);
 
-    /// <summary>Reads an endpoint's typed result: a value (200, 201, 202), a validation problem, a problem, or 404.</summary>
-    public static Outcome<T> From<T>(IResult result) => (result is INestedHttpResult nested ? nested.Result : result) switch
-    {
-        IValueHttpResult<T> { Value: { } value } => Of(value),
-        ValidationProblem validation => new(default, validation.ProblemDetails.Title ?? "Some fields need attention.", validation.ProblemDetails.Detail, validation.ProblemDetails.Errors.AsReadOnly()),
-        ProblemHttpResult { ProblemDetails: HttpValidationProblemDetails details } => new(default, details.Title ?? "Some fields need attention.", details.Detail, details.Errors.AsReadOnly()),
-        ProblemHttpResult problem => Problem<T>(problem.ProblemDetails.Title ?? "That did not work.", problem.ProblemDetails.Detail),
-        NotFound => Problem<T>("Not found", "It may have been deleted."),
-        var other => Problem<T>("That did not work.", $"The Api answered {(other as IStatusCodeHttpResult)?.StatusCode}."),
-    };
+    /// <summary>An operation's result: its value, or its problem's title, detail and messages by field.</summary>
+    public static Outcome<T> Read<T>(Result<T> result) => result.Problem is { } problem
+        ? new(default, problem.Title, problem.Detail, problem.FieldErrors)
+        : Of(result.Value!);
 }

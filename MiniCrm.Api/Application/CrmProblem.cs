@@ -1,0 +1,33 @@
+using MiniCrm.Core.Segments;
+
+namespace MiniCrm.Api.Application;
+
+/// <summary>
+/// Why an operation gave no value: its kind, a title and detail in the marketer's words, the messages by field path
+/// (validation), and when to try again (unavailable, too many, a key still in use).
+/// </summary>
+public sealed record CrmProblem(ProblemKind Kind, string Title, string? Detail = null, IReadOnlyDictionary<string, string[]>? Errors = null,
+    int? RetryAfterSeconds = null)
+{
+    public const string InvalidTitle = "The request has invalid fields.";
+
+    public IReadOnlyDictionary<string, string[]> FieldErrors => Errors ?? new Dictionary<string, string[]>();
+
+    public static CrmProblem Invalid(params IEnumerable<FieldError> errors) =>
+        new(ProblemKind.Validation, InvalidTitle, null, errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray()));
+
+    public static CrmProblem NotFound(string what = "It may have been deleted.") => new(ProblemKind.NotFound, "Not found", what);
+
+    public static CrmProblem Conflict(string title, string detail, int? retryAfterSeconds = null) => new(ProblemKind.Conflict, title, detail, null, retryAfterSeconds);
+
+    public static CrmProblem Unprocessable(string title, string? detail) => new(ProblemKind.Unprocessable, title, detail);
+
+    public static CrmProblem Unavailable(string detail, int retryAfterSeconds, string title = "Try again shortly") =>
+        new(ProblemKind.Unavailable, title, detail, null, retryAfterSeconds);
+
+    public static CrmProblem TooMany(string detail, int retryAfterSeconds) => new(ProblemKind.TooMany, "Too many requests", detail, null, retryAfterSeconds);
+
+    /// <summary>New work refused while MiniCRM drains for an orderly stop.</summary>
+    public static CrmProblem Stopping { get; } =
+        Unavailable("MiniCRM is stopping; nothing in this request was accepted. Send it again once MiniCRM is back.", 30);
+}

@@ -1,0 +1,3 @@
+namespace MiniCrm.Api.Application.Orders;
+
+public sealed record OrderItemView(string Name, int Quantity, decimal UnitPrice, decimal Total);
