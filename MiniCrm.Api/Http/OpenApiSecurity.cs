@@ -52,10 +52,11 @@ public static class OpenApiSecurity
                 null => Session,
                 _ => null,
             };
-            if (scheme is not null)
-            {
-                operation.Security = [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(scheme, context.Document)] = [] }];
-            }
+            // An anonymous operation says so (an empty requirement: no credential), so no tool reads it as undocumented.
+            operation.Security = scheme is null
+                ? [new OpenApiSecurityRequirement()]
+                : [new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(scheme, context.Document)] = [] }];
+            operation.OperationId ??= OperationIds.Of(context.Description);
 
             return Task.CompletedTask;
         });

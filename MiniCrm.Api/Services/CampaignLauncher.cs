@@ -173,7 +173,7 @@ public sealed class CampaignLauncher(
         }
 
         var intent = await assistant.IntentAsync(request.Rules, ct);
-        var change = await CampaignControl.ChangeAsync(db, id, userId, [CampaignStatus.Scheduled],
+        var change = await CampaignControl.ChangeAsync(db, id, userId, CampaignAction.Edit,
             """
             name = @name, segment = @segment::jsonb, segment_id = @segment_id, intent = @intent, intent_provider = @intent_provider, message = @message,
             smart_sending = @smart_sending, send_rate_per_second = @send_rate, send_at = @send_at, time_zone = @time_zone

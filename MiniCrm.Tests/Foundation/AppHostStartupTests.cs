@@ -49,6 +49,20 @@ public sealed class AppHostStartupTests(AppHostFixture fixture)
         Assert.Equal("vendorSignature", SchemeOf("/api/receipts", "post"));
         Assert.Equal("session", SchemeOf("/api/segments/preview", "post"));
         Assert.Equal("session", SchemeOf("/api/campaigns", "post"));
+
+        // Every operation says how it is called (anonymous ones with an empty requirement) and has an operationId, unique,
+        // which generated clients name their methods from.
+        var operations = document["paths"]!.AsObject()
+            .SelectMany(path => path.Value!.AsObject().Where(o => o.Key is "get" or "post" or "put" or "delete" or "patch")
+                .Select(o => (Name: $"{o.Key.ToUpperInvariant()} {path.Key}", Operation: o.Value!)))
+            .ToList();
+        Assert.True(operations.Count > 30, $"{operations.Count} operations");
+        Assert.Empty(operations.Where(o => o.Operation["security"] is not System.Text.Json.Nodes.JsonArray { Count: > 0 }).Select(o => o.Name));
+        Assert.Empty(operations.Where(o => string.IsNullOrEmpty(o.Operation["operationId"]?.GetValue<string>())).Select(o => o.Name));
+        var ids = operations.Select(o => o.Operation["operationId"]!.GetValue<string>()).ToList();
+        Assert.Equal(ids.Count, ids.Distinct().Count());
+        Assert.Equal("", SchemeOf("/auth/methods", "get"));
+        Assert.Equal("ListCampaigns", document["paths"]!["/api/campaigns"]!["get"]!["operationId"]!.GetValue<string>());
         var reference = await http.GetAsync("/scalar");
         Assert.True(reference.IsSuccessStatusCode, $"/scalar answered {(int)reference.StatusCode}");
         Assert.Contains("text/html", reference.Content.Headers.ContentType?.ToString());
