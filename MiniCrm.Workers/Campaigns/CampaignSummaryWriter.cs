@@ -8,6 +8,8 @@ using Npgsql;
 using NpgsqlTypes;
 using OpenTelemetry;
 
+using MiniCrm.Workers.Jobs;
+
 namespace MiniCrm.Workers.Campaigns;
 
 public sealed class SummaryOptions
@@ -32,7 +34,7 @@ public sealed partial class CampaignSummaryWriter(
     IOptions<AiOptions> ai,
     IOptions<SummaryOptions> options,
     DrainSignal drain,
-    ILogger<CampaignSummaryWriter> logger) : BackgroundService
+    ILogger<CampaignSummaryWriter> logger) : PollingJob(drain, logger)
 {
     private static readonly string Claim = $"""
         UPDATE campaigns
@@ -45,31 +47,15 @@ public sealed partial class CampaignSummaryWriter(
         RETURNING {CampaignFactsSql.Columns}, campaigns.trace_parent
         """;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(options.Value.IntervalSeconds);
+
+    // Without a model, the offline summary written at completion is the summary.
+    protected override bool Enabled => ai.Value.UsesModel;
+
+    public override async Task RunOnceAsync(CancellationToken ct)
     {
-        if (!ai.Value.UsesModel)
+        while (await WriteDueAsync(ct) > 0 && !ct.IsCancellationRequested)
         {
-            return; // the offline summary written at completion is the summary
-        }
-
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(options.Value.IntervalSeconds));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            if (drain.IsDraining)
-            {
-                continue;
-            }
-
-            try
-            {
-                while (await WriteDueAsync(stoppingToken) > 0 && !stoppingToken.IsCancellationRequested)
-                {
-                }
-            }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
-            {
-                LogFailed(ex);
-            }
         }
     }
 
@@ -115,7 +101,4 @@ public sealed partial class CampaignSummaryWriter(
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId} keeps its offline summary: {Reason}")]
     private partial void LogKeptOffline(Guid campaignId, string reason);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Looking for summaries to write failed; trying again at the next tick.")]
-    private partial void LogFailed(Exception ex);
 }

@@ -7,6 +7,8 @@ using Npgsql;
 using NpgsqlTypes;
 using OpenTelemetry;
 
+using MiniCrm.Workers.Jobs;
+
 namespace MiniCrm.Workers.Campaigns;
 
 /// <summary>
@@ -18,7 +20,7 @@ namespace MiniCrm.Workers.Campaigns;
 public sealed partial class CancellationFinisher(
     NpgsqlDataSource database, IOptions<ReconcileOptions> reconcile, IOptions<AiOptions> ai, IOptions<ConsentOptions> consent, DrainSignal drain,
     ILogger<CancellationFinisher> logger)
-    : BackgroundService
+    : PollingJob(drain, logger)
 {
     private const string Due = "SELECT id, trace_parent FROM campaigns WHERE status = 'CANCELLED' AND (pending_count > 0 OR summary_provider IS NULL) ORDER BY completed_at LIMIT 20";
 
@@ -35,26 +37,9 @@ public sealed partial class CancellationFinisher(
         RETURNING counted.cancelled
         """;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(reconcile.Value.IntervalSeconds));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            if (drain.IsDraining)
-            {
-                continue;
-            }
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(reconcile.Value.IntervalSeconds);
 
-            try
-            {
-                await FinishAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
-            {
-                LogFailed(ex);
-            }
-        }
-    }
+    public override Task RunOnceAsync(CancellationToken ct) => FinishAsync(ct);
 
     public async Task FinishAsync(CancellationToken ct)
     {
@@ -92,7 +77,4 @@ public sealed partial class CancellationFinisher(
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Campaign {CampaignId} is cancelled: {Cancelled} deliveries that were not sent are CANCELLED.")]
     private partial void LogFinished(Guid campaignId, int cancelled);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Finishing cancelled campaigns failed; trying again at the next tick.")]
-    private partial void LogFailed(Exception ex);
 }

@@ -6,6 +6,8 @@ using Npgsql;
 using NpgsqlTypes;
 using OpenTelemetry;
 
+using MiniCrm.Workers.Jobs;
+
 namespace MiniCrm.Workers.Campaigns;
 
 public sealed class ReconcileOptions
@@ -43,7 +45,7 @@ public sealed partial class DeliveryReconciler(
     VendorCircuit vendor,
     DrainSignal drain,
     Microsoft.Extensions.Options.IOptions<ReconcileOptions> options,
-    ILogger<DeliveryReconciler> logger) : BackgroundService
+    ILogger<DeliveryReconciler> logger) : PollingJob(drain, logger)
 {
     private const string Due = """
         SELECT id, dispatch_round, trace_parent,
@@ -58,26 +60,12 @@ public sealed partial class DeliveryReconciler(
 
     private ReconcileOptions Settings => options.Value;
 
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(Settings.IntervalSeconds));
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            if (drain.IsDraining || vendor.IsOpen)
-            {
-                continue;
-            }
+    protected override TimeSpan Interval => TimeSpan.FromSeconds(Settings.IntervalSeconds);
 
-            try
-            {
-                await ReconcileAsync(stoppingToken);
-            }
-            catch (Exception ex) when (ex is NpgsqlException or TimeoutException)
-            {
-                LogFailed(ex);
-            }
-        }
-    }
+    // While the vendor is away its tries would not count: nothing is re-dispatched.
+    protected override bool Paused => vendor.IsOpen;
+
+    public override Task RunOnceAsync(CancellationToken ct) => ReconcileAsync(ct);
 
     public async Task ReconcileAsync(CancellationToken ct)
     {
@@ -160,6 +148,4 @@ public sealed partial class DeliveryReconciler(
     [LoggerMessage(Level = LogLevel.Warning, Message = "Campaign {CampaignId}: {Failed} deliveries are FAILED: {Reason}")]
     private partial void LogGaveUp(Guid campaignId, int failed, string reason);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "A reconciliation pass failed; trying again at the next one.")]
-    private partial void LogFailed(Exception ex);
 }
