@@ -3,7 +3,7 @@ using MiniCrm.AppHost.Infrastructure;
 using MiniCrm.AppHost.Infrastructure.Kafka;
 using MiniCrm.AppHost.Infrastructure.Postgres;
 using MiniCrm.AppHost.Infrastructure.Shutdown;
-using MiniCrm.Core.Messaging;
+using MiniCrm.ServiceDefaults.Kafka;
 
 var builder = DistributedApplication.CreateBuilder(args);
 var mode = InfrastructureModeResolver.Resolve(builder);

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Configuration;
 using MiniCrm.AppHost.Infrastructure.Kafka;
-using MiniCrm.Core.Messaging;
+using MiniCrm.ServiceDefaults.Kafka;
 
 namespace MiniCrm.AppHost;
 

@@ -3,6 +3,7 @@ using MiniCrm.Api.Http;
 using MiniCrm.Api.Services;
 using MiniCrm.Core.Messaging;
 using MiniCrm.ServiceDefaults.Operations;
+using MiniCrm.ServiceDefaults.Kafka;
 
 namespace MiniCrm.Api.Apis;
 

@@ -5,6 +5,7 @@ using MiniCrm.Api.Services;
 using MiniCrm.Core.Messaging;
 using MiniCrm.Core.Segments;
 using MiniCrm.ServiceDefaults.Operations;
+using MiniCrm.ServiceDefaults.Kafka;
 
 namespace MiniCrm.Api.Apis;
 

@@ -7,6 +7,7 @@ using MiniCrm.ServiceDefaults.Operations;
 using Npgsql;
 using NpgsqlTypes;
 using OpenTelemetry;
+using MiniCrm.ServiceDefaults.Kafka;
 
 namespace MiniCrm.Api.Imports;
 

@@ -44,12 +44,3 @@ public sealed record ReceiptsReceived(Guid CampaignId, IReadOnlyList<Receipt> Re
 
 /// <summary>A vendor's report on one delivery. Only the first report of a delivery counts.</summary>
 public sealed record Receipt(Guid CustomerId, DeliveryStatus Status, DateTimeOffset DeliveredAt, string? Reason);
-
-/// <summary>Consumer group names, shared by the Workers (who consume) and the Api (which watches their lag).</summary>
-public static class ConsumerGroups
-{
-    public const string Customers = "minicrm-customers";
-    public const string Orders = "minicrm-orders";
-    public const string Deliveries = "minicrm-deliveries";
-    public const string Receipts = "minicrm-receipts";
-}

@@ -151,11 +151,11 @@ public sealed class KafkaIntegrationTests(AppHostFixture fixture)
 
         var (listed, metadata) = await CommandLine.RunAsync("kcat", ["-b", tool, "-L", "-m", "10"], TimeSpan.FromSeconds(60));
         Assert.True(listed == 0, metadata);
-        Assert.Contains($"topic \"{MiniCrm.Core.Messaging.KafkaTopics.Customers}\"", metadata);
-        Assert.Contains($"topic \"{MiniCrm.Core.Messaging.KafkaTopics.DeliveryReceipts}\"", metadata);
+        Assert.Contains($"topic \"{MiniCrm.ServiceDefaults.Kafka.KafkaTopics.Customers}\"", metadata);
+        Assert.Contains($"topic \"{MiniCrm.ServiceDefaults.Kafka.KafkaTopics.DeliveryReceipts}\"", metadata);
 
         // A dead-letter record as the Workers write one: the reason travels in a header.
-        var topic = "tools-test-" + Guid.NewGuid().ToString("N")[..8] + MiniCrm.Core.Messaging.KafkaTopics.DeadLetterSuffix;
+        var topic = "tools-test-" + Guid.NewGuid().ToString("N")[..8] + MiniCrm.ServiceDefaults.Kafka.KafkaTopics.DeadLetterSuffix;
         using (var host = await BuildClientHostAsync(groupId: topic))
         {
             var producer = host.Services.GetRequiredService<IProducer<string, string>>();

@@ -5,6 +5,7 @@ using Aspire.Hosting.Testing;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Npgsql;
+using MiniCrm.ServiceDefaults.Kafka;
 
 namespace MiniCrm.Tests.Infrastructure;
 
@@ -222,9 +223,9 @@ public sealed class AppHostFixture : IAsyncLifetime
         var bootstrap = (await App.GetConnectionStringAsync("kafka"))!;
         var lags = new (string Topic, string Group)[]
         {
-            (MiniCrm.Core.Messaging.KafkaTopics.Customers, MiniCrm.Core.Messaging.ConsumerGroups.Customers),
-            (MiniCrm.Core.Messaging.KafkaTopics.Orders, MiniCrm.Core.Messaging.ConsumerGroups.Orders),
-            (MiniCrm.Core.Messaging.KafkaTopics.DeliveryReceipts, MiniCrm.Core.Messaging.ConsumerGroups.Receipts),
+            (MiniCrm.ServiceDefaults.Kafka.KafkaTopics.Customers, MiniCrm.ServiceDefaults.Kafka.ConsumerGroups.Customers),
+            (MiniCrm.ServiceDefaults.Kafka.KafkaTopics.Orders, MiniCrm.ServiceDefaults.Kafka.ConsumerGroups.Orders),
+            (MiniCrm.ServiceDefaults.Kafka.KafkaTopics.DeliveryReceipts, MiniCrm.ServiceDefaults.Kafka.ConsumerGroups.Receipts),
         }.Select(t => new MiniCrm.ServiceDefaults.Kafka.KafkaConsumerLag(bootstrap, t.Topic, t.Group)).ToList();
         try
         {

@@ -2,6 +2,7 @@ using Aspire.Hosting;
 using Aspire.Hosting.Testing;
 using System.Net.Http.Json;
 using MiniCrm.Tests.Infrastructure;
+using MiniCrm.ServiceDefaults.Kafka;
 
 namespace MiniCrm.Tests.Pipeline;
 
@@ -112,11 +113,11 @@ public sealed class IngestionTests(AppHostFixture fixture)
 
         // ...nor does a copy already on the bus (a producer retry, a redelivery).
         await using var producer = new KafkaTestProducer(await fixture.App.GetConnectionStringAsync("kafka") ?? "");
-        await producer.ProduceJsonAsync(MiniCrm.Core.Messaging.KafkaTopics.Orders, customer.ToString(),
+        await producer.ProduceJsonAsync(MiniCrm.ServiceDefaults.Kafka.KafkaTopics.Orders, customer.ToString(),
             new MiniCrm.Core.Messaging.OrderSubmitted(orderId, customer, 250.50m, MiniCrm.Core.Domain.OrderStatus.Completed, DateTimeOffset.UtcNow,
                 [new("Kettle", 1, 250.50m)]));
         var marker = "marker-" + Guid.NewGuid().ToString("N");
-        await producer.ProduceJsonAsync(MiniCrm.Core.Messaging.KafkaTopics.Orders, customer.ToString(),
+        await producer.ProduceJsonAsync(MiniCrm.ServiceDefaults.Kafka.KafkaTopics.Orders, customer.ToString(),
             new MiniCrm.Core.Messaging.OrderSubmitted(marker, customer, 0m, MiniCrm.Core.Domain.OrderStatus.Pending, DateTimeOffset.UtcNow, [new("Note", 1, 0m)]));
         await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>($"SELECT count(*) FROM orders WHERE id = '{marker}'") == 1,
             TimeSpan.FromSeconds(30), "the marker order behind the duplicates to be stored");

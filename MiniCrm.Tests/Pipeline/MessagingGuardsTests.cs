@@ -9,6 +9,7 @@ using Microsoft.Extensions.Hosting;
 using MiniCrm.Core.Messaging;
 using MiniCrm.Tests.Infrastructure;
 using MiniCrm.Workers.Messaging;
+using MiniCrm.ServiceDefaults.Kafka;
 
 namespace MiniCrm.Tests.Pipeline;
 

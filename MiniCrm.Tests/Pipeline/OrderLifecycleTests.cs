@@ -7,6 +7,7 @@ using MiniCrm.Core.Domain;
 using MiniCrm.Core.Messaging;
 using MiniCrm.Tests.Infrastructure;
 using Xunit.Abstractions;
+using MiniCrm.ServiceDefaults.Kafka;
 
 namespace MiniCrm.Tests.Pipeline;
 

@@ -1,8 +1,9 @@
-namespace MiniCrm.Core.Messaging;
+namespace MiniCrm.ServiceDefaults.Kafka;
 
 /// <summary>
-/// The one place that knows the pipeline's topic names (the seed's names). The AppHost links
-/// this file so the topics it declares and the ones the services use cannot drift apart.
+/// The one place that knows the pipeline's topic names (the seed's names). It lives beside the Kafka integration,
+/// which the AppHost and every service reference, so the topics the AppHost declares and the ones the services use
+/// cannot drift apart.
 /// </summary>
 public static class KafkaTopics
 {
