@@ -3,3 +3,8 @@ global using MiniCrm.Api.Extensions;
 global using MiniCrm.Core.Domain;
 global using MiniCrm.Core.Infrastructure;
 global using MiniCrm.Api.Application;
+global using MiniCrm.Api.Application.Campaigns;
+global using MiniCrm.Api.Application.Idempotency;
+global using MiniCrm.Api.Application.Ingestion;
+global using MiniCrm.Api.Application.Segments;
+global using MiniCrm.Api.Infrastructure;

@@ -1,4 +1,3 @@
-using MiniCrm.Api.Services;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;

@@ -1,7 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.Api.Auth;
 using MiniCrm.Api.Http;
-using MiniCrm.Api.Services;
 
 namespace MiniCrm.Api.Apis;
 

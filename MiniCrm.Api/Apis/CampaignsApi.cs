@@ -3,7 +3,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.Api.Application.Campaigns;
 using MiniCrm.Api.Auth;
 using MiniCrm.Api.Http;
-using MiniCrm.Api.Services;
 using MiniCrm.Core.Segments;
 using MiniCrm.ServiceDefaults.Operations;
 using Npgsql;

@@ -4,7 +4,6 @@ using Microsoft.Extensions.Options;
 using MiniCrm.Api.Application.Consent;
 using MiniCrm.Api.Auth;
 using MiniCrm.Api.Http;
-using MiniCrm.Api.Services;
 using MiniCrm.Core.Consent;
 using Npgsql;
 using NpgsqlTypes;

@@ -2,7 +2,6 @@ using MiniCrm.Api.Application.Customers;
 using MiniCrm.Api.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.Api.Http;
-using MiniCrm.Api.Services;
 
 namespace MiniCrm.Api.Apis;
 

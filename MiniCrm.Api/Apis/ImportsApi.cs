@@ -7,7 +7,6 @@ using MiniCrm.Api.Application.Imports;
 using MiniCrm.Api.Auth;
 using MiniCrm.Api.Http;
 using MiniCrm.Api.Imports;
-using MiniCrm.Api.Services;
 using MiniCrm.Core.Segments;
 using MiniCrm.ServiceDefaults.Operations;
 using Npgsql;

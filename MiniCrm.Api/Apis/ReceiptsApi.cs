@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.Api.Http;
-using MiniCrm.Api.Services;
 using MiniCrm.Core.Messaging;
 using MiniCrm.Core.Segments;
 using MiniCrm.ServiceDefaults.Operations;

@@ -185,7 +185,7 @@ public static partial class CrmAuthentication
             return null;
         }
 
-        var phone = StoredText.Read(value, out var problem) is { } text ? MiniCrm.Api.Services.CustomerIntake.TenDigitPhone(text) : null;
+        var phone = StoredText.Read(value, out var problem) is { } text ? CustomerIntake.TenDigitPhone(text) : null;
         if (phone is null)
         {
             errors.Add(new FieldError("phone", problem ?? "Must be 10 digits, such as 98765 43210."));

@@ -5,7 +5,6 @@ using MiniCrm.Api.Apis;
 using MiniCrm.Api.Auth;
 using MiniCrm.Api.Http;
 using MiniCrm.Api.Infrastructure;
-using MiniCrm.Api.Services;
 using MiniCrm.Core.Messaging;
 using Scalar.AspNetCore;
 

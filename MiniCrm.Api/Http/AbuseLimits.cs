@@ -9,28 +9,6 @@ using MiniCrm.Api.Auth;
 
 namespace MiniCrm.Api.Http;
 
-/// <summary>Requests allowed per minute, per marketer (or per key, or per address for sign-in): <c>RateLimits:*</c>.</summary>
-public sealed class RateLimitOptions
-{
-    public const string SectionName = "RateLimits";
-
-    [Range(1, 100_000)]
-    public int SignInPerMinute { get; set; } = 30;
-
-    [Range(1, 100_000)]
-    public int PreviewPerMinute { get; set; } = 240;
-
-    [Range(1, 100_000)]
-    public int LaunchPerMinute { get; set; } = 30;
-
-    [Range(1, 100_000)]
-    public int AiPerMinute { get; set; } = 30;
-
-    /// <summary>Ingestion requests per minute per API key (each carries up to 5,000 items); backpressure still applies below it.</summary>
-    [Range(1, 1_000_000)]
-    public int IngestionPerMinute { get; set; } = 12_000;
-}
-
 /// <summary>
 /// What keeps one caller from exhausting the Api for everyone: rate limits per marketer, key or
 /// address (429 + Retry-After), request-body limits per endpoint (413), and the security headers.

@@ -10,7 +10,7 @@ internal static class ApiKeyFilter
     public static RouteHandlerBuilder RequireIngestionApiKey(this RouteHandlerBuilder endpoint) =>
         endpoint.AddEndpointFilter(async (context, next) =>
         {
-            var configured = context.HttpContext.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<MiniCrm.Api.Services.IngestionOptions>>().Value.ApiKey;
+            var configured = context.HttpContext.RequestServices.GetRequiredService<Microsoft.Extensions.Options.IOptions<IngestionOptions>>().Value.ApiKey;
             var presented = context.HttpContext.Request.Headers[HeaderName].ToString();
             if (!SharedKey.Matches(configured, presented))
             {

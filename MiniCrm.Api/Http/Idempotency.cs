@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using MiniCrm.Api.Services;
 using MiniCrm.Core.Segments;
 
 namespace MiniCrm.Api.Http;

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Diagnostics;
-using MiniCrm.Api.Services;
 
 namespace MiniCrm.Api.Http;
 

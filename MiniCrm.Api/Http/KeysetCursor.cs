@@ -61,14 +61,3 @@ internal static class KeysetCursor
         }
     }
 }
-
-/// <summary>A page of results and the cursor for the next one (null on the last page).</summary>
-public sealed record Page<T>(IReadOnlyList<T> Items, string? NextCursor);
-
-internal static class Paging
-{
-    public const int DefaultLimit = 50;
-    public const int MaxLimit = 500;
-
-    public static int Clamp(int? limit) => Math.Clamp(limit ?? DefaultLimit, 1, MaxLimit);
-}

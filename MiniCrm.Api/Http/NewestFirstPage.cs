@@ -1,6 +1,5 @@
 using MiniCrm.Api.Application;
 using Microsoft.EntityFrameworkCore;
-using MiniCrm.Api.Services;
 using MiniCrm.Core.Segments;
 using Npgsql;
 

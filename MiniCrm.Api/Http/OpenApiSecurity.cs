@@ -35,7 +35,7 @@ public static class OpenApiSecurity
                 },
                 [VendorSignature] = new OpenApiSecurityScheme
                 {
-                    Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = Services.ReceiptSignature.HeaderName,
+                    Type = SecuritySchemeType.ApiKey, In = ParameterLocation.Header, Name = ReceiptSignature.HeaderName,
                     Description = "t=<unix seconds>,v1=<hex HMAC-SHA256 of \"<t>.<body>\" with the vendor-signing-secret>; 5 minutes either way.",
                 },
             };
@@ -47,7 +47,7 @@ public static class OpenApiSecurity
             var scheme = metadata.OfType<MachineAccess>().FirstOrDefault()?.Credential switch
             {
                 { } credential when credential.StartsWith(ApiKeyFilter.HeaderName, StringComparison.Ordinal) => IngestionKey,
-                { } credential when credential.StartsWith(Services.ReceiptSignature.HeaderName, StringComparison.Ordinal) => VendorSignature,
+                { } credential when credential.StartsWith(ReceiptSignature.HeaderName, StringComparison.Ordinal) => VendorSignature,
                 null when metadata.OfType<IAllowAnonymous>().Any() => null,
                 null => Session,
                 _ => null,

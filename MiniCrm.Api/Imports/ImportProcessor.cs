@@ -1,7 +1,6 @@
 using System.Text;
 using Confluent.Kafka;
 using Microsoft.Extensions.Options;
-using MiniCrm.Api.Services;
 using MiniCrm.Core.Messaging;
 using MiniCrm.ServiceDefaults.Operations;
 using Npgsql;

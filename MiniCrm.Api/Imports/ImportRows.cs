@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using MiniCrm.Core.Domain;
-using MiniCrm.Api.Services;
 
 namespace MiniCrm.Api.Imports;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Localization;
-using MiniCrm.Api.Web.Services;
+using MiniCrm.Api.Web.Support;
 
 namespace MiniCrm.Api.Web;
 

@@ -67,10 +67,10 @@ public sealed class LaunchOnceTests(AppHostFixture fixture)
     public async Task A_request_that_outlived_its_claim_cannot_record_its_answer_nor_release_the_repeats_claim()
     {
         await using var database = Npgsql.NpgsqlDataSource.Create(fixture.DatabaseConnectionString);
-        var keys = new MiniCrm.Api.Services.IdempotencyKeys(database);
+        var keys = new MiniCrm.Api.Application.Idempotency.IdempotencyKeys(database);
         var owner = $"fence-{Guid.NewGuid():N}";
-        var slow = MiniCrm.Api.Services.IdempotentRequest.For("k1", owner, "POST /test", "{}")!;
-        Assert.Equal(MiniCrm.Api.Services.ClaimState.New, (await keys.ClaimAsync(slow, CancellationToken.None)).State);
+        var slow = MiniCrm.Api.Application.Idempotency.IdempotentRequest.For("k1", owner, "POST /test", "{}")!;
+        Assert.Equal(MiniCrm.Api.Application.Idempotency.ClaimState.New, (await keys.ClaimAsync(slow, CancellationToken.None)).State);
 
         // The first request runs past its minute; a repeat then claims the key.
         await using (var age = database.CreateCommand($"UPDATE idempotency_keys SET created_at = now() - interval '2 minutes' WHERE owner = '{owner}'"))
@@ -78,17 +78,17 @@ public sealed class LaunchOnceTests(AppHostFixture fixture)
             await age.ExecuteNonQueryAsync();
         }
 
-        var repeat = MiniCrm.Api.Services.IdempotentRequest.For("k1", owner, "POST /test", "{}")!;
-        Assert.Equal(MiniCrm.Api.Services.ClaimState.New, (await keys.ClaimAsync(repeat, CancellationToken.None)).State);
+        var repeat = MiniCrm.Api.Application.Idempotency.IdempotentRequest.For("k1", owner, "POST /test", "{}")!;
+        Assert.Equal(MiniCrm.Api.Application.Idempotency.ClaimState.New, (await keys.ClaimAsync(repeat, CancellationToken.None)).State);
 
         // The slow one can neither answer for the key nor give the repeat's claim away.
-        await Assert.ThrowsAsync<MiniCrm.Api.Services.IdempotencyClaimLostException>(() => keys.CompleteAsync(slow, 202, new { slow = true }, CancellationToken.None));
+        await Assert.ThrowsAsync<MiniCrm.Api.Application.Idempotency.IdempotencyClaimLostException>(() => keys.CompleteAsync(slow, 202, new { slow = true }, CancellationToken.None));
         await keys.ReleaseAsync(slow, CancellationToken.None);
-        Assert.Equal(MiniCrm.Api.Services.ClaimState.Busy, (await keys.ClaimAsync(MiniCrm.Api.Services.IdempotentRequest.For("k1", owner, "POST /test", "{}")!, CancellationToken.None)).State);
+        Assert.Equal(MiniCrm.Api.Application.Idempotency.ClaimState.Busy, (await keys.ClaimAsync(MiniCrm.Api.Application.Idempotency.IdempotentRequest.For("k1", owner, "POST /test", "{}")!, CancellationToken.None)).State);
 
         await keys.CompleteAsync(repeat, 202, new { slow = false }, CancellationToken.None);
-        var replay = await keys.ClaimAsync(MiniCrm.Api.Services.IdempotentRequest.For("k1", owner, "POST /test", "{}")!, CancellationToken.None);
-        Assert.Equal((MiniCrm.Api.Services.ClaimState.Replay, 202), (replay.State, replay.Status));
+        var replay = await keys.ClaimAsync(MiniCrm.Api.Application.Idempotency.IdempotentRequest.For("k1", owner, "POST /test", "{}")!, CancellationToken.None);
+        Assert.Equal((MiniCrm.Api.Application.Idempotency.ClaimState.Replay, 202), (replay.State, replay.Status));
         Assert.Contains("false", replay.Response);
     }
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
-using MiniCrm.Api.Web.Services;
+using MiniCrm.Api.Web.Support;
 using MiniCrm.Core.Segments;
 
 namespace MiniCrm.Tests.Unit;

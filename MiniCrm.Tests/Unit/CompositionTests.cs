@@ -1,4 +1,4 @@
-using MiniCrm.Api.Web.Services;
+using MiniCrm.Api.Web.Support;
 
 namespace MiniCrm.Tests.Unit;
 

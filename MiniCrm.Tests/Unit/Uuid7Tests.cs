@@ -1,4 +1,4 @@
-using MiniCrm.Api.Services;
+using MiniCrm.Api.Infrastructure;
 
 namespace MiniCrm.Tests.Unit;
 

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using MiniCrm.Api.Services;
 using MiniCrm.Core.Ai;
 using MiniCrm.Core.Segments;
 using MiniCrm.Core.Text;

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using MiniCrm.Api.Services;
 using MiniCrm.Core.Segments;
 
 namespace MiniCrm.Api.Application.Campaigns;

@@ -1,6 +1,5 @@
 using System.Globalization;
 using MiniCrm.Api.Http;
-using MiniCrm.Api.Services;
 using MiniCrm.Core.Segments;
 using Npgsql;
 using NpgsqlTypes;

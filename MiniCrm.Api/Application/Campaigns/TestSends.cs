@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.Extensions.Options;
 using MiniCrm.Api.Http;
-using MiniCrm.Api.Services;
 using MiniCrm.Core.Campaigns;
 using MiniCrm.Core.Consent;
 using MiniCrm.Core.Segments;

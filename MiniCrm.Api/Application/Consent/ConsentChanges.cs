@@ -1,4 +1,3 @@
-using MiniCrm.Api.Services;
 using Npgsql;
 using NpgsqlTypes;
 

@@ -1,5 +1,4 @@
 using MiniCrm.Api.Application.Orders;
-using MiniCrm.Api.Services;
 
 namespace MiniCrm.Api.Application.Customers;
 

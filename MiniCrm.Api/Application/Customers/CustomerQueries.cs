@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Text.Json;
 using MiniCrm.Api.Application.Orders;
 using MiniCrm.Api.Http;
-using MiniCrm.Api.Services;
 using MiniCrm.Core.Segments;
 using Npgsql;
 using NpgsqlTypes;

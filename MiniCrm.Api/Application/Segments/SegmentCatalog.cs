@@ -2,7 +2,6 @@ using System.Security.Claims;
 using System.Text.Json;
 using MiniCrm.Api.Auth;
 using MiniCrm.Api.Http;
-using MiniCrm.Api.Services;
 using MiniCrm.Core.Segments;
 using Npgsql;
 using NpgsqlTypes;

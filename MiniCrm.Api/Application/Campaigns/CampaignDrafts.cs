@@ -1,0 +1,214 @@
+using MiniCrm.Api.Application;
+using MiniCrm.Api.Http;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using MiniCrm.Core.Segments;
+using MiniCrm.Core.Text;
+
+namespace MiniCrm.Api.Application.Campaigns;
+
+/// <summary>
+/// Campaigns being composed, kept as the marketer types (the composer saves a second after each change), so Back,
+/// a reload or a colleague finds them. A draft holds whatever the composer has, finished or not: it is checked only
+/// to be storable (an object of at most 64 KiB whose text PostgreSQL can keep); the launch checks the campaign.
+/// </summary>
+public sealed class CampaignDrafts(CrmDbContext db, IdempotencyKeys keys, TimeProvider clock)
+{
+    public const int MaxBytes = 64 * 1024;
+
+    /// <summary>How deep a draft's JSON may nest (a rule group of ten levels is about forty): it is answered inside a view.</summary>
+    public const int MaxDepth = 48;
+
+    public const string Operation = "POST /api/campaigns/drafts";
+
+    /// <summary>Drafts still being composed, most recently edited first, each with who last changed it by name.</summary>
+    public async Task<Result<Page<DraftView>>> ListAsync(int? limit, string? cursor, CancellationToken ct)
+    {
+        var page = await NewestFirstPage.ReadAsync(db, db.CampaignDrafts, "campaign_drafts", limit, cursor, d => d.Id, d => d.UpdatedAt, d => DraftView.From(d), ct,
+            ["campaign_id IS NULL"], column: "updated_at");
+        if (page.Value is not { } drafts)
+        {
+            return page;
+        }
+
+        // Who last changed each, by name: one query for the page.
+        var ids = drafts.Items.Select(d => d.UpdatedBy).Distinct().ToList();
+        var names = await db.Users.AsNoTracking().Where(u => ids.Contains(u.Id)).ToDictionaryAsync(u => u.Id, u => u.Name, ct);
+        return drafts with { Items = [.. drafts.Items.Select(d => d with { UpdatedByName = names.GetValueOrDefault(d.UpdatedBy) })] };
+    }
+
+    public async Task<DraftView?> GetAsync(Guid id, CancellationToken ct) =>
+        await db.CampaignDrafts.AsNoTracking().FirstOrDefaultAsync(d => d.Id == id, ct) is { } draft ? await ViewAsync(draft, ct) : null;
+
+    /// <summary>
+    /// A new draft of <paramref name="content"/>, once per Idempotency-Key (<paramref name="once"/>): a repeat answers the
+    /// first draft with <see cref="ClaimState.Replay"/>; a key that cannot be used answers its state and no draft.
+    /// </summary>
+    public async Task<(DraftView? Draft, IReadOnlyList<FieldError> Errors, ClaimState? KeyProblem)> CreateAsync(
+        JsonElement content, string userId, IdempotentRequest? once, CancellationToken ct)
+    {
+        if (once is not null)
+        {
+            var claim = await keys.ClaimAsync(once, ct);
+            if (claim.State != ClaimState.New)
+            {
+                return (claim.State == ClaimState.Replay ? claim.Answer<DraftView>() : null, [], claim.State);
+            }
+        }
+
+        return await keys.GuardAsync(once, () => CreateOnceAsync(content, userId, once, ct), created => created.Draft is not null);
+    }
+
+    private async Task<(DraftView? Draft, IReadOnlyList<FieldError> Errors, ClaimState? KeyProblem)> CreateOnceAsync(
+        JsonElement content, string userId, IdempotentRequest? once, CancellationToken ct)
+    {
+        var errors = Check(content);
+        if (errors.Count > 0)
+        {
+            return (null, errors, null);
+        }
+
+        var now = clock.GetUtcNow();
+        var draft = new CampaignDraft
+        {
+            Id = Guid.CreateVersion7(now),
+            Name = NameOf(content),
+            Content = content.GetRawText(),
+            CreatedBy = userId,
+            UpdatedBy = userId,
+            CreatedAt = now,
+            UpdatedAt = now,
+        };
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        db.CampaignDrafts.Add(draft);
+        await db.SaveChangesAsync(ct);
+        var view = await ViewAsync(draft, ct);
+        if (once is not null)
+        {
+            await keys.CompleteAsync(db, once, StatusCodes.Status201Created, view, ct);
+        }
+
+        await transaction.CommitAsync(ct);
+        return (view, [], null);
+    }
+
+    /// <summary>Replaces a draft's content; a launched draft no longer changes (409).</summary>
+    public async Task<DraftChange> UpdateAsync(Guid id, JsonElement content, string userId, CancellationToken ct)
+    {
+        var errors = Check(content);
+        if (errors.Count > 0)
+        {
+            return new DraftChange(null, errors);
+        }
+
+        var changed = await db.CampaignDrafts.Where(d => d.Id == id && d.CampaignId == null).ExecuteUpdateAsync(d => d
+            .SetProperty(x => x.Content, content.GetRawText())
+            .SetProperty(x => x.Name, NameOf(content))
+            .SetProperty(x => x.UpdatedBy, userId)
+            .SetProperty(x => x.UpdatedAt, clock.GetUtcNow()), ct);
+        var draft = await GetAsync(id, ct);
+        return draft is null ? DraftChange.NotFound
+            : changed == 1 ? new DraftChange(draft, [])
+            : new DraftChange(draft, [], "This draft was launched already; its campaign is the one to look at.");
+    }
+
+    public async Task<bool> DeleteAsync(Guid id, CancellationToken ct) =>
+        await db.CampaignDrafts.Where(d => d.Id == id).ExecuteDeleteAsync(ct) == 1;
+
+    /// <summary>Only what the database could not keep: the composer's unfinished work is the marketer's business.</summary>
+    private static List<FieldError> Check(JsonElement content)
+    {
+        var errors = new List<FieldError>();
+        if (content.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new FieldError("body", "A draft is a JSON object: the campaign as far as it is written ({\"name\", \"message\", \"rules\", …})."));
+            return errors;
+        }
+
+        if (System.Text.Encoding.UTF8.GetByteCount(content.GetRawText()) > MaxBytes)
+        {
+            errors.Add(new FieldError("body", $"A draft is at most {MaxBytes / 1024} KiB."));
+        }
+
+        Walk(content, "", 1, errors);
+        if (content.TryGetProperty("name", out var name) && name.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
+        {
+            errors.Add(new FieldError("name", "Must be text."));
+        }
+
+        return errors;
+    }
+
+    private static void Walk(JsonElement value, string path, int depth, List<FieldError> errors)
+    {
+        if (errors.Count >= 20)
+        {
+            return; // enough to say what is wrong
+        }
+
+        if (depth > MaxDepth)
+        {
+            errors.Add(new FieldError(path.Length == 0 ? "body" : path, $"A draft nests at most {MaxDepth} levels deep."));
+            return;
+        }
+
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.String:
+                if (StoredText.Read(value, out var problem, allowLineBreaks: true) is null && errors.Count < 20)
+                {
+                    errors.Add(new FieldError(path.Length == 0 ? "body" : path, problem!));
+                }
+
+                break;
+            case JsonValueKind.Number:
+                // jsonb keeps numbers as numeric: a huge exponent would overflow it.
+                if ((value.GetRawText().Length > 40 || !value.TryGetDouble(out var number) || !double.IsFinite(number)) && errors.Count < 20)
+                {
+                    errors.Add(new FieldError(path.Length == 0 ? "body" : path, "Numbers in a draft are at most 40 characters long."));
+                }
+
+                break;
+            case JsonValueKind.Object:
+                foreach (var property in value.EnumerateObject())
+                {
+                    string? name;
+                    try
+                    {
+                        name = StoredText.Problem(property.Name) is null ? property.Name : null;
+                    }
+                    catch (InvalidOperationException)
+                    {
+                        name = null; // a lone surrogate escape
+                    }
+
+                    if (name is null)
+                    {
+                        errors.Add(new FieldError(path.Length == 0 ? "body" : path, "A field's name must be text PostgreSQL can keep (no NUL, control characters or lone surrogates)."));
+                        continue;
+                    }
+
+                    Walk(property.Value, path.Length == 0 ? name : $"{path}.{name}", depth + 1, errors);
+                }
+
+                break;
+            case JsonValueKind.Array:
+                var i = 0;
+                foreach (var item in value.EnumerateArray())
+                {
+                    Walk(item, $"{path}[{i++}]", depth + 1, errors);
+                }
+
+                break;
+        }
+    }
+
+    private static string NameOf(JsonElement content)
+    {
+        var name = content.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()!.Trim() : "";
+        return StoredText.Truncate(name, 200);
+    }
+
+    private async Task<DraftView> ViewAsync(CampaignDraft draft, CancellationToken ct) =>
+        DraftView.From(draft, await db.Users.Where(u => u.Id == draft.UpdatedBy).Select(u => u.Name).FirstOrDefaultAsync(ct));
+}

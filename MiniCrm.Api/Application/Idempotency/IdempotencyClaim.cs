@@ -1,0 +1,15 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using MiniCrm.Core.Messaging;
+using Npgsql;
+using NpgsqlTypes;
+
+using MiniCrm.Api.Application;
+
+namespace MiniCrm.Api.Application.Idempotency;
+
+public sealed record IdempotencyClaim(ClaimState State, int Status = 0, string? Response = null)
+{
+    public T? Answer<T>() => Response is null ? default : JsonSerializer.Deserialize<T>(Response, MessageJson.Options);
+}

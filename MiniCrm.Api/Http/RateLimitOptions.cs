@@ -1,0 +1,32 @@
+using System.ComponentModel.DataAnnotations;
+using System.Globalization;
+using System.Security.Claims;
+using System.Threading.RateLimiting;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using MiniCrm.Api.Auth;
+
+namespace MiniCrm.Api.Http;
+
+/// <summary>Requests allowed per minute, per marketer (or per key, or per address for sign-in): <c>RateLimits:*</c>.</summary>
+public sealed class RateLimitOptions
+{
+    public const string SectionName = "RateLimits";
+
+    [Range(1, 100_000)]
+    public int SignInPerMinute { get; set; } = 30;
+
+    [Range(1, 100_000)]
+    public int PreviewPerMinute { get; set; } = 240;
+
+    [Range(1, 100_000)]
+    public int LaunchPerMinute { get; set; } = 30;
+
+    [Range(1, 100_000)]
+    public int AiPerMinute { get; set; } = 30;
+
+    /// <summary>Ingestion requests per minute per API key (each carries up to 5,000 items); backpressure still applies below it.</summary>
+    [Range(1, 1_000_000)]
+    public int IngestionPerMinute { get; set; } = 12_000;
+}

@@ -1,0 +1,159 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using MiniCrm.Core.Segments;
+
+namespace MiniCrm.Api.Web.Support;
+
+/// <summary>
+/// A campaign as the composer holds it while the marketer writes it: kept as a draft (<see cref="ToDraft"/>,
+/// <see cref="FromDraft"/>), checked for what is missing in the marketer's words (<see cref="Missing"/>), and turned
+/// into the launch request a curl user would send (<see cref="ToLaunch"/>), which the Api checks like any other.
+/// </summary>
+public sealed class Composition
+{
+    public const string DefaultMessage = "Hi {{first_name}}, ";
+
+    public string Name { get; set; } = "";
+
+    public AudienceSource Audience { get; set; }
+
+    public string SegmentId { get; set; } = "";
+
+    /// <summary>Rules built here start with one rule to fill in: an empty group would silently mean everyone.</summary>
+    public GroupDraft Rules { get; set; } = GroupDraft.WithOneRule();
+
+    public string Message { get; set; } = DefaultMessage;
+
+    public string Objective { get; set; } = "";
+
+    public bool SmartSending { get; set; } = true;
+
+    public bool Later { get; set; }
+
+    /// <summary>When to send, on the marketer's clock (the browser's time zone).</summary>
+    public DateTime? SendAt { get; set; }
+
+    /// <summary>Whether the marketer has changed anything yet (an untouched composer keeps no draft).</summary>
+    public bool IsBlank => Name.Length == 0 && Audience == AudienceSource.None && Message == DefaultMessage && Objective.Length == 0;
+
+    /// <summary>The rule group the audience is, for <see cref="AudienceSource.Rules"/> and <see cref="AudienceSource.Everyone"/>.</summary>
+    public JsonObject? RuleGroup => Audience switch
+    {
+        AudienceSource.Rules => Rules.ToJson(),
+        AudienceSource.Everyone => new JsonObject { ["combinator"] = "AND", ["rules"] = new JsonArray() },
+        _ => null,
+    };
+
+    /// <summary>What is not chosen or written yet, by field, before anything is asked of the Api.</summary>
+    public List<FieldError> Missing(DateTimeOffset now, Func<DateTime, DateTimeOffset> onMarketersClock)
+    {
+        var missing = new List<FieldError>();
+        if (Name.Trim().Length == 0)
+        {
+            missing.Add(new("name", "Give the campaign a name."));
+        }
+
+        if (Audience == AudienceSource.None)
+        {
+            missing.Add(new("audience", "Choose who gets it: a saved audience, rules built here, or everyone."));
+        }
+        else if (Audience == AudienceSource.Saved && SegmentId.Length == 0)
+        {
+            missing.Add(new("segmentId", "Choose a saved audience."));
+        }
+
+        if (Message.Trim().Length == 0)
+        {
+            missing.Add(new("message", "Write the message."));
+        }
+
+        if (Later && SendAt is null)
+        {
+            missing.Add(new("sendAt", "Choose a date and a time."));
+        }
+        else if (Later && (SendAt!.Value.Year > now.Year + 1 || onMarketersClock(SendAt.Value) > now.AddYears(1)))
+        {
+            missing.Add(new("sendAt", "Choose a time within the next year."));
+        }
+        else if (Later && onMarketersClock(SendAt!.Value) <= now)
+        {
+            missing.Add(new("sendAt", "Choose a time in the future, or send it now."));
+        }
+
+        return missing;
+    }
+
+    /// <summary>The launch request: the same JSON a curl user sends to <c>POST /api/campaigns</c>.</summary>
+    public JsonObject ToLaunch(string timeZone, Guid? draftId)
+    {
+        var request = new JsonObject { ["name"] = Name, ["message"] = Message, ["smartSending"] = SmartSending };
+        if (Audience == AudienceSource.Saved)
+        {
+            request["segmentId"] = SegmentId.Length > 0 ? SegmentId : null;
+        }
+        else if (RuleGroup is { } rules)
+        {
+            request["rules"] = rules;
+        }
+
+        if (Later)
+        {
+            request["sendAt"] = SendAt?.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
+            request["timeZone"] = timeZone;
+        }
+
+        if (draftId is { } draft)
+        {
+            request["draftId"] = draft.ToString();
+        }
+
+        return request;
+    }
+
+    /// <summary>Everything the composer holds, as a draft keeps it.</summary>
+    public JsonObject ToDraft() => new()
+    {
+        ["name"] = Name,
+        ["audience"] = Audience == AudienceSource.None ? null : Audience.ToString().ToLowerInvariant(),
+        ["segmentId"] = SegmentId.Length > 0 ? SegmentId : null,
+        ["rules"] = Rules.ToJson(),
+        ["message"] = Message,
+        ["objective"] = Objective.Length > 0 ? Objective : null,
+        ["smartSending"] = SmartSending,
+        ["when"] = Later ? "later" : "now",
+        ["sendAt"] = SendAt?.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture),
+    };
+
+    /// <summary>A draft back into the composer; what a draft lacks (or an API client wrote differently) keeps its default.</summary>
+    public static Composition FromDraft(JsonNode? draft)
+    {
+        var composition = new Composition
+        {
+            Name = Text(draft?["name"]) ?? "",
+            SegmentId = Text(draft?["segmentId"]) ?? "",
+            Message = Text(draft?["message"]) ?? DefaultMessage,
+            Objective = Text(draft?["objective"]) ?? "",
+            SmartSending = draft?["smartSending"] is JsonValue smart && smart.TryGetValue<bool>(out var on) ? on : true,
+            Later = Text(draft?["when"]) == "later" || (Text(draft?["when"]) is null && Text(draft?["sendAt"]) is not null),
+            SendAt = DateTime.TryParse(Text(draft?["sendAt"]), CultureInfo.InvariantCulture, DateTimeStyles.None, out var at) ? at : null,
+        };
+        if (draft?["rules"] is JsonObject rules)
+        {
+            composition.Rules = GroupDraft.From(rules);
+        }
+
+        composition.Audience = Text(draft?["audience"]) switch
+        {
+            "saved" => AudienceSource.Saved,
+            "rules" => AudienceSource.Rules,
+            "everyone" => AudienceSource.Everyone,
+            // A draft written by an API client: its segmentId or rules say where the audience comes from.
+            _ when composition.SegmentId.Length > 0 => AudienceSource.Saved,
+            _ when draft?["rules"] is JsonObject => AudienceSource.Rules,
+            _ => AudienceSource.None,
+        };
+        return composition;
+    }
+
+    private static string? Text(JsonNode? node) => node is JsonValue value && value.TryGetValue<string>(out var text) ? text : null;
+}

@@ -1,0 +1,91 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using MiniCrm.Core.Segments;
+
+namespace MiniCrm.Api.Web.Support;
+
+/// <summary>
+/// A rule group as the builder edits it: AND/OR over rules and nested groups. It becomes the same JSON a curl
+/// user sends, and is read back from a saved audience or an AI draft.
+/// </summary>
+public sealed class GroupDraft
+{
+    public string Combinator { get; set; } = "AND";
+    public List<object> Items { get; } = [];
+
+    /// <summary>A group with one rule to fill in: where an empty group would mean everyone without anyone choosing it.</summary>
+    public static GroupDraft WithOneRule() => new() { Items = { new RuleDraft() } };
+
+    public static readonly IReadOnlyDictionary<string, string> AttributeLabels = new Dictionary<string, string>
+    {
+        ["total_spend"] = "Total spend",
+        ["visit"] = "Visits",
+        ["city"] = "City",
+        ["last_order_date"] = "Days since last order",
+    };
+
+    public static readonly IReadOnlyDictionary<string, string> OperatorLabels = new Dictionary<string, string>
+    {
+        [">"] = "more than", ["<"] = "less than", ["="] = "is", [">="] = "at least", ["<="] = "at most", ["!="] = "is not",
+    };
+
+    public JsonObject ToJson() => new()
+    {
+        ["combinator"] = Combinator,
+        ["rules"] = new JsonArray([.. Items.Select(item => item switch
+        {
+            GroupDraft group => (JsonNode)group.ToJson(),
+            RuleDraft rule => new JsonObject
+            {
+                ["attribute"] = rule.Attribute,
+                ["operator"] = rule.Operator,
+                ["value"] = Value(rule),
+            },
+            _ => throw new InvalidOperationException("A group holds rules and groups."),
+        })]),
+    };
+
+    /// <summary>A number typed the browser's way ("1.234,5" in German) or the plain way; anything else goes as text for the validator to name.</summary>
+    private static JsonNode? Value(RuleDraft rule)
+    {
+        var text = rule.Value.Trim();
+        if (!rule.IsNumeric)
+        {
+            return JsonValue.Create(text);
+        }
+
+        if (text.Length == 0)
+        {
+            return null;
+        }
+
+        return decimal.TryParse(text, NumberStyles.Number, CultureInfo.CurrentCulture, out var number) ||
+               decimal.TryParse(text, NumberStyles.Number, CultureInfo.InvariantCulture, out number)
+            ? JsonValue.Create(number)
+            : JsonValue.Create(text);
+    }
+
+    public static GroupDraft From(JsonNode? json)
+    {
+        var group = new GroupDraft { Combinator = json?["combinator"]?.GetValue<string>() == "OR" ? "OR" : "AND" };
+        foreach (var item in json?["rules"]?.AsArray() ?? [])
+        {
+            if (item?["combinator"] is not null)
+            {
+                group.Items.Add(From(item));
+            }
+            else if (item is JsonObject rule)
+            {
+                var value = rule["value"];
+                group.Items.Add(new RuleDraft
+                {
+                    Attribute = rule["attribute"]?.GetValue<string>() ?? "total_spend",
+                    Operator = rule["operator"]?.GetValue<string>() ?? ">",
+                    Value = value is JsonValue v && v.TryGetValue<decimal>(out var number) ? number.ToString(CultureInfo.CurrentCulture) : value?.ToString() ?? "",
+                });
+            }
+        }
+
+        return group;
+    }
+}
