@@ -41,13 +41,21 @@ public sealed class ApiFuzzTests(AppHostFixture fixture, ITestOutputHelper outpu
 
         await fixture.WaitUntilQuietAsync(TimeSpan.FromMinutes(3));
         var before = await CountsAsync();
+        var changedBy4xx = new List<string>();
         long customersAccepted = 0, ordersAccepted = 0, campaignsCreated = 0, draftsKept = 0;
         var statuses = new Dictionary<int, int>();
         var failures = new List<string>();
         for (var i = 0; i < count; i++)
         {
+            if (i % 250 == 0)
+            {
+                await LoadIdsAsync(); // the real rows of the shared system, so a path's id reaches past the 404
+            }
+
             var operation = operations[random.Next(operations.Count)];
             var (request, description) = Build(operation, document, random);
+            var writes = operation.Method != "GET";
+            var state = writes ? await StateAsync() : null;
             HttpResponseMessage answered;
             try
             {
@@ -84,6 +92,11 @@ public sealed class ApiFuzzTests(AppHostFixture fixture, ITestOutputHelper outpu
                     draftsKept--;
                 }
 
+                if (writes && status is >= 400 and < 500 && await StateAsync() is var after && !after.SequenceEqual(state!))
+                {
+                    changedBy4xx.Add($"{status} for {description} changed {Difference(state!, after)}");
+                }
+
                 Assert.DoesNotContain(fixture.IngestApiKey, body);
             }
         }
@@ -91,6 +104,8 @@ public sealed class ApiFuzzTests(AppHostFixture fixture, ITestOutputHelper outpu
         output.WriteLine("statuses: " + string.Join(", ", statuses.OrderBy(s => s.Key).Select(s => $"{s.Key}×{s.Value}")));
         Assert.True(failures.Count == 0, $"seed {seed}: {failures.Count} requests got a 5xx, first ones:\n" + string.Join("\n", failures.Take(10)));
         Assert.True(statuses.Keys.Count(s => s is >= 400 and < 500) >= 3, "the fuzzer produced too few kinds of refusal to be testing anything");
+        Assert.True(changedBy4xx.Count == 0, $"seed {seed}: {changedBy4xx.Count} refused requests changed something:\n" + string.Join("\n", changedBy4xx.Take(10)));
+        Assert.True(statuses.GetValueOrDefault(200) + statuses.GetValueOrDefault(204) > 0, "no request reached a real row: the ids drawn never matched");
 
         // What the 2xx answers accepted reaches the database, and nothing else does.
         await fixture.WaitUntilQuietAsync(TimeSpan.FromMinutes(3));
@@ -102,6 +117,53 @@ public sealed class ApiFuzzTests(AppHostFixture fixture, ITestOutputHelper outpu
         await fixture.ScalarAsync<long>("SELECT count(*) FROM orders"),
         await fixture.ScalarAsync<long>("SELECT count(*) FROM campaigns"),
         await fixture.ScalarAsync<long>("SELECT count(*) FROM campaign_drafts"));
+
+    private readonly Dictionary<string, List<string>> ids = [];
+
+    /// <summary>Real ids by the path they go in (longest prefix first), drawn from the shared system's rows.</summary>
+    private async Task LoadIdsAsync()
+    {
+        async Task<List<string>> Of(string sql) =>
+            [.. (await fixture.ScalarAsync<string>($"SELECT coalesce(string_agg(id::text, ','), '') FROM ({sql}) t")).Split(',', StringSplitOptions.RemoveEmptyEntries)];
+        ids["/api/campaigns/drafts/"] = await Of("SELECT id FROM campaign_drafts ORDER BY random() LIMIT 50");
+        ids["/api/campaigns/"] = await Of("SELECT id FROM campaigns ORDER BY random() LIMIT 50");
+        ids["/api/segments/"] = await Of("SELECT id FROM segments ORDER BY random() LIMIT 50");
+        ids["/api/customers/"] = await Of("SELECT id FROM customers ORDER BY random() LIMIT 50");
+        ids["/api/imports/"] = await Of("SELECT id FROM imports ORDER BY random() LIMIT 50");
+    }
+
+    private string PathId(string path, Random random)
+    {
+        var pool = ids.Where(p => path.StartsWith(p.Key, StringComparison.Ordinal)).OrderByDescending(p => p.Key.Length).Select(p => p.Value).FirstOrDefault();
+        return random.Next(4) switch
+        {
+            0 => Garbage(random),
+            1 => Guid.NewGuid().ToString(),
+            _ when pool is { Count: > 0 } => pool[random.Next(pool.Count)],
+            _ => Guid.NewGuid().ToString(),
+        };
+    }
+
+    /// <summary>
+    /// A checksum of every table a request can change at once (not what the Workers change meanwhile: counters, a
+    /// campaign's progress, customers' figures, customers ingested through Kafka), table by table.
+    /// </summary>
+    private async Task<string[]> StateAsync() =>
+    [
+        // The customers a path can name (ingestion adds and updates others meanwhile, through Kafka).
+        "customers " + await fixture.ScalarAsync<string>("SELECT md5(coalesce(string_agg(concat_ws('|', id, unsubscribed_at, unsubscribed_via), ',' ORDER BY id), '')) FROM customers WHERE id::text = ANY(string_to_array('" +
+            string.Join(",", ids.GetValueOrDefault("/api/customers/") ?? []) + "', ','))"),
+        "campaigns " + await fixture.ScalarAsync<string>("SELECT md5(coalesce(string_agg(concat_ws('|', id, name, segment, segment_id, message, send_at, time_zone, smart_sending, send_rate_per_second, created_by), ',' ORDER BY id), '')) FROM campaigns"),
+        "campaign_events " + await fixture.ScalarAsync<string>("SELECT md5(coalesce(string_agg(concat_ws('|', id, campaign_id, status, changed_by), ',' ORDER BY id), '')) FROM campaign_events WHERE changed_by IS NOT NULL"),
+        "campaign_drafts " + await fixture.ScalarAsync<string>("SELECT md5(coalesce(string_agg(concat_ws('|', id, content, updated_at, campaign_id), ',' ORDER BY id), '')) FROM campaign_drafts"),
+        "segments " + await fixture.ScalarAsync<string>("SELECT md5(coalesce(string_agg(concat_ws('|', id, name, rules, updated_at), ',' ORDER BY id), '')) FROM segments"),
+        "users " + await fixture.ScalarAsync<string>("SELECT md5(coalesce(string_agg(concat_ws('|', id, email, phone), ',' ORDER BY id), '')) FROM users"),
+        "imports " + await fixture.ScalarAsync<long>("SELECT count(*) FROM imports"),
+        "idempotency_keys " + await fixture.ScalarAsync<long>("SELECT count(*) FROM idempotency_keys"),
+    ];
+
+    private static string Difference(string[] before, string[] after) =>
+        string.Join(", ", before.Zip(after).Where(p => p.First != p.Second).Select(p => p.First.Split(' ')[0]));
 
     private sealed record Operation(string Method, string Path, JsonNode Node);
 
@@ -121,7 +183,7 @@ public sealed class ApiFuzzTests(AppHostFixture fixture, ITestOutputHelper outpu
 
     private (HttpRequestMessage Request, string Description) Build(Operation operation, JsonNode document, Random random)
     {
-        var path = System.Text.RegularExpressions.Regex.Replace(operation.Path, @"\{[^}]+\}", _ => random.Next(4) == 0 ? Garbage(random) : Guid.NewGuid().ToString());
+        var path = System.Text.RegularExpressions.Regex.Replace(operation.Path, @"\{[^}]+\}", m => PathId(operation.Path[..m.Index], random));
         var query = new List<string>();
         foreach (var parameter in operation.Node["parameters"]?.AsArray() ?? [])
         {
@@ -161,9 +223,7 @@ public sealed class ApiFuzzTests(AppHostFixture fixture, ITestOutputHelper outpu
         }
         else if (operation.Path == "/api/receipts" && random.Next(10) != 0)
         {
-            var at = DateTimeOffset.UtcNow.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
-            var signature = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(fixture.VendorSigningSecret), Encoding.UTF8.GetBytes(at + "." + body)));
-            request.Headers.Add("X-Vendor-Signature", $"t={at},v1={signature}");
+            fixture.SignAsVendor(request, body);
         }
 
         return (request, $"{operation.Method} {request.RequestUri} {body[..Math.Min(body.Length, 200)]}");

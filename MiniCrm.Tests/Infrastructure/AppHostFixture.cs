@@ -206,6 +206,15 @@ public sealed class AppHostFixture : IAsyncLifetime
         return http;
     }
 
+    /// <summary>Signs a receipts request as the vendor does (<c>X-Vendor-Signature: t=…,v1=HMAC(t.body)</c>), with the AppHost's secret unless another is given.</summary>
+    public void SignAsVendor(HttpRequestMessage request, string body, DateTimeOffset? at = null, string? secret = null)
+    {
+        var time = (at ?? DateTimeOffset.UtcNow).ToUnixTimeSeconds().ToString(System.Globalization.CultureInfo.InvariantCulture);
+        var signature = Convert.ToHexStringLower(System.Security.Cryptography.HMACSHA256.HashData(
+            System.Text.Encoding.UTF8.GetBytes(secret ?? VendorSigningSecret), System.Text.Encoding.UTF8.GetBytes(time + "." + body)));
+        request.Headers.Add("X-Vendor-Signature", $"t={time},v1={signature}");
+    }
+
     public async Task<T> ScalarAsync<T>(string sql)
     {
         await using var connection = new NpgsqlConnection(DatabaseConnectionString);

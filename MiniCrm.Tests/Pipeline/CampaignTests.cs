@@ -55,12 +55,26 @@ public sealed class CampaignTests(AppHostFixture fixture)
         var done = await WaitForCompletionAsync(api, campaign.Id, TimeSpan.FromMinutes(3));
         await AssertExactAsync(done);
 
-        // The vendor resends every receipt in these tests: the late copies change nothing, the summary is written once.
-        await Task.Delay(TimeSpan.FromSeconds(3));
+        // A late copy of a receipt, contradicting the first (a delivered message reported FAILED), signed as the vendor
+        // signs: once it has gone through the receipts topic, nothing changed and the summary is the one written.
+        var delivered = await fixture.ScalarAsync<Guid>($"SELECT customer_id FROM communication_logs WHERE campaign_id = '{campaign.Id}' AND status = 'SENT' LIMIT 1");
+        var late = $$"""{"receipts":[{"campaignId":"{{campaign.Id}}","customerId":"{{delivered}}","status":"FAILED","deliveredAt":"{{DateTimeOffset.UtcNow:O}}","reason":"Late copy"}]}""";
+        using (var request = new HttpRequestMessage(HttpMethod.Post, "/api/receipts") { Content = new StringContent(late, System.Text.Encoding.UTF8, "application/json") })
+        {
+            fixture.SignAsVendor(request, late);
+            using var anonymous = fixture.AnonymousApi();
+            using var accepted = await anonymous.SendAsync(request);
+            Assert.Equal(System.Net.HttpStatusCode.Accepted, accepted.StatusCode);
+        }
+
+        await fixture.WaitUntilQuietAsync(TimeSpan.FromMinutes(2));
         var later = await api.GetFromJsonAsync<CampaignState>($"/api/campaigns/{campaign.Id}", Json);
         Assert.Equal(done.Summary, later!.Summary);
         Assert.Equal(done.CompletedAt, later.CompletedAt);
         Assert.Equal(done.SentCount, later.SentCount);
+        Assert.Equal(done.FailedCount, later.FailedCount);
+        Assert.Equal("SENT", await fixture.ScalarAsync<string>($"SELECT status FROM communication_logs WHERE campaign_id = '{campaign.Id}' AND customer_id = '{delivered}'"));
+        await AssertExactAsync(later);
 
         var failureShare = (double)done.FailedCount / done.AudienceSize;
         Assert.InRange(failureShare, 0.03, 0.20); // configured 10%
@@ -120,21 +134,47 @@ public sealed class CampaignTests(AppHostFixture fixture)
     public async Task Personalised_messages_in_sql_match_the_csharp_renderer()
     {
         await IngestDriver.EnsureCustomersAsync(fixture, 10);
+        // Customers whose fields hold what a renderer could get wrong: quotes, backslashes, a placeholder of their own
+        // (which must stay text), a regular-expression replacement token, and no phone.
+        var tricky = new[]
+        {
+            ("O'Brien \\ \"Bob\"", "Pune"),
+            ("{{email}} Hacker", "Del{{city}}hi"),
+            ("Dollar $1 \\1 Name", "Back\\slash"),
+        };
+        var emails = new List<string>();
+        using (var ingest = fixture.IngestingApi())
+        {
+            foreach (var (name, city) in tricky)
+            {
+                var email = $"render-{Guid.NewGuid():N}@example.com";
+                emails.Add(email);
+                using var posted = await ingest.PostAsJsonAsync("/api/customers", new { name, email, city });
+                Assert.True(posted.IsSuccessStatusCode, await posted.Content.ReadAsStringAsync());
+            }
+        }
+
+        var wanted = string.Join(",", emails.Select(e => $"'{e}'"));
+        await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>($"SELECT count(*) FROM customers WHERE email IN ({wanted})") == emails.Count,
+            TimeSpan.FromSeconds(60), "the customers with awkward names");
         const string template = "{{name}} ({{first_name}}) <{{email}}> in {{city}}, call {{phone}}; to stop: {{unsubscribe_url}}";
         const string key = "a link key for this test", linkBase = "https://crm.example.com";
         var parsed = MiniCrm.Core.Campaigns.MessageTemplate.Parse(template, [])!;
         await using var connection = new Npgsql.NpgsqlConnection(fixture.DatabaseConnectionString);
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(
-            $"SELECT c.name, c.email, c.city, c.phone, c.id, {parsed.SqlExpression("@template")} FROM customers c LIMIT 50", connection);
+            $"SELECT c.name, c.email, c.city, c.phone, c.id, {parsed.SqlExpression("@template")} FROM customers c WHERE c.email IN ({wanted}) UNION ALL " +
+            $"(SELECT c.name, c.email, c.city, c.phone, c.id, {parsed.SqlExpression("@template")} FROM customers c LIMIT 50)", connection);
         command.Parameters.AddWithValue("template", parsed.Text);
         command.Parameters.AddWithValue("link_base", linkBase);
         command.Parameters.AddWithValue("link_key", System.Text.Encoding.UTF8.GetBytes(key));
         await using var reader = await command.ExecuteReaderAsync();
         var rows = 0;
+        var rendered = new Dictionary<string, string>();
         while (await reader.ReadAsync())
         {
             rows++;
+            rendered[reader.GetString(1)] = reader.GetString(5);
             var customer = reader.GetGuid(4);
             Assert.Equal(
                 parsed.Render(reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3),
@@ -143,7 +183,10 @@ public sealed class CampaignTests(AppHostFixture fixture)
             Assert.Equal(customer, MiniCrm.Core.Consent.UnsubscribeLinks.Verify(reader.GetString(5)[(reader.GetString(5).LastIndexOf('/') + 1)..], key));
         }
 
-        Assert.True(rows > 0);
+        Assert.True(rows >= tricky.Length);
+        // A placeholder inside a customer's name or city is text, not expanded.
+        Assert.StartsWith($"{{{{email}}}} Hacker ({{{{email}}}}) <{emails[1]}> in Del{{{{city}}}}hi, call ", rendered[emails[1]]);
+        Assert.StartsWith("O'Brien \\ \"Bob\" (O'Brien)", rendered[emails[0]]);
     }
 
     private Task AssertExactAsync(CampaignState done) => AssertExactAsync(fixture, done);

@@ -24,17 +24,48 @@ public sealed class MessagingGuardsTests(AppHostFixture fixture)
         var bootstrap = (await fixture.App.GetConnectionStringAsync("kafka"))!;
         var key = customer.ToString();
         var good = "after-bug-" + Guid.NewGuid().ToString("N");
+        var bad = "bug-" + Guid.NewGuid().ToString("N");
         await using (var producer = new KafkaTestProducer(bootstrap))
         {
             // Valid JSON of an order without its items: it reads, then fails in the handler on every attempt.
             await producer.ProduceAsync(KafkaTopics.Orders, key, Encoding.UTF8.GetBytes(
-                $$"""{"orderId":"bug-{{Guid.NewGuid():N}}","customerId":"{{customer}}","amount":1,"status":"COMPLETED","orderDate":"2025-01-01T00:00:00Z","items":null}"""));
+                $$"""{"orderId":"{{bad}}","customerId":"{{customer}}","amount":1,"status":"COMPLETED","orderDate":"2025-01-01T00:00:00Z","items":null}"""));
             await producer.ProduceJsonAsync(KafkaTopics.Orders, key,
                 new OrderSubmitted(good, customer, 5, MiniCrm.Core.Domain.OrderStatus.Completed, DateTimeOffset.UtcNow, [new OrderLineSubmitted("Tea", 1, 5)]));
         }
 
         await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>($"SELECT count(*) FROM orders WHERE id = '{good}'") == 1,
             TimeSpan.FromSeconds(90), "the order behind the one the handler cannot process");
+
+        // Not skipped silently: the bad order is on the dead-letter topic with the handler's reason, and not in orders.
+        var dead = DeadLetterOf(bootstrap, KafkaTopics.Orders, key, m => Encoding.UTF8.GetString(m.Value).Contains(bad, StringComparison.Ordinal));
+        Assert.NotNull(dead);
+        Assert.True(dead.Message.Headers.TryGetLastBytes("dlq-reason", out var reason));
+        Assert.NotEmpty(reason);
+        Assert.Equal(0, await fixture.ScalarAsync<long>($"SELECT count(*) FROM orders WHERE id = '{bad}'"));
+    }
+
+    /// <summary>The first message with <paramref name="key"/> on <paramref name="topic"/>'s dead-letter topic that <paramref name="wanted"/> accepts.</summary>
+    private static ConsumeResult<string, byte[]>? DeadLetterOf(string bootstrap, string topic, string key, Func<Message<string, byte[]>, bool> wanted)
+    {
+        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
+        {
+            BootstrapServers = bootstrap,
+            GroupId = "dlq-reader-" + Guid.NewGuid().ToString("N"),
+            AutoOffsetReset = AutoOffsetReset.Earliest,
+        }).Build();
+        consumer.Subscribe(KafkaTopics.DeadLetterOf(topic));
+        var deadline = DateTime.UtcNow.AddSeconds(30);
+        while (DateTime.UtcNow < deadline)
+        {
+            var result = consumer.Consume(TimeSpan.FromSeconds(1));
+            if (result?.Message.Key == key && wanted(result.Message))
+            {
+                return result;
+            }
+        }
+
+        return null;
     }
 
     [Fact]
@@ -54,24 +85,7 @@ public sealed class MessagingGuardsTests(AppHostFixture fixture)
         await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>($"SELECT count(*) FROM customers WHERE email = '{email}'") == 1,
             TimeSpan.FromSeconds(60), "the customer behind the poison message");
 
-        using var consumer = new ConsumerBuilder<string, byte[]>(new ConsumerConfig
-        {
-            BootstrapServers = bootstrap,
-            GroupId = "dlq-reader-" + Guid.NewGuid().ToString("N"),
-            AutoOffsetReset = AutoOffsetReset.Earliest,
-        }).Build();
-        consumer.Subscribe(KafkaTopics.DeadLetterOf(KafkaTopics.Customers));
-        ConsumeResult<string, byte[]>? dead = null;
-        var deadline = DateTime.UtcNow.AddSeconds(30);
-        while (dead is null && DateTime.UtcNow < deadline)
-        {
-            var result = consumer.Consume(TimeSpan.FromSeconds(1));
-            if (result?.Message.Key == key)
-            {
-                dead = result;
-            }
-        }
-
+        var dead = DeadLetterOf(bootstrap, KafkaTopics.Customers, key, _ => true);
         Assert.NotNull(dead);
         Assert.Equal("{ this is not a customer", Encoding.UTF8.GetString(dead.Message.Value));
         Assert.True(dead.Message.Headers.TryGetLastBytes("dlq-reason", out var reason));
@@ -103,12 +117,12 @@ public sealed class MessagingGuardsTests(AppHostFixture fixture)
             await first.StopAsync();
         }
 
-        // More than the emulator keeps per partition (5 MiB), incompressible: the committed offset falls out of the log.
-        var noise = new byte[100 * 1024];
+        // More than the emulator keeps per partition (5 MiB): the committed offset falls out of the log. Each is a valid
+        // customer (random letters, so nothing compresses it away) that the handler would count if the gap were skipped.
         for (var i = 0; i < 80; i++)
         {
-            Random.Shared.NextBytes(noise);
-            raw.Produce(partition, new Message<string, byte[]> { Key = "noise", Value = [.. noise] });
+            var name = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(50 * 1024));
+            raw.Produce(partition, new Message<string, byte[]> { Key = "noise", Value = MessageJson.Serialize(Sample() with { Name = name }) });
         }
 
         raw.Flush(TimeSpan.FromSeconds(30));
