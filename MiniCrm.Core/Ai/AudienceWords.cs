@@ -14,8 +14,8 @@ public sealed record AudienceParse(RuleGroup Rules, IReadOnlyList<string> Unused
 /// The offline provider's rules-from-words: a deterministic reader of the ways marketers describe an
 /// audience. It finds conditions (spend, visits or orders, cities, inactivity, recent orders, never
 /// ordered), joins them with AND unless the words say "or" (AND binds tighter, and "either … or …"
-/// groups), and reports every word it did not use. Words that exclude ("except", "excluding", "other
-/// than", "apart from", "but not") take everything after them out of the audience; "not" before a condition
+/// groups), and reports every word it did not use. Words that exclude ("except", "exclude", "excluding", "leave out",
+/// "other than", "apart from", "but not") take everything after them out of the audience; "not" before a condition
 /// turns that condition round. It never turns a word it does not know into a condition (a city before
 /// "customers" must be one of the known cities), so what it cannot read is reported, not guessed. Its answer
 /// goes through the same validator as a rule group a marketer builds.
@@ -228,6 +228,7 @@ public static partial class AudienceWords
     {
         var s = text.ToLowerInvariant().Replace('’', '\'').Replace("₹", " ").Replace("$", " ").Replace("€", " ").Replace("£", " ");
         s = CurrencyWords().Replace(s, " ");
+        s = NonPrefix().Replace(s, "not in "); // "non-mumbai customers" are those not in Mumbai
         s = NumberWord().Replace(s, m => NumberWords[m.Value]);
         s = DigitGroups().Replace(s, "$1$2");
         s = ScaledNumber().Replace(s, m =>
@@ -445,6 +446,9 @@ public static partial class AudienceWords
     [GeneratedRegex(@"\s+")]
     private static partial Regex Spaces();
 
+    [GeneratedRegex(@"\bnon-\s*(?=[a-z])")]
+    private static partial Regex NonPrefix();
+
     [GeneratedRegex(@"\b(?:total\s+)?(?:spen[dt]|spends|spending)\s+(?:of\s+|is\s+|was\s+)?between\s+(?<a>\d+(?:\.\d+)?)\s+(?:and|to)\s+(?<b>\d+(?:\.\d+)?)")]
     private static partial Regex SpendBetween();
 
@@ -457,7 +461,7 @@ public static partial class AudienceWords
     [GeneratedRegex(Comparator + @"\s+" + Number + @"\s+(?:in\s+)?(?:total\s+)?(?:spend|spent|spending|in purchases|worth of purchases)")]
     private static partial Regex SpendComparedAfter();
 
-    [GeneratedRegex(@"\b(?:visited|ordered|bought|purchased|shopped|came)\s+" + Comparator + @"\s+" + Number + @"\s+times\b|\b" + Comparator + @"\s+" + Number + @"\s+(?:visits?|orders?|purchases|times)\b")]
+    [GeneratedRegex(@"\b(?:visit|visited|order|ordered|bought|purchased|shopped|came)\s+" + Comparator + @"\s+" + Number + @"\s+times\b|\b" + Comparator + @"\s+" + Number + @"\s+(?:visits?|orders?|purchases|times)\b")]
     private static partial Regex VisitsComparedBefore();
 
     [GeneratedRegex(@"\b(?:visits?|orders?|visit count|order count)\s+(?:of\s+|is\s+)?" + Comparator + @"\s+" + Number + @"\b")]
@@ -472,15 +476,18 @@ public static partial class AudienceWords
     [GeneratedRegex(@"\b(?:ordered|bought|purchased|shopped|active|visited)(?:\s+something|\s+anything)?\s+(?:in|within|during)\s+(?:the\s+)?(?:last|past)\s+" + Duration)]
     private static partial Regex OrderedRecently();
 
-    [GeneratedRegex(@"(?:(?<neg>\bnot\s+(?:in|from)|\boutside(?:\s+of)?|\b(?:except(?:\s+for)?|excluding|other\s+than|apart\s+from|but\s+not)(?:\s+(?:those|customers|people|anyone|ones))?(?:\s+(?:who\s+)?(?:are\s+|live\s+|living\s+|based\s+)?(?:in|from))?)|\b(?:lives?\s+in|living\s+in|based\s+in|located\s+in|in|from))(?=\s)")]
+    [GeneratedRegex(@"(?:(?<neg>\bnot\s+(?:in|from)|\boutside(?:\s+of)?|\b(?:except(?:\s+for)?|exclud(?:e|es|ing)|leav(?:e|ing)\s+out|other\s+than|apart\s+from|but\s+not)(?:\s+(?:those|customers|people|anyone|ones))?(?:\s+(?:who\s+)?(?:are\s+|live\s+|living\s+|based\s+)?(?:in|from))?)|\b(?:lives?\s+in|living\s+in|based\s+in|located\s+in|in|from))(?=\s)")]
     private static partial Regex CityStart();
 
     /// <summary>Words after which everything named is left out of the audience.</summary>
-    [GeneratedRegex(@"\b(?:except(?:\s+for)?|excluding|other\s+than|apart\s+from|but\s+not|minus)\b")]
+    [GeneratedRegex(@"\b(?:except(?:\s+for)?|exclud(?:e|es|ing)|leav(?:e|ing)\s+out|other\s+than|apart\s+from|but\s+not|minus)\b")]
     private static partial Regex ExcludingWord();
 
-    /// <summary>"not" right before a condition: "did not", "have not", "don't", "who are not", the last words of a gap.</summary>
-    [GeneratedRegex(@"(?:\bnot|n't)(?:\s+(?:ever|yet|been|be))?\s*$")]
+    /// <summary>
+    /// "not" right before a condition, the last words of a gap: "did not", "have not", "didn't" (the whole word), "who are
+    /// not", with the verb of a condition that names its own measure after it ("did not visit more than 2 times").
+    /// </summary>
+    [GeneratedRegex(@"(?:\b(?:(?:did|do|does|have|has|had|are|is|was|were|will)\s+)?not|\b[a-z]+n't)(?:\s+(?:ever|yet|been|be))?(?:\s+(?:visit(?:ed|s)?|come|came|shop(?:ped)?|buy|bought|order(?:ed)?))?\s*$")]
     private static partial Regex NotBefore();
 
     [GeneratedRegex(@"\b(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|twenty|thirty|forty|fifty|sixty|ninety|once|twice|thrice)\b")]

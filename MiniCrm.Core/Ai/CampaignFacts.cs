@@ -18,15 +18,18 @@ public sealed partial record CampaignFacts(string Name, int AudienceSize, int De
     /// <summary>The failure reasons a summary names; the rest are counted together, never left out as if they were not there.</summary>
     public const int ReasonsNamed = 3;
 
+    /// <summary>How many reasons this summary names: three, or all four when one more would be all there is ("1 other reason" says less than its name).</summary>
+    public int Named => Math.Max(ReasonKinds ?? 0, Failures.Count) == ReasonsNamed + 1 && Failures.Count == ReasonsNamed + 1 ? ReasonsNamed + 1 : ReasonsNamed;
+
     /// <summary>The reasons past the named ones, and how many deliveries failed for them.</summary>
     public (int Reasons, int Deliveries) OtherFailures
     {
         get
         {
             var kinds = Math.Max(ReasonKinds ?? 0, Failures.Count);
-            var named = Failures.Take(ReasonsNamed).ToList();
+            var named = Failures.Take(Named).ToList();
             // Past the listed reasons, the failed counter holds what the list does not.
-            var others = kinds > Failures.Count ? Math.Max(0, Failed - named.Sum(f => f.Count)) : Failures.Skip(ReasonsNamed).Sum(f => f.Count);
+            var others = kinds > Failures.Count ? Math.Max(0, Failed - named.Sum(f => f.Count)) : Failures.Skip(Named).Sum(f => f.Count);
             return (kinds - named.Count, others);
         }
     }
@@ -37,9 +40,14 @@ public sealed partial record CampaignFacts(string Name, int AudienceSize, int De
     /// <summary>The offline provider's summary: every number from the campaign's own counters.</summary>
     public string Render()
     {
+        if (AudienceSize == 0)
+        {
+            return $"{Name} sent no messages.";
+        }
+
         var text = Cancelled == 0
             ? string.Create(CultureInfo.InvariantCulture,
-                $"{Name} reached {AudienceSize} customers: {Delivered} delivered and {Failed} failed, a delivery success rate of {SuccessRate:0.0}%.")
+                $"{Name} went to {AudienceSize} customers: {Delivered} delivered and {Failed} failed, a delivery success rate of {SuccessRate:0.0}%.")
             : string.Create(CultureInfo.InvariantCulture,
                 $"{Name} was cancelled with {Cancelled} of its {AudienceSize} messages not sent: {Delivered} delivered and {Failed} failed, a delivery success rate of {SuccessRate:0.0}% of the audience.");
         if (Failures.Count == 0)
@@ -47,7 +55,7 @@ public sealed partial record CampaignFacts(string Name, int AudienceSize, int De
             return text;
         }
 
-        var named = string.Join(", ", Failures.Take(ReasonsNamed).Select(f => $"{f.Reason} ({f.Count})"));
+        var named = string.Join(", ", Failures.Take(Named).Select(f => $"{f.Reason} ({f.Count})"));
         var (others, deliveries) = OtherFailures;
         return others == 0
             ? text + $" The failures were: {named}."

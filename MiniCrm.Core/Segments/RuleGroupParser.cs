@@ -159,6 +159,12 @@ public static class RuleGroupParser
             }
 
             var text = raw.Trim();
+            if (text.Length == 0)
+            {
+                errors.Add(new FieldError(path, $"{name} cannot be empty."));
+                return null;
+            }
+
             if (text.Length > MaxStringLength)
             {
                 errors.Add(new FieldError(path, $"{name} values are at most {MaxStringLength} characters."));
@@ -174,9 +180,16 @@ public static class RuleGroupParser
             return null;
         }
 
-        if (attribute != SegmentAttribute.TotalSpend && number < 0)
+        // Spend, visits and days are never below zero: a negative value is a slip, not an audience.
+        if (number < 0)
         {
             errors.Add(new FieldError(path, $"{name} cannot be negative."));
+            return null;
+        }
+
+        if (attribute == SegmentAttribute.Visit && number != decimal.Truncate(number))
+        {
+            errors.Add(new FieldError(path, $"{name} counts whole orders: use a whole number."));
             return null;
         }
 

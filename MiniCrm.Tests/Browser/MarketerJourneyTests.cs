@@ -126,7 +126,7 @@ public sealed partial class MarketerJourneyTests(AppHostFixture fixture, Browser
         await page.GetByTestId("save-phone").ClickAsync();
         await Expect(page.GetByTestId("test-target")).ToHaveValueAsync("my-phone");
         await page.GetByTestId("test-send").ClickAsync();
-        await Expect(page.GetByTestId("test-sent")).ToHaveTextAsync("The vendor took the test for 9876543210.");
+        await Expect(page.GetByTestId("test-sent")).ToHaveTextAsync("Test sent to 9876543210.");
         await BrowserFixture.CheckAsync(page, "compose-desktop");
 
         await page.GetByTestId("launch").ClickAsync();

@@ -102,6 +102,13 @@ public sealed class AudienceWordsTests
         { "everyone in Chennai except those inactive for 90 days", "AND(city=Chennai, last_order_date<=90)" },
         { "Pune or Chennai customers who spent over 2000", "AND(OR(city=Pune, city=Chennai), total_spend>2000)" },
         { "customers in Pune minus those who spent over 5000", "AND(city=Pune, total_spend<=5000)" },
+        // Found in a first-time walk: each read the opposite audience before.
+        { "exclude customers from Chennai", "AND(city!=Chennai)" },
+        { "customers who did not visit more than 2 times", "AND(visit<=2)" },
+        { "customers in Chennai who didn't spend over 1000", "AND(city=Chennai, total_spend<=1000)" },
+        { "non-Mumbai customers", "AND(city!=Mumbai)" },
+        { "everyone, leaving out those who spent over 5000", "AND(total_spend<=5000)" },
+        { "customers who don't visit more than 3 times", "AND(visit<=3)" },
     };
 
     [Theory]

@@ -11,9 +11,9 @@ public sealed class CampaignFactsTests
     public void The_offline_summary_states_reach_counts_rate_and_reasons()
     {
         Assert.Equal(89.8m, Diwali.SuccessRate);
-        Assert.Equal("Diwali 2026 reached 12480 customers: 11210 delivered and 1270 failed, a delivery success rate of 89.8%. " +
+        Assert.Equal("Diwali 2026 went to 12480 customers: 11210 delivered and 1270 failed, a delivery success rate of 89.8%. " +
                      "The failures were: Number unreachable (900), HTTP 503 from the carrier (370).", Diwali.Render());
-        Assert.Equal("Quiet reached 3 customers: 3 delivered and 0 failed, a delivery success rate of 100.0%.", new CampaignFacts("Quiet", 3, 3, 0, []).Render());
+        Assert.Equal("Quiet went to 3 customers: 3 delivered and 0 failed, a delivery success rate of 100.0%.", new CampaignFacts("Quiet", 3, 3, 0, []).Render());
         Assert.Null(Diwali.Problem(Diwali.Render()));
     }
 
@@ -21,11 +21,17 @@ public sealed class CampaignFactsTests
     public void A_summary_names_the_most_frequent_reasons_and_counts_the_others_rather_than_leaving_them_out()
     {
         var facts = new CampaignFacts("Spring", 100, 80, 20,
-            [new("Recipient mailbox unavailable", 7), new("Number not reachable", 6), new("Message blocked as spam", 4), new("Rejected by carrier", 3)]);
-        Assert.Equal("Spring reached 100 customers: 80 delivered and 20 failed, a delivery success rate of 80.0%. The most frequent failures were: " +
-                     "Recipient mailbox unavailable (7), Number not reachable (6), Message blocked as spam (4); 1 other reason accounts for the other 3.", facts.Render());
+            [new("Recipient mailbox unavailable", 7), new("Number not reachable", 6), new("Message blocked as spam", 3), new("Rejected by carrier", 2), new("Unknown", 2)]);
+        Assert.Equal("Spring went to 100 customers: 80 delivered and 20 failed, a delivery success rate of 80.0%. The most frequent failures were: " +
+                     "Recipient mailbox unavailable (7), Number not reachable (6), Message blocked as spam (3); 2 other reasons account for the other 4.", facts.Render());
         Assert.Null(facts.Problem(facts.Render()));
         Assert.Equal(facts.Failed, facts.Failures.Take(CampaignFacts.ReasonsNamed).Sum(f => f.Count) + facts.OtherFailures.Deliveries);
+
+        // Four reasons are all named: "1 other reason" would hide one behind a count.
+        var four = new CampaignFacts("Spring", 100, 80, 20,
+            [new("Recipient mailbox unavailable", 7), new("Number not reachable", 6), new("Message blocked as spam", 4), new("Rejected by carrier", 3)]);
+        Assert.EndsWith("The failures were: Recipient mailbox unavailable (7), Number not reachable (6), Message blocked as spam (4), Rejected by carrier (3).", four.Render());
+        Assert.Null(four.Problem(four.Render()));
     }
 
     [Fact]

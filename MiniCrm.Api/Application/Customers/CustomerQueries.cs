@@ -110,7 +110,7 @@ public sealed class CustomerQueries(CrmDbContext db, TimeProvider clock)
 
         var parameters = segment.CloneParameters().ToList();
         var conditions = new List<string> { segment.Condition };
-        if (TextSearch.Add(search, ["c.name", "c.email", "c.phone"], conditions, parameters) is { } problem)
+        if (TextSearch.Add(search, ["c.name", "c.email", "c.phone"], conditions, parameters, phoneColumn: "c.phone") is { } problem)
         {
             errors.Add(problem);
         }

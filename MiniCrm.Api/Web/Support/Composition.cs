@@ -33,6 +33,12 @@ public sealed class Composition
     /// <summary>When to send, on the marketer's clock (the browser's time zone).</summary>
     public DateTime? SendAt { get; set; }
 
+    /// <summary>Set by the page: the audience builder holds its count back until the words it left out are looked at.</summary>
+    public bool RulesHeld { get; set; }
+
+    /// <summary>Set by the page: the chosen saved audience has no rules, so it is everyone.</summary>
+    public bool SavedIsEveryone { get; set; }
+
     /// <summary>Whether the marketer has changed anything yet (an untouched composer keeps no draft).</summary>
     public bool IsBlank => Name.Length == 0 && Audience == AudienceSource.None && Message == DefaultMessage && Objective.Length == 0;
 
@@ -60,6 +66,18 @@ public sealed class Composition
         else if (Audience == AudienceSource.Saved && SegmentId.Length == 0)
         {
             missing.Add(new("segmentId", "Choose a saved audience."));
+        }
+        else if (Audience == AudienceSource.Saved && SavedIsEveryone)
+        {
+            missing.Add(new("segmentId", "This saved audience has no rules, so it is everyone: choose “Everyone” above to send to everyone."));
+        }
+        else if (Audience == AudienceSource.Rules && Rules.IsEmpty)
+        {
+            missing.Add(new("audience", "No rules means everyone: choose “Everyone” above, or add a rule."));
+        }
+        else if (Audience == AudienceSource.Rules && RulesHeld)
+        {
+            missing.Add(new("audience", "Some of your words are not in the rules: add rules for them, reword the description, or count the rules as they are."));
         }
 
         if (Message.Trim().Length == 0)

@@ -16,6 +16,13 @@ public sealed class GroupDraft
     /// <summary>A group with one rule to fill in: where an empty group would mean everyone without anyone choosing it.</summary>
     public static GroupDraft WithOneRule() => new() { Items = { new RuleDraft() } };
 
+    /// <summary>No rule anywhere in it (empty groups only): it selects everyone.</summary>
+    public bool IsEmpty => Items.All(item => item is GroupDraft { IsEmpty: true });
+
+    /// <summary>Whether a rule group's JSON (a saved audience's) has no rule anywhere in it.</summary>
+    public static bool SelectsEveryone(JsonNode? rules) =>
+        rules?["rules"] is not JsonArray items || items.All(item => item?["rules"] is not null && SelectsEveryone(item));
+
     public static readonly IReadOnlyDictionary<string, string> AttributeLabels = new Dictionary<string, string>
     {
         ["total_spend"] = "Total spend",
