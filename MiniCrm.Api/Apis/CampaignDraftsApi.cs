@@ -14,7 +14,7 @@ public static class CampaignDraftsApi
     {
         var drafts = app.MapGroup("/api/campaigns/drafts").WithTags("Campaigns").RequireAuthorization(CrmAuthentication.MarketerPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
-        drafts.MapGet("/", ListDrafts).WithSummary("Drafts not launched yet, most recently edited first");
+        drafts.MapGet("/", ListDrafts).WithSummary("Drafts not launched yet, most recently edited first, optionally whose name contains {search}");
         drafts.MapPost("/", CreateDraft).WithSummary("Keep a campaign being composed: any JSON object (name, message, rules, …); takes an Idempotency-Key")
             .WithBodyLimit(CampaignDrafts.MaxBytes + 1024).Accepts<DraftContent>("application/json")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -31,8 +31,9 @@ public static class CampaignDraftsApi
     /// <summary>Drafts still being composed, most recently edited first.</summary>
     /// <param name="limit">Drafts per page.</param>
     /// <param name="cursor">Where the previous page ended.</param>
-    public static async Task<Results<Ok<Page<DraftView>>, ValidationProblem>> ListDrafts(CampaignDrafts drafts, int? limit, string? cursor, CancellationToken ct) =>
-        (await drafts.ListAsync(limit, cursor, ct)).OkOrInvalid();
+    /// <param name="search">Only drafts whose name contains these words.</param>
+    public static async Task<Results<Ok<Page<DraftView>>, ValidationProblem>> ListDrafts(CampaignDrafts drafts, int? limit, string? cursor, string? search, CancellationToken ct) =>
+        (await drafts.ListAsync(limit, cursor, search, ct)).OkOrInvalid();
 
     public static async Task<Results<Created<DraftView>, ValidationProblem, ProblemHttpResult>> CreateDraft(
         HttpContext context, CampaignDrafts drafts, CancellationToken ct)

@@ -35,4 +35,32 @@ public sealed class CompositionTests
         var clock = new BrowserClock();
         Assert.Equal(9999, clock.FromLocal(new DateTime(9999, 12, 31, 23, 59, 0)).Year);
     }
+
+    private static List<string> AudienceProblems(Composition composition) =>
+        [.. composition.Missing(Now, local => new DateTimeOffset(local, TimeSpan.Zero)).Where(e => e.Field is "audience" or "segmentId").Select(e => e.Message)];
+
+    [Fact]
+    public void Everyone_is_reached_only_by_choosing_everyone()
+    {
+        // Rules built here with every rule removed (or only empty groups left) would be everyone, unchosen.
+        var emptied = new Composition { Name = "Winter", Audience = AudienceSource.Rules, Message = "Hi" };
+        emptied.Rules.Items.Clear();
+        Assert.Equal(["No rules means everyone: choose “Everyone” above, or add a rule."], AudienceProblems(emptied));
+        emptied.Rules.Items.Add(new GroupDraft());
+        Assert.Equal(["No rules means everyone: choose “Everyone” above, or add a rule."], AudienceProblems(emptied));
+
+        var saved = new Composition { Name = "Winter", Audience = AudienceSource.Saved, SegmentId = Guid.NewGuid().ToString(), Message = "Hi", SavedIsEveryone = true };
+        Assert.Equal(["This saved audience has no rules, so it is everyone: choose “Everyone” above to send to everyone."], AudienceProblems(saved));
+        Assert.True(GroupDraft.SelectsEveryone(System.Text.Json.Nodes.JsonNode.Parse("""{"combinator":"AND","rules":[{"combinator":"OR","rules":[]}]}""")));
+        Assert.False(GroupDraft.SelectsEveryone(System.Text.Json.Nodes.JsonNode.Parse("""{"combinator":"AND","rules":[{"attribute":"visit","operator":">","value":1}]}""")));
+
+        Assert.Empty(AudienceProblems(new Composition { Name = "Winter", Audience = AudienceSource.Everyone, Message = "Hi" }));
+    }
+
+    [Fact]
+    public void Rules_with_words_left_out_are_not_ready_to_send()
+    {
+        var held = new Composition { Name = "Winter", Audience = AudienceSource.Rules, Message = "Hi", RulesHeld = true };
+        Assert.Equal(["Some of your words are not in the rules: add rules for them, reword the description, or count the rules as they are."], AudienceProblems(held));
+    }
 }

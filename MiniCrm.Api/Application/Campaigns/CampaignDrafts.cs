@@ -21,11 +21,18 @@ public sealed class CampaignDrafts(CrmDbContext db, IdempotencyKeys keys, TimePr
 
     public const string Operation = "POST /api/campaigns/drafts";
 
-    /// <summary>Drafts still being composed, most recently edited first, each with who last changed it by name.</summary>
-    public async Task<Result<Page<DraftView>>> ListAsync(int? limit, string? cursor, CancellationToken ct)
+    /// <summary>Drafts still being composed, most recently edited first, optionally whose name contains <paramref name="search"/>, each with who last changed it by name.</summary>
+    public async Task<Result<Page<DraftView>>> ListAsync(int? limit, string? cursor, string? search, CancellationToken ct)
     {
+        var conditions = new List<string> { "campaign_id IS NULL" };
+        var parameters = new List<Npgsql.NpgsqlParameter>();
+        if (TextSearch.Add(search, ["name"], conditions, parameters) is { } problem)
+        {
+            return CrmProblem.Invalid(problem);
+        }
+
         var page = await NewestFirstPage.ReadAsync(db, db.CampaignDrafts, "campaign_drafts", limit, cursor, d => d.Id, d => d.UpdatedAt, d => DraftView.From(d), ct,
-            ["campaign_id IS NULL"], column: "updated_at");
+            conditions, parameters, column: "updated_at");
         if (page.Value is not { } drafts)
         {
             return page;
