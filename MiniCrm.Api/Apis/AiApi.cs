@@ -1,12 +1,8 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.Api.Application.Ai;
 using MiniCrm.Api.Auth;
 using MiniCrm.Api.Http;
 using MiniCrm.Core.Ai;
-using MiniCrm.Core.Segments;
-using MiniCrm.Core.Text;
 
 namespace MiniCrm.Api.Apis;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
-using MiniCrm.Api.Application.Campaigns;
 using MiniCrm.Api.Auth;
 using MiniCrm.Api.Http;
 using MiniCrm.Core.Segments;

@@ -1,13 +1,11 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using MiniCrm.Api.Application.Imports;
 using MiniCrm.Api.Auth;
 using MiniCrm.Api.Http;
 using MiniCrm.Api.Imports;
-using MiniCrm.Core.Segments;
 using MiniCrm.ServiceDefaults.Operations;
 using Npgsql;
 using NpgsqlTypes;

@@ -1,6 +1,5 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.Api.Http;
-using MiniCrm.Core.Messaging;
 using MiniCrm.ServiceDefaults.Operations;
 using MiniCrm.ServiceDefaults.Kafka;
 

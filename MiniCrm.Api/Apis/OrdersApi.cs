@@ -5,7 +5,6 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.Api.Http;
 using MiniCrm.Core.Segments;
 using Npgsql;
-using NpgsqlTypes;
 
 namespace MiniCrm.Api.Apis;
 

@@ -1,8 +1,6 @@
-using MiniCrm.Api.Application.Segments;
 using MiniCrm.Api.Auth;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.Api.Http;
-using MiniCrm.Core.Segments;
 
 namespace MiniCrm.Api.Apis;
 

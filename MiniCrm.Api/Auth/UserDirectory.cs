@@ -1,5 +1,3 @@
-using Microsoft.EntityFrameworkCore;
-using MiniCrm.Core.Domain;
 using Npgsql;
 
 namespace MiniCrm.Api.Auth;

@@ -1,10 +1,8 @@
 using MiniCrm.Core.Ai;
-using Confluent.Kafka;
 using MiniCrm.ServiceDefaults.Kafka;
 using MiniCrm.Api.Apis;
 using MiniCrm.Api.Auth;
 using MiniCrm.Api.Http;
-using MiniCrm.Api.Infrastructure;
 using MiniCrm.Core.Messaging;
 using Scalar.AspNetCore;
 

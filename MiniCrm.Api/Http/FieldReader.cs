@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.Core.Segments;
 using MiniCrm.Core.Text;
 

@@ -1,4 +1,3 @@
-using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.Core.Segments;
 
 namespace MiniCrm.Api.Http;

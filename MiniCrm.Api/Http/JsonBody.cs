@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.Core.Segments;
-using MiniCrm.Core.Text;
 
 namespace MiniCrm.Api.Http;
 

@@ -1,5 +1,3 @@
-using MiniCrm.Api.Application;
-using Microsoft.EntityFrameworkCore;
 using MiniCrm.Core.Segments;
 using Npgsql;
 

@@ -1,6 +1,3 @@
-using System.Buffers.Text;
-using System.Text;
-
 namespace MiniCrm.Api.Http;
 
 /// <summary>A page of results and the cursor for the next one (null on the last page).</summary>

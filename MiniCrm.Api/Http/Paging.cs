@@ -1,6 +1,3 @@
-using System.Buffers.Text;
-using System.Text;
-
 namespace MiniCrm.Api.Http;
 
 internal static class Paging

@@ -1,11 +1,4 @@
 using System.ComponentModel.DataAnnotations;
-using System.Globalization;
-using System.Security.Claims;
-using System.Threading.RateLimiting;
-using Microsoft.AspNetCore.Mvc;
-using Microsoft.AspNetCore.RateLimiting;
-using Microsoft.Extensions.Options;
-using MiniCrm.Api.Auth;
 
 namespace MiniCrm.Api.Http;
 

@@ -1,5 +1,4 @@
 using Microsoft.AspNetCore.Http.HttpResults;
-using MiniCrm.Api.Application;
 
 namespace MiniCrm.Api.Http;
 

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using MiniCrm.Core.Domain;
 
 namespace MiniCrm.Api.Imports;
 

@@ -1,5 +1,4 @@
 using Microsoft.Extensions.Options;
-using MiniCrm.Core.Messaging;
 using MiniCrm.ServiceDefaults.Kafka;
 
 namespace MiniCrm.Api.Infrastructure;

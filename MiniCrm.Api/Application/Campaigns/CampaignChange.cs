@@ -1,8 +1,3 @@
-using MiniCrm.Core.Campaigns;
-using Microsoft.EntityFrameworkCore;
-using Npgsql;
-using NpgsqlTypes;
-
 namespace MiniCrm.Api.Application.Campaigns;
 
 /// <summary>A campaign action: the campaign as it is now, or why it could not be taken.</summary>

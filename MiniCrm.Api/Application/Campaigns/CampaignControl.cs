@@ -1,5 +1,4 @@
 using MiniCrm.Core.Campaigns;
-using Microsoft.EntityFrameworkCore;
 using Npgsql;
 using NpgsqlTypes;
 

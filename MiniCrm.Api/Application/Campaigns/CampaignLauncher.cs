@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
 using Microsoft.Extensions.Options;
-using MiniCrm.Api.Application.Campaigns;
 using MiniCrm.Api.Http;
 using MiniCrm.Core.Ai;
 using MiniCrm.Core.Campaigns;

@@ -1,4 +1,3 @@
-using System.Globalization;
 using MiniCrm.Api.Http;
 using MiniCrm.Core.Segments;
 using Npgsql;

@@ -1,15 +1,5 @@
-using System.Globalization;
-using System.Text.Json;
-using Microsoft.Extensions.Options;
-using MiniCrm.Api.Application.Campaigns;
-using MiniCrm.Api.Http;
-using MiniCrm.Core.Ai;
 using MiniCrm.Core.Campaigns;
-using MiniCrm.Core.Consent;
 using MiniCrm.Core.Segments;
-using MiniCrm.Core.Text;
-using Npgsql;
-using NpgsqlTypes;
 
 namespace MiniCrm.Api.Application.Campaigns;
 

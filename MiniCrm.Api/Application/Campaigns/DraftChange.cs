@@ -1,9 +1,4 @@
-using MiniCrm.Api.Application;
-using MiniCrm.Api.Http;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using MiniCrm.Core.Segments;
-using MiniCrm.Core.Text;
 
 namespace MiniCrm.Api.Application.Campaigns;
 

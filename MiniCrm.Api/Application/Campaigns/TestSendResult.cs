@@ -1,8 +1,4 @@
 using System.Net;
-using System.Net.Http.Json;
-using Microsoft.Extensions.Options;
-using MiniCrm.Core.Campaigns;
-using MiniCrm.Core.Consent;
 
 namespace MiniCrm.Api.Application.Campaigns;
 

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Http.Json;
 using Microsoft.Extensions.Options;
 using MiniCrm.Core.Campaigns;
 using MiniCrm.Core.Consent;

@@ -1,11 +1,5 @@
 using System.Security.Cryptography;
 using System.Text;
-using System.Text.Json;
-using MiniCrm.Core.Messaging;
-using Npgsql;
-using NpgsqlTypes;
-
-using MiniCrm.Api.Application;
 
 namespace MiniCrm.Api.Application.Idempotency;
 

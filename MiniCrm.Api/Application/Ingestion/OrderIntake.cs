@@ -1,6 +1,4 @@
-using System.Net.Mail;
 using System.Text.Json;
-using System.Text.RegularExpressions;
 using MiniCrm.Api.Http;
 using MiniCrm.Core.Messaging;
 using MiniCrm.Core.Segments;

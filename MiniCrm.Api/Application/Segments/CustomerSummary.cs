@@ -1,10 +1,3 @@
-using System.Data.Common;
-using System.Text.Json;
-using MiniCrm.Core.Segments;
-using Microsoft.Extensions.Options;
-using MiniCrm.Core.Consent;
-using Npgsql;
-
 namespace MiniCrm.Api.Application.Segments;
 
 /// <summary>A customer in lists; <c>unsubscribedAt</c> is set when they asked not to be messaged.</summary>

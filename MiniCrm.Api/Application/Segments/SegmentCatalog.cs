@@ -1,6 +1,4 @@
-using System.Security.Claims;
 using System.Text.Json;
-using MiniCrm.Api.Auth;
 using MiniCrm.Api.Http;
 using MiniCrm.Core.Segments;
 using Npgsql;

@@ -3,7 +3,6 @@ using System.Text.Json;
 using MiniCrm.Core.Segments;
 using Microsoft.Extensions.Options;
 using MiniCrm.Core.Consent;
-using Npgsql;
 
 namespace MiniCrm.Api.Application.Segments;
 

@@ -1,7 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
-using MiniCrm.Core.Segments;
-
 namespace MiniCrm.Api.Web.Support;
 
 /// <summary>Where a campaign's audience comes from, as the marketer chose it; nothing is chosen until they choose.</summary>

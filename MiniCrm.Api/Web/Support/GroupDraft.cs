@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json.Nodes;
-using MiniCrm.Core.Segments;
 
 namespace MiniCrm.Api.Web.Support;
 

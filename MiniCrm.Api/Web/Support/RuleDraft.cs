@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.Json.Nodes;
 using MiniCrm.Core.Segments;
 
 namespace MiniCrm.Api.Web.Support;
