@@ -68,25 +68,75 @@ public sealed partial class MessageTemplate
     /// <summary>Whether the message carries the unsubscribe link (only then is a link signed for each customer).</summary>
     public bool HasUnsubscribeLink => Text.Contains("{{" + UnsubscribeUrl + "}}", StringComparison.Ordinal);
 
-    public string Render(string name, string email, string? city, string? phone, string unsubscribeUrl = "") => Text
-        .Replace("{{name}}", name)
-        .Replace("{{first_name}}", FirstName(name))
-        .Replace("{{email}}", email)
-        .Replace("{{city}}", city ?? "")
-        .Replace("{{phone}}", phone ?? "")
-        .Replace("{{" + UnsubscribeUrl + "}}", unsubscribeUrl);
+    /// <summary>
+    /// The message for one customer, in one pass over the template: a customer's name or city that holds a placeholder
+    /// ("{{email}} Hacker") is text, never expanded in its turn.
+    /// </summary>
+    public string Render(string name, string email, string? city, string? phone, string unsubscribeUrl = "")
+    {
+        var (literals, placeholders) = Split();
+        var text = new System.Text.StringBuilder(literals[0]);
+        for (var i = 0; i < placeholders.Count; i++)
+        {
+            text.Append(placeholders[i] switch
+            {
+                "name" => name,
+                "first_name" => FirstName(name),
+                "email" => email,
+                "city" => city ?? "",
+                "phone" => phone ?? "",
+                _ => unsubscribeUrl,
+            }).Append(literals[i + 1]);
+        }
+
+        return text.ToString();
+    }
+
+    /// <summary>The template's text between its placeholders, as the text array <see cref="SqlExpression"/> takes as a parameter.</summary>
+    public string[] SqlParts => [.. Split().Literals];
 
     /// <summary>
-    /// The same substitution in SQL, over <c>customers c</c>, with the template as parameter <paramref name="templateParameter"/>;
-    /// when the message has the unsubscribe link, <paramref name="linkBaseParameter"/> (text) and <paramref name="linkKeyParameter"/> (bytea) make it.
+    /// The same substitution in SQL, over <c>customers c</c>, in one pass as <see cref="Render"/>: the template's text
+    /// (<see cref="SqlParts"/>, parameter <paramref name="partsParameter"/>, a text array) joined with each placeholder's
+    /// column; when the message has the unsubscribe link, <paramref name="linkBaseParameter"/> (text) and
+    /// <paramref name="linkKeyParameter"/> (bytea) make it. Only fixed column expressions and indexes are in the SQL.
     /// </summary>
-    public string SqlExpression(string templateParameter, string linkBaseParameter = "@link_base", string linkKeyParameter = "@link_key")
+    public string SqlExpression(string partsParameter, string linkBaseParameter = "@link_base", string linkKeyParameter = "@link_key")
     {
-        var fields = $"replace(replace(replace(replace(replace({templateParameter}, '{{{{name}}}}', c.name), '{{{{first_name}}}}', split_part(c.name, ' ', 1)), " +
-                     $"'{{{{email}}}}', c.email), '{{{{city}}}}', coalesce(c.city, '')), '{{{{phone}}}}', coalesce(c.phone, ''))";
-        return HasUnsubscribeLink
-            ? $"replace({fields}, '{{{{{UnsubscribeUrl}}}}}', {linkBaseParameter} || '{Consent.UnsubscribeLinks.Path}/' || {Consent.UnsubscribeLinks.SqlToken(linkKeyParameter)})"
-            : fields;
+        var (_, placeholders) = Split();
+        var parts = new List<string> { $"({partsParameter})[1]" };
+        for (var i = 0; i < placeholders.Count; i++)
+        {
+            parts.Add(placeholders[i] switch
+            {
+                "name" => "c.name",
+                "first_name" => "split_part(c.name, ' ', 1)",
+                "email" => "c.email",
+                "city" => "coalesce(c.city, '')",
+                "phone" => "coalesce(c.phone, '')",
+                _ => $"{linkBaseParameter} || '{Consent.UnsubscribeLinks.Path}/' || {Consent.UnsubscribeLinks.SqlToken(linkKeyParameter)}",
+            });
+            parts.Add($"({partsParameter})[{i + 2}]");
+        }
+
+        return "(" + string.Join(" || ", parts) + ")";
+    }
+
+    /// <summary>The text between placeholders (one more than there are placeholders) and the placeholders' names, in order.</summary>
+    private (List<string> Literals, List<string> Placeholders) Split()
+    {
+        var literals = new List<string>();
+        var placeholders = new List<string>();
+        var last = 0;
+        foreach (Match match in CanonicalPlaceholder().Matches(Text))
+        {
+            literals.Add(Text[last..match.Index]);
+            placeholders.Add(match.Groups[1].Value);
+            last = match.Index + match.Length;
+        }
+
+        literals.Add(Text[last..]);
+        return (literals, placeholders);
     }
 
     /// <summary>The first word of a name (names are stored trimmed, words separated by spaces), as SQL's split_part gives it.</summary>
@@ -94,4 +144,8 @@ public sealed partial class MessageTemplate
 
     [GeneratedRegex(@"\{\{\s*([A-Za-z_][A-Za-z0-9_]*)\s*\}\}")]
     private static partial Regex PlaceholderPattern();
+
+    /// <summary>A placeholder as the stored template writes it, after <see cref="Parse"/> made it canonical.</summary>
+    [GeneratedRegex(@"\{\{([a-z_]+)\}\}")]
+    private static partial Regex CanonicalPlaceholder();
 }

@@ -166,9 +166,9 @@ public sealed class CampaignTests(AppHostFixture fixture)
         await using var connection = new Npgsql.NpgsqlConnection(fixture.DatabaseConnectionString);
         await connection.OpenAsync();
         await using var command = new Npgsql.NpgsqlCommand(
-            $"SELECT c.name, c.email, c.city, c.phone, c.id, {parsed.SqlExpression("@template")} FROM customers c WHERE c.email IN ({wanted}) UNION ALL " +
-            $"(SELECT c.name, c.email, c.city, c.phone, c.id, {parsed.SqlExpression("@template")} FROM customers c LIMIT 50)", connection);
-        command.Parameters.AddWithValue("template", parsed.Text);
+            $"SELECT c.name, c.email, c.city, c.phone, c.id, {parsed.SqlExpression("@template_parts")} FROM customers c WHERE c.email IN ({wanted}) UNION ALL " +
+            $"(SELECT c.name, c.email, c.city, c.phone, c.id, {parsed.SqlExpression("@template_parts")} FROM customers c LIMIT 50)", connection);
+        command.Parameters.AddWithValue("template_parts", parsed.SqlParts);
         command.Parameters.AddWithValue("link_base", linkBase);
         command.Parameters.AddWithValue("link_key", System.Text.Encoding.UTF8.GetBytes(key));
         await using var reader = await command.ExecuteReaderAsync();

@@ -197,7 +197,7 @@ public sealed partial class CampaignPreparer(
             await using var insert = new NpgsqlCommand(
                 $"""
                 INSERT INTO communication_logs (campaign_id, customer_id, customer_name, email, phone, personalized_msg, status, created_at)
-                SELECT @campaign, c.id, c.name, c.email, c.phone, {template.SqlExpression("@template")}, 'PENDING', now()
+                SELECT @campaign, c.id, c.name, c.email, c.phone, {template.SqlExpression("@template_parts")}, 'PENDING', now()
                 FROM customers c WHERE ({segment.Condition}) AND {AudienceEligibility.Eligible(consentOptions.Value, smartSending)}{pages}
                 ORDER BY c.id
                 ON CONFLICT DO NOTHING
@@ -206,7 +206,7 @@ public sealed partial class CampaignPreparer(
             insert.CommandTimeout = 0; // a million rows take longer than the default 30 s on a small machine
             insert.Parameters.AddRange(segment.CloneParameters().ToArray());
             insert.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = campaign });
-            insert.Parameters.Add(new NpgsqlParameter("template", NpgsqlDbType.Text) { Value = template.Text });
+            insert.Parameters.Add(new NpgsqlParameter("template_parts", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = template.SqlParts });
             insert.Parameters.Add(new NpgsqlParameter("link_base", NpgsqlDbType.Text) { Value = consentOptions.Value.PublicBaseUrl.TrimEnd('/') });
             insert.Parameters.Add(new NpgsqlParameter("link_key", NpgsqlDbType.Bytea) { Value = System.Text.Encoding.UTF8.GetBytes(consentOptions.Value.LinkSigningKey) });
             return await insert.ExecuteNonQueryAsync(ct);
