@@ -42,7 +42,7 @@ public static class CampaignsApi
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapPut("/{id:guid}/schedule", RescheduleCampaign).WithSummary("Move a SCHEDULED campaign to another time: {sendAt, timeZone?}")
-            .RequireRateLimiting(AbuseLimits.Launch).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireRateLimiting(AbuseLimits.Launch).Accepts<ScheduleChange>("application/json").ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapPost("/{id:guid}/pause", PauseCampaign).WithSummary("Pause a RUNNING campaign: dispatch stops within seconds")
             .RequireRateLimiting(AbuseLimits.Launch).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests);

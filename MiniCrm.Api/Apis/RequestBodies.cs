@@ -76,3 +76,8 @@ public sealed record ReceiptSubmission(
     [property: Description("SENT or FAILED")] string Status,
     DateTimeOffset? DeliveredAt,
     [property: Description("why it failed; up to 500 characters")] string? Reason);
+
+/// <summary>When a SCHEDULED campaign is to start instead.</summary>
+public sealed record ScheduleChange(
+    [property: Description("ISO 8601 with an offset, or a local time with timeZone; within a year")] string SendAt,
+    [property: Description("optional: the IANA time zone of a local sendAt, such as Asia/Kolkata")] string? TimeZone);

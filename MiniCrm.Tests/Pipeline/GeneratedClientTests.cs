@@ -39,7 +39,7 @@ public sealed class GeneratedClientTests(AppHostFixture fixture)
 
         dynamic everyone = client.New("Models.SegmentNode");
         everyone.Combinator = "AND";
-        everyone.Rules = client.NewList("Models.SegmentNode");
+        everyone.Rules = (dynamic)client.NewList("Models.SegmentNode");
         dynamic preview = await crm.Api.Segments.Preview.PostAsync(everyone);
         Assert.True((long)preview.Count > 0, "the preview counted nobody");
         Assert.Equal(await fixture.ScalarAsync<long>("SELECT count(*) FROM customers WHERE unsubscribed_at IS NOT NULL"), (long)preview.ExcludedForConsent);
