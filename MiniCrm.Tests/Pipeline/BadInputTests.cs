@@ -78,11 +78,8 @@ public sealed class BadInputTests(AppHostFixture fixture)
         { "an item total larger than the database holds", "POST", "/api/orders", Credentials.ApiKey, Order(items: """[{"name":"Gold","quantity":1000000,"unitPrice":999999999.99}]"""), 400, "at most 999999999999.99" },
         { "a cursor that was never issued", "GET", "/api/customers?cursor=bm90LWEtY3Vyc29y", Credentials.Marketer, "", 400, "cursor" },
         { "order status filter not in the list", "GET", "/api/orders?status=SHIPPED", Credentials.Marketer, "", 400, "status" },
-        { "log of a campaign that does not exist", "GET", $"/api/campaigns/{Unknown}/log", Credentials.Marketer, "", 404, NothingSaid },
+        { "log of a campaign that does not exist", "GET", $"/api/campaigns/{Unknown}/log", Credentials.Marketer, "", 404, "Not Found" },
     };
-
-    /// <summary>The expectation of an answer without a body.</summary>
-    private const string NothingSaid = "(no body)";
 
     [Theory]
     [MemberData(nameof(Cases))]
@@ -102,15 +99,8 @@ public sealed class BadInputTests(AppHostFixture fixture)
         var text = Readable(await response.Content.ReadAsStringAsync());
 
         Assert.True(status == (int)response.StatusCode, $"{name}: expected {status}, got {(int)response.StatusCode}: {text}");
-        if (expected == NothingSaid)
-        {
-            Assert.Empty(text); // a 404 says nothing about what exists
-        }
-        else
-        {
-            Assert.Contains(expected, text);
-            Assert.Contains("application/problem+json", response.Content.Headers.ContentType?.ToString());
-        }
+        Assert.Contains(expected, text);
+        Assert.Contains("application/problem+json", response.Content.Headers.ContentType?.ToString());
 
         // Anything wrongly accepted would be on a topic: once every topic is consumed, it would be in the database.
         await fixture.WaitUntilQuietAsync(TimeSpan.FromMinutes(2));
