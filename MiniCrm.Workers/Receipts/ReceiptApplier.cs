@@ -21,9 +21,11 @@ public sealed class ReceiptApplier(NpgsqlDataSource database, IOptions<AiOptions
 {
     /// <summary>
     /// Outcomes for deliveries in status <paramref name="from"/> (PENDING; or CANCELLED, which the vendor
-    /// had before the cancel), counted out of <paramref name="counter"/> and into sent or failed.
+    /// had before the cancel), counted out of <paramref name="counter"/> and into sent or failed. A cancelled
+    /// delivery that went out after all is a message again for smart sending (<paramref name="remember"/>): the
+    /// cancel took the customer's record back, and without it they would be messaged again within the window.
     /// </summary>
-    private static string ApplyFrom(string from, string counter) => $"""
+    private static string ApplyFrom(string from, string counter, bool remember = false) => $"""
         WITH outcome AS (
             SELECT DISTINCT ON (campaign_id, customer_id) *
             FROM unnest(@campaigns, @customers, @statuses, @at, @reasons) AS r(campaign_id, customer_id, status, at, reason)
@@ -33,8 +35,15 @@ public sealed class ReceiptApplier(NpgsqlDataSource database, IOptions<AiOptions
             SET status = o.status, delivered_at = o.at, failure_reason = o.reason
             FROM outcome o
             WHERE l.campaign_id = o.campaign_id AND l.customer_id = o.customer_id AND l.status = '{from}'
-            RETURNING l.campaign_id, l.status
-        ), counts AS (
+            RETURNING l.campaign_id, l.customer_id, l.created_at, l.status
+        ){(remember ? """
+        , remembered AS (
+            INSERT INTO last_campaign_messages (customer_id, at, campaign_id)
+            SELECT customer_id, created_at, campaign_id FROM changed
+            ON CONFLICT (customer_id) DO UPDATE SET at = excluded.at, campaign_id = excluded.campaign_id
+            WHERE last_campaign_messages.at <= excluded.at
+        )
+        """ : "")}, counts AS (
             SELECT campaign_id,
                    count(*) FILTER (WHERE status = 'SENT') AS sent,
                    count(*) FILTER (WHERE status = 'FAILED') AS failed
@@ -53,7 +62,7 @@ public sealed class ReceiptApplier(NpgsqlDataSource database, IOptions<AiOptions
 
     private static readonly string Apply = ApplyFrom("PENDING", "pending_count");
 
-    private static readonly string ApplyToCancelled = ApplyFrom("CANCELLED", "cancelled_count");
+    private static readonly string ApplyToCancelled = ApplyFrom("CANCELLED", "cancelled_count", remember: true);
 
     // A campaign whose last delivery settled is COMPLETED once (the status guards it); a paused one too,
     // since nothing is left to resume. Its summary is written in the same transaction.
