@@ -20,6 +20,12 @@ public static class OpenApiSecurity
     {
         options.AddDocumentTransformer((document, _, _) =>
         {
+            // A server's address without its trailing slash: clients append paths that start with one.
+            foreach (var server in document.Servers ?? [])
+            {
+                server.Url = server.Url?.TrimEnd('/');
+            }
+
             document.Components ??= new OpenApiComponents();
             document.Components.SecuritySchemes = new Dictionary<string, IOpenApiSecurityScheme>
             {

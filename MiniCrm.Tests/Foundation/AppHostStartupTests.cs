@@ -63,6 +63,7 @@ public sealed class AppHostStartupTests(AppHostFixture fixture)
         Assert.Equal(ids.Count, ids.Distinct().Count());
         Assert.Equal("", SchemeOf("/auth/methods", "get"));
         Assert.Equal("ListCampaigns", document["paths"]!["/api/campaigns"]!["get"]!["operationId"]!.GetValue<string>());
+        Assert.All(document["servers"]?.AsArray() ?? [], s => Assert.False(s!["url"]!.GetValue<string>().EndsWith('/'), "a server address ends in a slash"));
         var reference = await http.GetAsync("/scalar");
         Assert.True(reference.IsSuccessStatusCode, $"/scalar answered {(int)reference.StatusCode}");
         Assert.Contains("text/html", reference.Content.Headers.ContentType?.ToString());
