@@ -30,7 +30,7 @@ public sealed class OfflineAiTests(OwnSystem own)
         var done = await CampaignTests.WaitForCompletionAsync(api, launched.Id, TimeSpan.FromMinutes(3));
         view = await api.GetFromJsonAsync<JsonElement>($"/api/campaigns/{launched.Id}", Json);
         Assert.Equal("offline", view.GetProperty("summaryProvider").GetString());
-        Assert.StartsWith($"Offline words reached {done.AudienceSize} customers: {done.SentCount} delivered and {done.FailedCount} failed, a delivery success rate of ",
+        Assert.StartsWith($"Offline words went to {done.AudienceSize} customers: {done.SentCount} delivered and {done.FailedCount} failed, a delivery success rate of ",
             done.Summary);
         // Nothing waits for a model that is not there.
         Assert.True(await fixture.ScalarAsync<bool>($"SELECT summary_due_at IS NULL FROM campaigns WHERE id = '{launched.Id}'"));
