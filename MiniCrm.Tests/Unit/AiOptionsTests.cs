@@ -3,6 +3,7 @@ using MiniCrm.Core.Ai;
 
 namespace MiniCrm.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class AiOptionsTests
 {
     [Theory]

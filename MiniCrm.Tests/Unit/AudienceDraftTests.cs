@@ -6,6 +6,7 @@ using MiniCrm.Core.Segments;
 namespace MiniCrm.Tests.Unit;
 
 /// <summary>The audience builder's model: what it sends is what the validator takes, and a saved or drafted group reads back.</summary>
+[Trait("Category", "Unit")]
 public sealed class AudienceDraftTests
 {
     [Fact]

@@ -5,6 +5,7 @@ using MiniCrm.Core.Segments;
 namespace MiniCrm.Tests.Unit;
 
 /// <summary>The offline rules-from-words: plain descriptions of audiences, and the rule groups they mean.</summary>
+[Trait("Category", "Unit")]
 public sealed class AudienceWordsTests
 {
     public static TheoryData<string, string> Descriptions => new()

@@ -2,6 +2,7 @@ using MiniCrm.Core.Ai;
 
 namespace MiniCrm.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class CampaignFactsTests
 {
     private static readonly CampaignFacts Diwali = new("Diwali 2026", 12_480, 11_210, 1_270,

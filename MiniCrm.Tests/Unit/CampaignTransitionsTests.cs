@@ -4,6 +4,7 @@ using MiniCrm.Core.Domain;
 namespace MiniCrm.Tests.Unit;
 
 /// <summary>The campaign's status machine: every action from every status, against the table the README states.</summary>
+[Trait("Category", "Unit")]
 public sealed class CampaignTransitionsTests
 {
     public static TheoryData<CampaignAction, CampaignStatus, bool> Cases()

@@ -3,6 +3,7 @@ using MiniCrm.Api.Web.Support;
 namespace MiniCrm.Tests.Unit;
 
 /// <summary>What the composer asks for before it asks the Api: a send-at the marketer can fix, never an exception.</summary>
+[Trait("Category", "Unit")]
 public sealed class CompositionTests
 {
     private static readonly DateTimeOffset Now = new(2026, 12, 6, 12, 0, 0, TimeSpan.Zero);

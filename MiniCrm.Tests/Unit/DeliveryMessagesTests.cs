@@ -3,6 +3,7 @@ using MiniCrm.Workers.Campaigns;
 
 namespace MiniCrm.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class DeliveryMessagesTests
 {
     private static readonly Guid Campaign = Guid.CreateVersion7();

@@ -3,6 +3,7 @@ using MiniCrm.ServiceDefaults.Kafka;
 
 namespace MiniCrm.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class KafkaConnectionStringTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using MiniCrm.AppHost.Infrastructure.Postgres;
 
 namespace MiniCrm.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class LocalPostgresPreflightTests
 {
     [Fact]

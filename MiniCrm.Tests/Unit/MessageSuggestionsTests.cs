@@ -4,6 +4,7 @@ using MiniCrm.Core.Segments;
 
 namespace MiniCrm.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class MessageSuggestionsTests
 {
     [Theory]

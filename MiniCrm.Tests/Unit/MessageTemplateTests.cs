@@ -3,6 +3,7 @@ using MiniCrm.Core.Campaigns;
 namespace MiniCrm.Tests.Unit;
 
 /// <summary>The message template's renderer: one pass, so what a customer's fields hold is never read as a placeholder.</summary>
+[Trait("Category", "Unit")]
 public sealed class MessageTemplateTests
 {
     private static readonly MessageTemplate Template = MessageTemplate.Parse("Hi {{ first_name }} ({{name}}) of {{city}}: {{email}} {{phone}} {{unsubscribe_url}}", [])!;

@@ -3,6 +3,7 @@ using NpgsqlTypes;
 
 namespace MiniCrm.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class SegmentSqlTests
 {
     [Theory]

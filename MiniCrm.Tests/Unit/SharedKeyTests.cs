@@ -2,6 +2,7 @@ using MiniCrm.ServiceDefaults.Operations;
 
 namespace MiniCrm.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class SharedKeyTests
 {
     [Theory]

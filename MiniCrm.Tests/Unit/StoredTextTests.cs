@@ -3,6 +3,7 @@ using MiniCrm.Core.Text;
 
 namespace MiniCrm.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class StoredTextTests
 {
     [Theory]

@@ -5,6 +5,7 @@ using MiniCrm.ServiceDefaults.Operations;
 
 namespace MiniCrm.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class UnavailableDependencyHandlerTests
 {
     public static TheoryData<Exception> Unavailable() => new()

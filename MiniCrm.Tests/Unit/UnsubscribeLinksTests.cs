@@ -2,6 +2,7 @@ using MiniCrm.Core.Consent;
 
 namespace MiniCrm.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class UnsubscribeLinksTests
 {
     private const string Key = "the link key";

@@ -2,6 +2,7 @@ using MiniCrm.Api.Infrastructure;
 
 namespace MiniCrm.Tests.Unit;
 
+[Trait("Category", "Unit")]
 public sealed class Uuid7Tests
 {
     [Fact]

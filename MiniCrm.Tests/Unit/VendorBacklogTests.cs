@@ -12,6 +12,7 @@ namespace MiniCrm.Tests.Unit;
 /// repeated delivery whose receipt is sent again counts in it until that receipt is queued; a request given up while
 /// it waited for room in the receipt queue (the Workers' timeout, or the Workers killed) must count nothing.
 /// </summary>
+[Trait("Category", "Unit")]
 public sealed class VendorBacklogTests
 {
     [Fact]
