@@ -218,7 +218,7 @@ public sealed class ModelAiTests(AppHostFixture fixture)
 
         var done = await SummarisedAsync(api, launched.GetProperty("id").GetGuid());
         Assert.Equal(AiProviders.Offline, done.GetProperty("summaryProvider").GetString());
-        Assert.StartsWith($"Refused summary {city} reached 3 customers: ", done.GetProperty("summary").GetString());
+        Assert.StartsWith($"Refused summary {city} went to 3 customers: ", done.GetProperty("summary").GetString());
         // The model was asked (and refused), not skipped.
         Assert.Contains(fixture.OpenAi.Received(city), r => r.Message("user").Contains("\"audienceSize\":3", StringComparison.Ordinal));
     }
