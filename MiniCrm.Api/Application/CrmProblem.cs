@@ -24,10 +24,4 @@ public sealed record CrmProblem(ProblemKind Kind, string Title, string? Detail =
 
     public static CrmProblem Unavailable(string detail, int retryAfterSeconds, string title = "Try again shortly") =>
         new(ProblemKind.Unavailable, title, detail, null, retryAfterSeconds);
-
-    public static CrmProblem TooMany(string detail, int retryAfterSeconds) => new(ProblemKind.TooMany, "Too many requests", detail, null, retryAfterSeconds);
-
-    /// <summary>New work refused while MiniCRM drains for an orderly stop.</summary>
-    public static CrmProblem Stopping { get; } =
-        Unavailable("MiniCRM is stopping; nothing in this request was accepted. Send it again once MiniCRM is back.", 30);
 }

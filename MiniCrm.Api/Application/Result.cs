@@ -31,10 +31,6 @@ public readonly record struct Result<T>
     public static implicit operator Result<T>(T value) => Of(value);
 
     public static implicit operator Result<T>(CrmProblem problem) => Fail(problem);
-
-    /// <summary>The value turned into another, the problem kept.</summary>
-    public Result<TOther> Map<TOther>(Func<T, TOther> map) =>
-        Problem is { } problem ? Result<TOther>.Fail(problem) : Replayed ? Result<TOther>.Again(map(Value!)) : Result<TOther>.Of(map(Value!));
 }
 
 /// <summary>An operation that gives nothing but success (a delete, a check).</summary>

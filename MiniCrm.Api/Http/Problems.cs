@@ -7,16 +7,13 @@ internal static class Problems
 {
     /// <summary>RFC 7807 validation problem: <c>errors</c> maps each field path to its messages.</summary>
     public static ValidationProblem Validation(params IEnumerable<FieldError> errors) =>
-        TypedResults.ValidationProblem(ByField(errors), title: Title);
+        TypedResults.ValidationProblem(ByField(errors), title: CrmProblem.InvalidTitle);
 
     /// <summary>The same 400 validation problem, typed as a plain problem for helpers shared by endpoints of different result types.</summary>
     public static ProblemHttpResult InvalidBody(params IEnumerable<FieldError> errors) =>
-        TypedResults.Problem(new HttpValidationProblemDetails(ByField(errors)) { Status = StatusCodes.Status400BadRequest, Title = Title });
+        TypedResults.Problem(new HttpValidationProblemDetails(ByField(errors)) { Status = StatusCodes.Status400BadRequest, Title = CrmProblem.InvalidTitle });
 
-    private const string Title = "The request has invalid fields.";
-
-    private static Dictionary<string, string[]> ByField(IEnumerable<FieldError> errors) =>
-        errors.GroupBy(e => e.Field).ToDictionary(g => g.Key, g => g.Select(e => e.Message).ToArray());
+    private static Dictionary<string, string[]> ByField(IEnumerable<FieldError> errors) => CrmProblem.Invalid(errors).FieldErrors.ToDictionary();
 
     /// <summary>The answer to new work while the system drains for an orderly stop.</summary>
     public static ProblemHttpResult Stopping(HttpContext context) =>

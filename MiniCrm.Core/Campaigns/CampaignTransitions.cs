@@ -15,8 +15,8 @@ public enum CampaignAction
 /// <summary>
 /// The campaign's status machine, in one table: which action is allowed from which status, and the status it leads to.
 /// The Api's guarded UPDATE reads it (<c>status = ANY(from)</c>, <c>status = to</c>), the campaign's page shows only the
-/// buttons it allows. The Workers' own moves (SCHEDULED → RUNNING at its time, RUNNING → COMPLETED when every delivery
-/// has its answer, CANCELLED finished) are in <see cref="SystemMoves"/>.
+/// buttons it allows. The Workers' own moves (SCHEDULED → RUNNING at its time, RUNNING or PAUSED → COMPLETED when every
+/// delivery has its answer) are theirs, each guarded by the status it starts from.
 /// </summary>
 public static class CampaignTransitions
 {
@@ -29,12 +29,6 @@ public static class CampaignTransitions
         [CampaignAction.Edit] = ([CampaignStatus.Scheduled], CampaignStatus.Scheduled),
     };
 
-    /// <summary>The moves the system makes on its own: from → to.</summary>
-    public static IReadOnlyList<(CampaignStatus From, CampaignStatus To)> SystemMoves { get; } =
-    [
-        (CampaignStatus.Scheduled, CampaignStatus.Running),
-        (CampaignStatus.Running, CampaignStatus.Completed),
-    ];
 
     /// <summary>The statuses <paramref name="action"/> is allowed from.</summary>
     public static IReadOnlyList<CampaignStatus> From(CampaignAction action) => Table[action].From;
