@@ -20,6 +20,7 @@ app.UseAuthorization();
 app.UseRateLimiter();
 app.UseRequestLocalization();
 app.UseAntiforgery();
+app.UseJsonBodies();
 app.MapAuthEndpoints();
 app.MapApiDocumentation();
 app.MapCrmApis();

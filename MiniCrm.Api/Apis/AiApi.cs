@@ -6,10 +6,6 @@ using MiniCrm.Core.Ai;
 
 namespace MiniCrm.Api.Apis;
 
-public sealed record RulesRequest(string Text);
-
-public sealed record MessagesRequest(string Name, string? Objective, string? Audience);
-
 /// <summary>
 /// The AI helpers, through <see cref="CrmAssistant"/>. Answers say which provider wrote them; every answer is
 /// validated as user input is (rules through the segment validator, messages through the template parser)
@@ -28,33 +24,17 @@ public static class AiApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
         ai.MapPost("/rules", DraftRules).WithSummary("A rule group from plain words: {text}; says which words it could not use")
-            .Accepts<RulesRequest>("application/json").ProducesValidationProblem().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
+            .ProducesValidationProblem().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         ai.MapPost("/messages", SuggestMessages).WithSummary("Three message templates from a campaign's name and objective: {name, objective?, audience?}")
-            .Accepts<MessagesRequest>("application/json").ProducesValidationProblem();
+            .ProducesValidationProblem();
         return app;
     }
 
-    private static async Task<Results<Ok<RulesFromWords>, ValidationProblem, ProblemHttpResult>> DraftRules(HttpContext context, AiDrafts drafts, CancellationToken ct)
-    {
-        var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
-        using var _ = document;
-        if (error is not null)
-        {
-            return error;
-        }
+    private static async Task<Results<Ok<RulesFromWords>, ValidationProblem, ProblemHttpResult>> DraftRules(
+        RulesRequest request, HttpContext context, AiDrafts drafts, CancellationToken ct) =>
+        (await drafts.RulesAsync(request, ct)).OkOrRefused(context);
 
-        return (await drafts.RulesAsync(document!.RootElement, ct)).OkOrRefused(context);
-    }
-
-    private static async Task<Results<Ok<MessageSuggestionsAnswer>, ValidationProblem, ProblemHttpResult>> SuggestMessages(HttpContext context, AiDrafts drafts, CancellationToken ct)
-    {
-        var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
-        using var _ = document;
-        if (error is not null)
-        {
-            return error;
-        }
-
-        return (await drafts.MessagesAsync(document!.RootElement, ct)).OkOrRefused(context);
-    }
+    private static async Task<Results<Ok<MessageSuggestionsAnswer>, ValidationProblem, ProblemHttpResult>> SuggestMessages(
+        MessagesRequest request, HttpContext context, AiDrafts drafts, CancellationToken ct) =>
+        (await drafts.MessagesAsync(request, ct)).OkOrRefused(context);
 }

@@ -16,12 +16,12 @@ public static class CampaignDraftsApi
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         drafts.MapGet("/", ListDrafts).WithSummary("Drafts not launched yet, most recently edited first, optionally whose name contains {search}");
         drafts.MapPost("/", CreateDraft).WithSummary("Keep a campaign being composed: any JSON object (name, message, rules, …); takes an Idempotency-Key")
-            .WithBodyLimit(CampaignDrafts.MaxBytes + 1024).Accepts<DraftContent>("application/json")
+            .WithBodyLimit(CampaignDrafts.MaxBytes + 1024)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         drafts.MapGet("/{id:guid}", GetDraft).WithSummary("One draft");
         drafts.MapPut("/{id:guid}", UpdateDraft).WithSummary("Replace a draft's content; 409 once it was launched")
-            .WithBodyLimit(CampaignDrafts.MaxBytes + 1024).Accepts<DraftContent>("application/json")
+            .WithBodyLimit(CampaignDrafts.MaxBytes + 1024)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
         drafts.MapDelete("/{id:guid}", DeleteDraft).WithSummary("Throw a draft away");
@@ -36,23 +36,16 @@ public static class CampaignDraftsApi
         (await drafts.ListAsync(limit, cursor, search, ct)).OkOrInvalid();
 
     public static async Task<Results<Created<DraftView>, ValidationProblem, ProblemHttpResult>> CreateDraft(
-        HttpContext context, CampaignDrafts drafts, CancellationToken ct)
+        DraftContent content, HttpContext context, CampaignDrafts drafts, CancellationToken ct)
     {
-        var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
-        using var _ = document;
-        if (error is not null)
-        {
-            return error;
-        }
-
         var userId = context.User.UserId();
-        var once = Idempotency.Request(context, userId, CampaignDrafts.Operation, document!.RootElement.GetRawText(), out var keyProblem);
+        var once = Idempotency.Request(context, userId, CampaignDrafts.Operation, ApiJson.Fingerprint(content, ApiJson.Default.DraftContent), out var keyProblem);
         if (keyProblem is not null)
         {
             return Problems.Validation(keyProblem);
         }
 
-        var (draft, errors, keyState) = await drafts.CreateAsync(document.RootElement, userId, once, ct);
+        var (draft, errors, keyState) = await drafts.CreateAsync(content, userId, once, ct);
         return draft is not null
             ? keyState == ClaimState.Replay
                 ? Idempotency.Replayed(context, TypedResults.Created($"/api/campaigns/drafts/{draft.Id}", draft))
@@ -65,16 +58,9 @@ public static class CampaignDraftsApi
         await drafts.GetAsync(id, ct) is { } draft ? TypedResults.Ok(draft) : TypedResults.NotFound();
 
     public static async Task<Results<Ok<DraftView>, NotFound, ValidationProblem, ProblemHttpResult>> UpdateDraft(
-        Guid id, HttpContext context, CampaignDrafts drafts, CancellationToken ct)
+        Guid id, DraftContent content, HttpContext context, CampaignDrafts drafts, CancellationToken ct)
     {
-        var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
-        using var _ = document;
-        if (error is not null)
-        {
-            return error;
-        }
-
-        return await drafts.UpdateAsync(id, document!.RootElement, context.User.UserId(), ct) switch
+        return await drafts.UpdateAsync(id, content, context.User.UserId(), ct) switch
         {
             { Errors.Count: > 0 } invalid => Problems.Validation(invalid.Errors),
             { Draft: null } => TypedResults.NotFound(),

@@ -18,17 +18,16 @@ public static class CampaignsApi
         api.MapPost("/", LaunchCampaign).WithSummary("Launch a campaign: {name, rules or segmentId, message, smartSending?, sendAt?, sendRatePerSecond?}; takes an Idempotency-Key")
             .RequireRateLimiting(AbuseLimits.Launch).WithBodyLimit(256 * 1024)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status429TooManyRequests)
-            .Accepts<CampaignLaunch>("application/json")
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapPost("/check", CheckCampaign).WithSummary("Check a campaign as a launch would, without launching it: 204, or 400 with every field to fix")
-            .RequireRateLimiting(AbuseLimits.Preview).WithBodyLimit(256 * 1024).Accepts<CampaignLaunch>("application/json")
+            .RequireRateLimiting(AbuseLimits.Preview).WithBodyLimit(256 * 1024)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapPut("/{id:guid}", EditScheduledCampaign).WithSummary("Change a SCHEDULED campaign before it starts: the launch's fields, sendAt required")
-            .RequireRateLimiting(AbuseLimits.Launch).WithBodyLimit(256 * 1024).Accepts<CampaignLaunch>("application/json")
+            .RequireRateLimiting(AbuseLimits.Launch).WithBodyLimit(256 * 1024)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapGet("/", ListCampaigns).WithSummary("Campaigns, newest first");
@@ -37,12 +36,12 @@ public static class CampaignsApi
         api.MapGet("/{id:guid}/log.csv", DownloadLog).WithSummary("The communication log as CSV: all of it, or of one status and/or whose customer's name or email contains {search}");
         api.MapGet("/{id:guid}/timeline", GetTimeline).WithSummary("Deliveries over time (sent and failed per bucket), for a chart");
         api.MapPost("/test-send", TestSend).WithSummary("Send a message rendered for one customer, to them or to your own address, without a campaign: {message, customerId, to?: {email?, phone?}}; takes an Idempotency-Key")
-            .RequireRateLimiting(AbuseLimits.Launch).WithBodyLimit(64 * 1024).Accepts<TestSendRequest>("application/json")
+            .RequireRateLimiting(AbuseLimits.Launch).WithBodyLimit(64 * 1024)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         api.MapPut("/{id:guid}/schedule", RescheduleCampaign).WithSummary("Move a SCHEDULED campaign to another time: {sendAt, timeZone?}")
-            .RequireRateLimiting(AbuseLimits.Launch).Accepts<ScheduleChange>("application/json").ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict)
+            .RequireRateLimiting(AbuseLimits.Launch).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapPost("/{id:guid}/pause", PauseCampaign).WithSummary("Pause a RUNNING campaign: dispatch stops within seconds")
             .RequireRateLimiting(AbuseLimits.Launch).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests);
@@ -56,50 +55,26 @@ public static class CampaignsApi
 
     /// <summary>Launches a campaign; refused while MiniCRM drains for a stop. A repeat with its Idempotency-Key answers the first launch's campaign.</summary>
     public static async Task<Results<Created<CampaignView>, ValidationProblem, ProblemHttpResult>> LaunchCampaign(
-        HttpContext context, CampaignActions campaigns, DrainSignal drain, CancellationToken ct)
+        CampaignLaunch launch, HttpContext context, CampaignActions campaigns, DrainSignal drain, CancellationToken ct)
     {
         if (drain.IsDraining)
         {
             return Problems.Stopping(context);
         }
 
-        var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
-        using var _ = document;
-        if (error is not null)
-        {
-            return error;
-        }
-
         var key = Idempotency.Read(context.Request, out var keyProblem);
         return keyProblem is not null
             ? Problems.Validation(keyProblem)
-            : (await campaigns.LaunchAsync(document!.RootElement, context.User.UserId(), key, ct)).Created(context, c => $"/api/campaigns/{c.Id}");
+            : (await campaigns.LaunchAsync(launch, context.User.UserId(), key, ct)).Created(context, c => $"/api/campaigns/{c.Id}");
     }
 
-    public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> CheckCampaign(HttpContext context, CampaignActions campaigns, CancellationToken ct)
-    {
-        var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
-        using var _ = document;
-        if (error is not null)
-        {
-            return error;
-        }
-
-        return (await campaigns.CheckAsync(document!.RootElement, ct)).NoContent(context);
-    }
+    public static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> CheckCampaign(
+        CampaignLaunch launch, HttpContext context, CampaignActions campaigns, CancellationToken ct) =>
+        (await campaigns.CheckAsync(launch, ct)).NoContent(context);
 
     public static async Task<Results<Ok<CampaignView>, NotFound, ValidationProblem, ProblemHttpResult>> EditScheduledCampaign(
-        Guid id, HttpContext context, CampaignActions campaigns, CancellationToken ct)
-    {
-        var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
-        using var _ = document;
-        if (error is not null)
-        {
-            return error;
-        }
-
-        return (await campaigns.EditScheduledAsync(id, document!.RootElement, context.User.UserId(), ct)).Answer(context);
-    }
+        Guid id, CampaignLaunch launch, HttpContext context, CampaignActions campaigns, CancellationToken ct) =>
+        (await campaigns.EditScheduledAsync(id, launch, context.User.UserId(), ct)).Answer(context);
 
     /// <param name="status">Only campaigns in this status (SCHEDULED, RUNNING, PAUSED, COMPLETED, CANCELLED).</param>
     /// <param name="search">Only campaigns whose name contains these words.</param>
@@ -160,33 +135,17 @@ public static class CampaignsApi
     }
 
     public static async Task<Results<Accepted<TestSendAnswer>, ValidationProblem, ProblemHttpResult>> TestSend(
-        HttpContext context, TestSends tests, CancellationToken ct)
+        TestSendRequest request, HttpContext context, TestSends tests, CancellationToken ct)
     {
-        var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
-        using var _ = document;
-        if (error is not null)
-        {
-            return error;
-        }
-
         var key = Idempotency.Read(context.Request, out var keyProblem);
         return keyProblem is not null
             ? Problems.Validation(keyProblem)
-            : (await tests.SendAsync(document!.RootElement, context.User.UserId(), key, ct)).Accepted(context);
+            : (await tests.SendAsync(request, context.User.UserId(), key, ct)).Accepted(context);
     }
 
     public static async Task<Results<Ok<CampaignView>, NotFound, ValidationProblem, ProblemHttpResult>> RescheduleCampaign(
-        Guid id, HttpContext context, CampaignActions campaigns, CancellationToken ct)
-    {
-        var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
-        using var _ = document;
-        if (error is not null)
-        {
-            return error;
-        }
-
-        return (await campaigns.RescheduleAsync(id, document!.RootElement, context.User.UserId(), ct)).Answer(context);
-    }
+        Guid id, ScheduleChange change, HttpContext context, CampaignActions campaigns, CancellationToken ct) =>
+        (await campaigns.RescheduleAsync(id, change, context.User.UserId(), ct)).Answer(context);
 
     public static async Task<Results<Ok<CampaignView>, NotFound, ProblemHttpResult>> PauseCampaign(Guid id, HttpContext context, CampaignActions campaigns, CancellationToken ct) =>
         (await campaigns.PauseAsync(id, context.User.UserId(), ct)).OkOrProblem(context);

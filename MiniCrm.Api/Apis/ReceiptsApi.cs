@@ -1,3 +1,4 @@
+using MiniCrm.Api.Application.Receipts;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using MiniCrm.Api.Http;

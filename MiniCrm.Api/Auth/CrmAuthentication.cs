@@ -1,6 +1,5 @@
 using System.Net.Mail;
 using System.Security.Claims;
-using System.Text.Json;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
 using Microsoft.AspNetCore.Authentication.Google;
@@ -17,12 +16,15 @@ namespace MiniCrm.Api.Auth;
 public sealed record Me(string Id, string? Email, string? Name, string? Avatar, string SignInMethod, string? Phone = null);
 
 /// <summary>The marketer's own phone for test texts: 10 digits, or null to take it away.</summary>
-public sealed record MyPhone(string? Phone);
+public sealed record MyPhone(string? Phone = null);
 
 /// <summary>Which sign-ins this Api offers, for a sign-in page.</summary>
 public sealed record SignInMethods(bool Google, bool Development);
 
-public sealed record DevelopmentSignInRequest(string Email, string? Name);
+/// <summary>Who to sign in as, in Development.</summary>
+public sealed record DevelopmentSignInRequest(
+    [property: System.ComponentModel.DataAnnotations.Required, System.ComponentModel.Description("any email address")] string? Email = null,
+    [property: System.ComponentModel.Description("optional: the name to show")] string? Name = null);
 
 /// <summary>
 /// Marketers sign in with Google (Microsoft.AspNetCore.Authentication.Google) and keep a cookie
@@ -126,7 +128,6 @@ public static partial class CrmAuthentication
             auth.MapPost("/development/signin", DevelopmentSignInAsync)
                 .WithSummary("DEVELOPMENT ONLY: sign in as any email, without a password")
                 .RequireRateLimiting(AbuseLimits.SignIn).WithBodyLimit(4 * 1024)
-                .Accepts<DevelopmentSignInRequest>("application/json")
                 .ProducesValidationProblem();
         }
 
@@ -142,17 +143,10 @@ public static partial class CrmAuthentication
             .RequireAuthorization(MarketerPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 
-        app.MapPut("/api/me/phone", async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> (HttpContext context, UserDirectory users, CancellationToken ct) =>
+        app.MapPut("/api/me/phone", async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> (MyPhone body, HttpContext context, UserDirectory users, CancellationToken ct) =>
             {
-                var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
-                using var _ = document;
-                if (error is not null)
-                {
-                    return error;
-                }
-
                 var errors = new List<FieldError>();
-                var phone = ReadPhone(document!.RootElement, errors);
+                var phone = ReadPhone(body.Phone, errors);
                 if (errors.Count > 0)
                 {
                     return Problems.Validation(errors);
@@ -166,32 +160,26 @@ public static partial class CrmAuthentication
             .WithSummary("Sets the signed-in marketer's own phone, where a test text to them goes ({\"phone\": null} takes it away)")
             .RequireAuthorization(MarketerPolicy)
             .WithBodyLimit(1024)
-            .Accepts<MyPhone>("application/json")
             .ProducesValidationProblem()
             .ProducesProblem(StatusCodes.Status401Unauthorized);
     }
 
-    /// <summary><c>{"phone": "98765 43210"}</c> as 10 digits, or null for <c>{"phone": null}</c>.</summary>
-    public static string? ReadPhone(JsonElement root, List<FieldError> errors)
+    /// <summary>A phone as 10 digits ("98765 43210" and "+91 …" read too), or null to take it away.</summary>
+    public static string? ReadPhone(string? phone, List<FieldError> errors)
     {
-        if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty("phone", out var value) || value.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
-        {
-            errors.Add(new FieldError("phone", "Required: 10 digits (spaces and dashes allowed), or null to take it away."));
-            return null;
-        }
-
-        if (value.ValueKind == JsonValueKind.Null)
-        {
-            return null;
-        }
-
-        var phone = StoredText.Read(value, out var problem) is { } text ? CustomerIntake.TenDigitPhone(text) : null;
         if (phone is null)
+        {
+            return null;
+        }
+
+        var problem = StoredText.Problem(phone);
+        var digits = problem is null ? CustomerIntake.TenDigitPhone(phone) : null;
+        if (digits is null)
         {
             errors.Add(new FieldError("phone", problem ?? "Must be 10 digits, such as 98765 43210."));
         }
 
-        return phone;
+        return digits;
     }
 
     /// <summary>The signed-in marketer's id: a campaign's creator is this, never a field of the request.</summary>
@@ -199,36 +187,11 @@ public static partial class CrmAuthentication
         principal.FindFirstValue(UserIdClaim) ?? throw new InvalidOperationException("The endpoint is not behind the Marketer policy.");
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DevelopmentSignInAsync(
-        HttpContext context, UserDirectory users, CancellationToken ct)
+        DevelopmentSignInRequest request, HttpContext context, UserDirectory users, CancellationToken ct)
     {
-        var (document, error) = await JsonBody.ReadAsync(context.Request, ct);
-        using var _ = document;
-        if (error is not null)
-        {
-            return error;
-        }
-
-        var root = document!.RootElement;
         var errors = new List<FieldError>();
-        string? Text(string field, int max)
-        {
-            if (root.ValueKind != JsonValueKind.Object || !root.TryGetProperty(field, out var value) || value.ValueKind != JsonValueKind.String)
-            {
-                return null;
-            }
-
-            var text = StoredText.Read(value, out var problem)?.Trim();
-            if (problem is not null || text is { Length: 0 } || text?.Length > max)
-            {
-                errors.Add(new FieldError(field, problem ?? $"Must be 1 to {max} characters."));
-                return null;
-            }
-
-            return text;
-        }
-
-        var email = Text("email", 320)?.ToLowerInvariant();
-        var name = Text("name", 200);
+        var email = TextField.Read(request.Email, "email", errors, required: false, 320)?.ToLowerInvariant();
+        var name = TextField.Read(request.Name, "name", errors, required: false, 200);
         if (email is null || !MailAddress.TryCreate(email, out var address) || address.Address != email)
         {
             errors.Add(new FieldError("email", "Must be an email address."));

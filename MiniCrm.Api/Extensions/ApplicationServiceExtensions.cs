@@ -3,7 +3,6 @@ using MiniCrm.ServiceDefaults.Kafka;
 using MiniCrm.Api.Apis;
 using MiniCrm.Api.Auth;
 using MiniCrm.Api.Http;
-using MiniCrm.Core.Messaging;
 using Scalar.AspNetCore;
 
 namespace MiniCrm.Api.Extensions;
@@ -71,8 +70,12 @@ internal static class ApplicationServiceExtensions
             http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", vendorKey);
         });
 
-        builder.Services.ConfigureHttpJsonOptions(options => MessageJson.Configure(options.SerializerOptions));
-        builder.Services.AddOpenApi(options => options.AddSecuritySchemes());
+        builder.Services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
+        builder.Services.AddOpenApi(options =>
+        {
+            options.AddSecuritySchemes();
+            options.DescribeText();
+        });
     }
 
     /// <summary>Every option the Api reads, bound to its typed class and validated when the host starts.</summary>

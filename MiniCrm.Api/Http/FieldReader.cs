@@ -36,20 +36,7 @@ internal sealed class FieldReader(JsonElement item, string prefix, List<FieldErr
             return null;
         }
 
-        var text = raw.Trim();
-        if (text.Length < minLength)
-        {
-            Error(name, minLength == 1 ? "Must not be empty." : $"Must be at least {minLength} characters.");
-            return null;
-        }
-
-        if (text.Length > maxLength)
-        {
-            Error(name, $"Must be at most {maxLength} characters.");
-            return null;
-        }
-
-        return text;
+        return TextField.Read(raw, Path(name), errors, required, maxLength, minLength);
     }
 
     /// <summary>Text from another system (a vendor's failure reason): what the database cannot hold is replaced, never refused, and it is cut to <paramref name="maxLength"/>.</summary>

@@ -5,7 +5,7 @@ namespace MiniCrm.Core.Segments;
 
 /// <summary>
 /// The one validator for rule groups (used by the Api, the AI helper and the UI's requests): turns
-/// JSON into a <see cref="RuleGroup"/> or lists every problem with the path of the rule it is in.
+/// a <see cref="RuleNode"/> (or JSON of one) into a <see cref="RuleGroup"/> or lists every problem with the path of the rule it is in.
 /// </summary>
 public static class RuleGroupParser
 {
@@ -13,11 +13,31 @@ public static class RuleGroupParser
     public const int MaxRules = 200;
     public const int MaxStringLength = 100;
 
+    /// <summary>Rules from JSON (a saved audience, a model's answer): its shape checked first, then <see cref="Parse(RuleNode?, List{FieldError}, string)"/>.</summary>
     public static RuleGroup? Parse(JsonElement json, List<FieldError> errors, string path = "rules")
+    {
+        if (json.ValueKind != JsonValueKind.Object)
+        {
+            errors.Add(new FieldError(path, GroupShape));
+            return null;
+        }
+
+        var shape = JsonShape.Check(json, SegmentJson.Default.RuleNode, path);
+        if (shape.Count > 0)
+        {
+            errors.AddRange(shape);
+            return null;
+        }
+
+        return Parse(json.Deserialize(SegmentJson.Default.RuleNode), errors, path);
+    }
+
+    /// <summary>Rules as a request carries them: a <see cref="RuleGroup"/>, or null with every problem named by its path.</summary>
+    public static RuleGroup? Parse(RuleNode? node, List<FieldError> errors, string path = "rules")
     {
         var ruleCount = 0;
         var before = errors.Count;
-        var group = ParseGroup(json, path, depth: 1, errors, ref ruleCount);
+        var group = ParseGroup(node, path, depth: 1, errors, ref ruleCount);
         if (ruleCount > MaxRules)
         {
             errors.Add(new FieldError(path, $"A segment may have at most {MaxRules} rules and groups; this one has {ruleCount}."));
@@ -26,16 +46,18 @@ public static class RuleGroupParser
         return errors.Count == before ? group : null;
     }
 
-    private static RuleGroup? ParseGroup(JsonElement json, string path, int depth, List<FieldError> errors, ref int ruleCount)
+    private const string GroupShape = "A rule group must be an object: {\"combinator\": \"AND\", \"rules\": [...]}.";
+
+    private static RuleGroup? ParseGroup(RuleNode? node, string path, int depth, List<FieldError> errors, ref int ruleCount)
     {
         if (depth > 1)
         {
             ruleCount++; // a nested group counts as a rule: a million empty groups are refused, not walked
         }
 
-        if (json.ValueKind != JsonValueKind.Object)
+        if (node is null)
         {
-            errors.Add(new FieldError(path, "A rule group must be an object: {\"combinator\": \"AND\", \"rules\": [...]}."));
+            errors.Add(new FieldError(path, GroupShape));
             return null;
         }
 
@@ -46,20 +68,20 @@ public static class RuleGroupParser
         }
 
         var combinator = Combinator.And;
-        if (!json.TryGetProperty("combinator", out var combinatorJson))
+        if (node.Combinator is null)
         {
             errors.Add(new FieldError($"{path}.combinator", "Required: \"AND\" or \"OR\"."));
         }
-        else if (Text(combinatorJson) is not ("AND" or "OR"))
+        else if (node.Combinator is not ("AND" or "OR"))
         {
-            errors.Add(new FieldError($"{path}.combinator", $"Must be \"AND\" or \"OR\", not {Show(combinatorJson)}."));
+            errors.Add(new FieldError($"{path}.combinator", $"Must be \"AND\" or \"OR\", not {Show(node.Combinator)}."));
         }
         else
         {
-            combinator = Text(combinatorJson) == "OR" ? Combinator.Or : Combinator.And;
+            combinator = node.Combinator == "OR" ? Combinator.Or : Combinator.And;
         }
 
-        if (!json.TryGetProperty("rules", out var rulesJson) || rulesJson.ValueKind != JsonValueKind.Array)
+        if (node.Rules is null)
         {
             errors.Add(new FieldError($"{path}.rules", "Required: an array of rules and rule groups (it may be empty)."));
             return null;
@@ -67,7 +89,7 @@ public static class RuleGroupParser
 
         var rules = new List<SegmentNode>();
         var index = 0;
-        foreach (var item in rulesJson.EnumerateArray())
+        foreach (var item in node.Rules)
         {
             var itemPath = $"{path}.rules[{index++}]";
             if (ruleCount > MaxRules)
@@ -75,35 +97,35 @@ public static class RuleGroupParser
                 break; // counted enough to refuse; do not walk a huge input further
             }
 
-            SegmentNode? node = item.ValueKind == JsonValueKind.Object && item.TryGetProperty("combinator", out _)
+            SegmentNode? parsed = item is { IsGroup: true }
                 ? ParseGroup(item, itemPath, depth + 1, errors, ref ruleCount)
                 : ParseRule(item, itemPath, errors, ref ruleCount);
-            if (node is not null)
+            if (parsed is not null)
             {
-                rules.Add(node);
+                rules.Add(parsed);
             }
         }
 
         return new RuleGroup(combinator, rules);
     }
 
-    private static Rule? ParseRule(JsonElement json, string path, List<FieldError> errors, ref int ruleCount)
+    private static Rule? ParseRule(RuleNode? node, string path, List<FieldError> errors, ref int ruleCount)
     {
         ruleCount++;
-        if (json.ValueKind != JsonValueKind.Object)
+        if (node is null)
         {
             errors.Add(new FieldError(path, "A rule must be an object: {\"attribute\": ..., \"operator\": ..., \"value\": ...}."));
             return null;
         }
 
         SegmentAttribute? attribute = null;
-        if (!json.TryGetProperty("attribute", out var attributeJson))
+        if (node.Attribute is null)
         {
             errors.Add(new FieldError($"{path}.attribute", $"Required: one of {string.Join(", ", SegmentVocabulary.Attributes.Keys)}."));
         }
-        else if (Text(attributeJson) is not { } attributeName || !SegmentVocabulary.Attributes.TryGetValue(attributeName, out var a))
+        else if (!SegmentVocabulary.Attributes.TryGetValue(node.Attribute, out var a))
         {
-            errors.Add(new FieldError($"{path}.attribute", $"Unknown attribute {Show(attributeJson)}; use one of {string.Join(", ", SegmentVocabulary.Attributes.Keys)}."));
+            errors.Add(new FieldError($"{path}.attribute", $"Unknown attribute {Show(node.Attribute)}; use one of {string.Join(", ", SegmentVocabulary.Attributes.Keys)}."));
         }
         else
         {
@@ -111,13 +133,13 @@ public static class RuleGroupParser
         }
 
         ComparisonOperator? op = null;
-        if (!json.TryGetProperty("operator", out var operatorJson))
+        if (node.Operator is null)
         {
             errors.Add(new FieldError($"{path}.operator", "Required."));
         }
-        else if (Text(operatorJson) is not { } operatorName || !SegmentVocabulary.Operators.TryGetValue(operatorName, out var o))
+        else if (!SegmentVocabulary.Operators.TryGetValue(node.Operator, out var o))
         {
-            errors.Add(new FieldError($"{path}.operator", $"Unknown operator {Show(operatorJson)}; use one of {string.Join(" ", SegmentVocabulary.Operators.Keys)}."));
+            errors.Add(new FieldError($"{path}.operator", $"Unknown operator {Show(node.Operator)}; use one of {string.Join(" ", SegmentVocabulary.Operators.Keys)}."));
         }
         else if (attribute is { } at && !SegmentVocabulary.Allows(at, o))
         {
@@ -129,7 +151,7 @@ public static class RuleGroupParser
         }
 
         object? value = null;
-        if (!json.TryGetProperty("value", out var valueJson) || valueJson.ValueKind == JsonValueKind.Null)
+        if (node.Value is not { ValueKind: not JsonValueKind.Null } valueJson)
         {
             errors.Add(new FieldError($"{path}.value", "Required."));
         }
@@ -202,9 +224,12 @@ public static class RuleGroupParser
         return number;
     }
 
-    /// <summary>A keyword's text, or null when it is not a string the CRM could store (so it is simply unknown).</summary>
-    private static string? Text(JsonElement json) =>
-        json.ValueKind == JsonValueKind.String ? StoredText.Read(json, out _) : null;
+    /// <summary>A keyword as the message quotes it: what cannot be shown (a lone surrogate) replaced, long text cut.</summary>
+    private static string Show(string text)
+    {
+        var shown = StoredText.Clean(text);
+        return shown.Length > 38 ? $"\"{shown[..38]}…" : $"\"{shown}\"";
+    }
 
     private static string Show(JsonElement json)
     {

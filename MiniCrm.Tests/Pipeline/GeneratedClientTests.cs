@@ -37,9 +37,9 @@ public sealed class GeneratedClientTests(AppHostFixture fixture)
         dynamic me = await crm.Api.Me.GetAsync();
         Assert.Equal((string)signIn.Email, (string)me.Email);
 
-        dynamic everyone = client.New("Models.SegmentNode");
+        dynamic everyone = client.New("Models.RuleNode");
         everyone.Combinator = "AND";
-        everyone.Rules = (dynamic)client.NewList("Models.SegmentNode");
+        everyone.Rules = (dynamic)client.NewList("Models.RuleNode");
         dynamic preview = await crm.Api.Segments.Preview.PostAsync(everyone);
         Assert.True((long)preview.Count > 0, "the preview counted nobody");
         Assert.Equal(await fixture.ScalarAsync<long>("SELECT count(*) FROM customers WHERE unsubscribed_at IS NOT NULL"), (long)preview.ExcludedForConsent);

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MiniCrm.Core.Ai;
 using MiniCrm.Core.Segments;
 using MiniCrm.Core.Text;
@@ -11,11 +10,11 @@ namespace MiniCrm.Api.Application.Ai;
 /// </summary>
 public sealed class AiDrafts(CrmAssistant assistant, CityNames cities)
 {
-    /// <summary>Rules from the words in the request's JSON, for the endpoint and the audience builder.</summary>
-    public async Task<Result<RulesFromWords>> RulesAsync(JsonElement root, CancellationToken ct)
+    /// <summary>Rules from the words of <paramref name="request"/>, for the endpoint and the audience builder.</summary>
+    public async Task<Result<RulesFromWords>> RulesAsync(RulesRequest request, CancellationToken ct)
     {
         var errors = new List<FieldError>();
-        var text = Text(root, "text", 1_000, required: true, errors);
+        var text = TextField.Read(request.Text, "text", errors, required: true, 1_000);
         if (errors.Count > 0)
         {
             return CrmProblem.Invalid(errors);
@@ -37,13 +36,13 @@ public sealed class AiDrafts(CrmAssistant assistant, CityNames cities)
 
     private static string Unused(AudienceDraft draft) => draft.Unused.Count == 0 ? "" : $" words not used: {string.Join(", ", draft.Unused)}.";
 
-    /// <summary>Three suggestions from the request's JSON, for the endpoint and the campaign composer.</summary>
-    public async Task<Result<MessageSuggestionsAnswer>> MessagesAsync(JsonElement root, CancellationToken ct)
+    /// <summary>Three suggestions for <paramref name="request"/>, for the endpoint and the campaign composer.</summary>
+    public async Task<Result<MessageSuggestionsAnswer>> MessagesAsync(MessagesRequest request, CancellationToken ct)
     {
         var errors = new List<FieldError>();
-        var name = Text(root, "name", 200, required: true, errors);
-        var objective = Text(root, "objective", 1_000, required: false, errors);
-        var audience = Text(root, "audience", 1_000, required: false, errors);
+        var name = TextField.Read(request.Name, "name", errors, required: true, 200);
+        var objective = TextField.Read(request.Objective, "objective", errors, required: false, 1_000);
+        var audience = TextField.Read(request.Audience, "audience", errors, required: false, 1_000);
         if (errors.Count > 0)
         {
             return CrmProblem.Invalid(errors);
@@ -51,45 +50,5 @@ public sealed class AiDrafts(CrmAssistant assistant, CityNames cities)
 
         var answer = await assistant.MessagesAsync(name!, objective, audience, ct);
         return new MessageSuggestionsAnswer(answer.Value, answer.Provider, answer.Model, answer.Fallback);
-    }
-
-    private static string? Text(JsonElement root, string field, int max, bool required, List<FieldError> errors)
-    {
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            errors.Add(new FieldError("body", "Must be a JSON object."));
-            return null;
-        }
-
-        if (!root.TryGetProperty(field, out var value) || value.ValueKind == JsonValueKind.Null)
-        {
-            if (required)
-            {
-                errors.Add(new FieldError(field, "Required."));
-            }
-
-            return null;
-        }
-
-        if (value.ValueKind != JsonValueKind.String)
-        {
-            errors.Add(new FieldError(field, "Must be a string."));
-            return null;
-        }
-
-        var text = StoredText.Read(value, out var problem)?.Trim();
-        if (problem is not null)
-        {
-            errors.Add(new FieldError(field, problem));
-            return null;
-        }
-
-        if (string.IsNullOrEmpty(text) || text.Length > max)
-        {
-            errors.Add(new FieldError(field, $"Must be 1 to {max} characters."));
-            return null;
-        }
-
-        return text;
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using MiniCrm.Core.Segments;
 
 namespace MiniCrm.Api.Application.Campaigns;
@@ -10,11 +9,11 @@ namespace MiniCrm.Api.Application.Campaigns;
 public sealed class CampaignActions(CampaignLauncher launcher, CampaignControl control, TimeProvider clock)
 {
     /// <summary>
-    /// Launches (or schedules) the campaign <paramref name="root"/> describes. A repeat with the same key answers the
+    /// Launches (or schedules) <paramref name="request"/>. A repeat with the same key answers the
     /// first launch's campaign (replayed); refused when no campaign could be made (an audience of none).
     /// </summary>
-    public async Task<Result<CampaignView>> LaunchAsync(JsonElement root, string userId, string? idempotencyKey, CancellationToken ct) =>
-        await launcher.LaunchAsync(root, userId, idempotencyKey, ct) switch
+    public async Task<Result<CampaignView>> LaunchAsync(CampaignLaunch request, string userId, string? idempotencyKey, CancellationToken ct) =>
+        await launcher.LaunchAsync(request, userId, idempotencyKey, ct) switch
         {
             { Campaign: { } campaign } launch => CampaignView.From(campaign) with { Notice = launch.Notice },
             { Replay: { } first } => Result<CampaignView>.Again(first),
@@ -23,22 +22,22 @@ public sealed class CampaignActions(CampaignLauncher launcher, CampaignControl c
             var launch => CrmProblem.Invalid(launch.Errors),
         };
 
-    /// <summary>Every problem a launch of <paramref name="root"/> would meet in its fields, without launching anything.</summary>
-    public async Task<Result<Done>> CheckAsync(JsonElement root, CancellationToken ct) =>
-        await launcher.CheckAsync(root, ct) is { Count: > 0 } errors ? CrmProblem.Invalid(errors) : new Done();
+    /// <summary>Every problem a launch of <paramref name="launch"/> would meet in its fields, without launching anything.</summary>
+    public async Task<Result<Done>> CheckAsync(CampaignLaunch launch, CancellationToken ct) =>
+        await launcher.CheckAsync(launch, ct) is { Count: > 0 } errors ? CrmProblem.Invalid(errors) : new Done();
 
     /// <summary>Changes a SCHEDULED campaign before it starts (the launch's fields, a send time required).</summary>
-    public async Task<Result<CampaignView>> EditScheduledAsync(Guid id, JsonElement root, string userId, CancellationToken ct)
+    public async Task<Result<CampaignView>> EditScheduledAsync(Guid id, CampaignLaunch launch, string userId, CancellationToken ct)
     {
-        var (change, errors) = await launcher.EditScheduledAsync(id, root, userId, ct);
+        var (change, errors) = await launcher.EditScheduledAsync(id, launch, userId, ct);
         return errors.Count > 0 ? CrmProblem.Invalid(errors) : Answer(change);
     }
 
-    /// <summary>Moves a SCHEDULED campaign to the time <paramref name="root"/> gives ({sendAt, timeZone?}).</summary>
-    public async Task<Result<CampaignView>> RescheduleAsync(Guid id, JsonElement root, string userId, CancellationToken ct)
+    /// <summary>Moves a SCHEDULED campaign to the time <paramref name="change"/> gives.</summary>
+    public async Task<Result<CampaignView>> RescheduleAsync(Guid id, ScheduleChange change, string userId, CancellationToken ct)
     {
         var errors = new List<FieldError>();
-        var schedule = root.ValueKind == JsonValueKind.Object ? SendTime.Read(root, clock.GetUtcNow(), errors) : null;
+        var schedule = SendTime.Read(change.SendAt, change.TimeZone, clock.GetUtcNow(), errors);
         if (schedule is null)
         {
             return CrmProblem.Invalid(errors.Count > 0 ? errors : [new FieldError("sendAt", "Required: when the campaign is to start.")]);

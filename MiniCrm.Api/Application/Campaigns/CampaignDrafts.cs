@@ -50,7 +50,7 @@ public sealed class CampaignDrafts(CrmDbContext db, IdempotencyKeys keys, TimePr
     /// first draft with <see cref="ClaimState.Replay"/>; a key that cannot be used answers its state and no draft.
     /// </summary>
     public async Task<(DraftView? Draft, IReadOnlyList<FieldError> Errors, ClaimState? KeyProblem)> CreateAsync(
-        JsonElement content, string userId, IdempotentRequest? once, CancellationToken ct)
+        DraftContent content, string userId, IdempotentRequest? once, CancellationToken ct)
     {
         if (once is not null)
         {
@@ -65,9 +65,9 @@ public sealed class CampaignDrafts(CrmDbContext db, IdempotencyKeys keys, TimePr
     }
 
     private async Task<(DraftView? Draft, IReadOnlyList<FieldError> Errors, ClaimState? KeyProblem)> CreateOnceAsync(
-        JsonElement content, string userId, IdempotentRequest? once, CancellationToken ct)
+        DraftContent content, string userId, IdempotentRequest? once, CancellationToken ct)
     {
-        var errors = Check(content);
+        var (json, errors) = Check(content);
         if (errors.Count > 0)
         {
             return (null, errors, null);
@@ -78,7 +78,7 @@ public sealed class CampaignDrafts(CrmDbContext db, IdempotencyKeys keys, TimePr
         {
             Id = Guid.CreateVersion7(now),
             Name = NameOf(content),
-            Content = content.GetRawText(),
+            Content = json!,
             CreatedBy = userId,
             UpdatedBy = userId,
             CreatedAt = now,
@@ -98,16 +98,16 @@ public sealed class CampaignDrafts(CrmDbContext db, IdempotencyKeys keys, TimePr
     }
 
     /// <summary>Replaces a draft's content; a launched draft no longer changes (409).</summary>
-    public async Task<DraftChange> UpdateAsync(Guid id, JsonElement content, string userId, CancellationToken ct)
+    public async Task<DraftChange> UpdateAsync(Guid id, DraftContent content, string userId, CancellationToken ct)
     {
-        var errors = Check(content);
+        var (json, errors) = Check(content);
         if (errors.Count > 0)
         {
             return new DraftChange(null, errors);
         }
 
         var changed = await db.CampaignDrafts.Where(d => d.Id == id && d.CampaignId == null).ExecuteUpdateAsync(d => d
-            .SetProperty(x => x.Content, content.GetRawText())
+            .SetProperty(x => x.Content, json!)
             .SetProperty(x => x.Name, NameOf(content))
             .SetProperty(x => x.UpdatedBy, userId)
             .SetProperty(x => x.UpdatedAt, clock.GetUtcNow()), ct);
@@ -121,27 +121,46 @@ public sealed class CampaignDrafts(CrmDbContext db, IdempotencyKeys keys, TimePr
         await db.CampaignDrafts.Where(d => d.Id == id).ExecuteDeleteAsync(ct) == 1;
 
     /// <summary>Only what the database could not keep: the composer's unfinished work is the marketer's business.</summary>
-    private static List<FieldError> Check(JsonElement content)
+    /// <returns>The draft as it is kept (JSON), or the errors.</returns>
+    private static (string? Json, List<FieldError> Errors) Check(DraftContent content)
     {
         var errors = new List<FieldError>();
-        if (content.ValueKind != JsonValueKind.Object)
+        foreach (var (field, text) in new[] { ("name", content.Name), ("message", content.Message), ("sendAt", content.SendAt), ("timeZone", content.TimeZone) })
         {
-            errors.Add(new FieldError("body", "A draft is a JSON object: the campaign as far as it is written ({\"name\", \"message\", \"rules\", …})."));
-            return errors;
+            if (text is not null && StoredText.Problem(text, allowLineBreaks: true) is { } problem)
+            {
+                errors.Add(new FieldError(field, problem));
+            }
         }
 
-        if (System.Text.Encoding.UTF8.GetByteCount(content.GetRawText()) > MaxBytes)
+        if (content.Rules is { } rules)
+        {
+            Walk(rules, "rules", 2, errors);
+        }
+
+        foreach (var (field, value) in content.Other ?? [])
+        {
+            if (StoredText.Problem(field) is not null)
+            {
+                errors.Add(new FieldError("body", "A field's name must be text PostgreSQL can keep (no NUL, control characters or lone surrogates)."));
+                continue;
+            }
+
+            Walk(value, field, 2, errors);
+        }
+
+        if (errors.Count > 0)
+        {
+            return (null, errors);
+        }
+
+        var json = ApiJson.Fingerprint(content, ApiJson.Default.DraftContent);
+        if (System.Text.Encoding.UTF8.GetByteCount(json) > MaxBytes)
         {
             errors.Add(new FieldError("body", $"A draft is at most {MaxBytes / 1024} KiB."));
         }
 
-        Walk(content, "", 1, errors);
-        if (content.TryGetProperty("name", out var name) && name.ValueKind is not (JsonValueKind.String or JsonValueKind.Null))
-        {
-            errors.Add(new FieldError("name", "Must be text."));
-        }
-
-        return errors;
+        return (json, errors);
     }
 
     private static void Walk(JsonElement value, string path, int depth, List<FieldError> errors)
@@ -208,11 +227,7 @@ public sealed class CampaignDrafts(CrmDbContext db, IdempotencyKeys keys, TimePr
         }
     }
 
-    private static string NameOf(JsonElement content)
-    {
-        var name = content.TryGetProperty("name", out var n) && n.ValueKind == JsonValueKind.String ? n.GetString()!.Trim() : "";
-        return StoredText.Truncate(name, 200);
-    }
+    private static string NameOf(DraftContent content) => StoredText.Truncate(content.Name?.Trim() ?? "", 200);
 
     private async Task<DraftView> ViewAsync(CampaignDraft draft, CancellationToken ct) =>
         DraftView.From(draft, await db.Users.Where(u => u.Id == draft.UpdatedBy).Select(u => u.Name).FirstOrDefaultAsync(ct));

@@ -26,12 +26,12 @@ public sealed class CampaignLauncher(
     public const string Operation = "POST /api/campaigns";
 
     /// <summary>
-    /// Launches (or schedules) the campaign <paramref name="root"/> describes, as <paramref name="userId"/>, once per
+    /// Launches (or schedules) <paramref name="launch"/>, as <paramref name="userId"/>, once per
     /// <paramref name="idempotencyKey"/>: a repeat with the same key answers the campaign the first one made.
     /// </summary>
-    public async Task<Launch> LaunchAsync(JsonElement root, string userId, string? idempotencyKey, CancellationToken ct)
+    public async Task<Launch> LaunchAsync(CampaignLaunch launch, string userId, string? idempotencyKey, CancellationToken ct)
     {
-        var once = IdempotentRequest.For(idempotencyKey, userId, Operation, root.GetRawText());
+        var once = IdempotentRequest.For(idempotencyKey, userId, Operation, ApiJson.Fingerprint(launch, ApiJson.Default.CampaignLaunch));
         if (once is not null)
         {
             var claim = await keys.ClaimAsync(once, ct);
@@ -43,21 +43,21 @@ public sealed class CampaignLauncher(
             }
         }
 
-        return await keys.GuardAsync(once, () => LaunchOnceAsync(root, userId, once, ct), launch => launch.Campaign is not null);
+        return await keys.GuardAsync(once, () => LaunchOnceAsync(launch, userId, once, ct), launch => launch.Campaign is not null);
     }
 
-    /// <summary>Every problem the launch of <paramref name="root"/> would meet in its fields, without launching anything (the composer's review).</summary>
-    public async Task<IReadOnlyList<FieldError>> CheckAsync(JsonElement root, CancellationToken ct)
+    /// <summary>Every problem the launch of <paramref name="launch"/> would meet in its fields, without launching anything (the composer's review).</summary>
+    public async Task<IReadOnlyList<FieldError>> CheckAsync(CampaignLaunch launch, CancellationToken ct)
     {
         var errors = new List<FieldError>();
-        await ReadAsync(root, errors, ct);
+        await ReadAsync(launch, errors, ct);
         return errors;
     }
 
-    private async Task<Launch> LaunchOnceAsync(JsonElement root, string userId, IdempotentRequest? once, CancellationToken ct)
+    private async Task<Launch> LaunchOnceAsync(CampaignLaunch launch, string userId, IdempotentRequest? once, CancellationToken ct)
     {
         var errors = new List<FieldError>();
-        if (await ReadAsync(root, errors, ct) is not { } request)
+        if (await ReadAsync(launch, errors, ct) is not { } request)
         {
             return Launch.Invalid(errors);
         }
@@ -136,10 +136,10 @@ public sealed class CampaignLauncher(
     /// launch is (a send time is required: it stays scheduled). Guarded by its status, so a campaign that started
     /// meanwhile is a conflict, not an edit of a running campaign.
     /// </summary>
-    public async Task<(CampaignChange Change, IReadOnlyList<FieldError> Errors)> EditScheduledAsync(Guid id, JsonElement root, string userId, CancellationToken ct)
+    public async Task<(CampaignChange Change, IReadOnlyList<FieldError> Errors)> EditScheduledAsync(Guid id, CampaignLaunch launch, string userId, CancellationToken ct)
     {
         var errors = new List<FieldError>();
-        var request = await ReadAsync(root, errors, ct);
+        var request = await ReadAsync(launch, errors, ct);
         if (request is { Schedule: null })
         {
             errors.Add(new FieldError("sendAt", "Required: a scheduled campaign keeps a time to start (to send it now, cancel it and launch it again)."));
@@ -174,29 +174,17 @@ public sealed class CampaignLauncher(
         return (change, []);
     }
 
-    /// <summary>Reads and checks every field of a campaign: name, rules or a saved audience, message, schedule, rate, smart sending, draft.</summary>
-    private async Task<CampaignRequest?> ReadAsync(JsonElement root, List<FieldError> errors, CancellationToken ct)
+    /// <summary>Checks every field of a campaign: name, rules or a saved audience, message, schedule, rate, smart sending, draft.</summary>
+    private async Task<CampaignRequest?> ReadAsync(CampaignLaunch launch, List<FieldError> errors, CancellationToken ct)
     {
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            errors.Add(new FieldError("body", "Send {\"name\", \"rules\", \"message\"}."));
-            return null;
-        }
-
-        var reader = new FieldReader(root, "", errors);
-        var name = reader.String("name", required: true, 200);
+        var name = TextField.Read(launch.Name, "name", errors, required: true, 200);
         RuleGroup? group = null;
         Segment? saved = null;
-        var hasRules = root.TryGetProperty("rules", out var rulesJson);
-        if (root.TryGetProperty("segmentId", out var segmentJson) && segmentJson.ValueKind != JsonValueKind.Null)
+        if (launch.SegmentId is { } segmentId)
         {
-            if (hasRules)
+            if (launch.Rules is not null)
             {
                 errors.Add(new FieldError("segmentId", "Send rules or a segmentId (a saved audience), not both."));
-            }
-            else if (segmentJson.ValueKind != JsonValueKind.String || !Guid.TryParse(segmentJson.GetString(), out var segmentId))
-            {
-                errors.Add(new FieldError("segmentId", "Must be the id of a saved audience (a UUID)."));
             }
             else if ((saved = await db.Segments.AsNoTracking().FirstOrDefaultAsync(s => s.Id == segmentId, ct)) is null)
             {
@@ -208,64 +196,26 @@ public sealed class CampaignLauncher(
                 group = RuleGroupParser.Parse(savedRules.RootElement, errors);
             }
         }
-        else if (!hasRules)
+        else if (launch.Rules is null)
         {
             errors.Add(new FieldError("rules", "Required: a rule group ({\"combinator\": \"AND\", \"rules\": []} for everyone), or the segmentId of a saved audience."));
         }
         else
         {
-            group = RuleGroupParser.Parse(rulesJson, errors);
+            group = RuleGroupParser.Parse(launch.Rules, errors);
         }
 
-        var schedule = SendTime.Read(root, clock.GetUtcNow(), errors);
-
-        int? sendRate = null;
-        if (root.TryGetProperty("sendRatePerSecond", out var rateJson) && rateJson.ValueKind != JsonValueKind.Null)
+        var schedule = SendTime.Read(launch.SendAt, launch.TimeZone, clock.GetUtcNow(), errors);
+        if (launch.SendRatePerSecond is not (null or (>= 1 and <= 1_000_000)))
         {
-            if (rateJson.ValueKind == JsonValueKind.Number && rateJson.TryGetInt32(out var rate) && rate is >= 1 and <= 1_000_000)
-            {
-                sendRate = rate;
-            }
-            else
-            {
-                errors.Add(new FieldError("sendRatePerSecond", "Optional: a whole number of deliveries per second, 1 to 1,000,000."));
-            }
+            errors.Add(new FieldError("sendRatePerSecond", "Optional: a whole number of deliveries per second, 1 to 1,000,000."));
         }
 
-        var smartSending = true;
-        if (root.TryGetProperty("smartSending", out var smartJson) && smartJson.ValueKind != JsonValueKind.Null)
+        var message = launch.Message;
+        if (message is not null && StoredText.Problem(message, allowLineBreaks: true) is { } problem)
         {
-            if (smartJson.ValueKind is JsonValueKind.True or JsonValueKind.False)
-            {
-                smartSending = smartJson.GetBoolean();
-            }
-            else
-            {
-                errors.Add(new FieldError("smartSending", "Optional: true (the default) or false, to message customers messaged in the last hours too."));
-            }
-        }
-
-        Guid? draftId = null;
-        if (root.TryGetProperty("draftId", out var draftJson) && draftJson.ValueKind != JsonValueKind.Null)
-        {
-            if (draftJson.ValueKind == JsonValueKind.String && Guid.TryParse(draftJson.GetString(), out var draft))
-            {
-                draftId = draft;
-            }
-            else
-            {
-                errors.Add(new FieldError("draftId", "Optional: the id of the draft this campaign is launched from (a UUID)."));
-            }
-        }
-
-        string? message = null;
-        if (root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String)
-        {
-            message = StoredText.Read(m, out var problem, allowLineBreaks: true);
-            if (problem is not null)
-            {
-                errors.Add(new FieldError("message", problem));
-            }
+            errors.Add(new FieldError("message", problem));
+            message = null;
         }
 
         var template = message is null && errors.Any(e => e.Field == "message") ? null : MessageTemplate.Parse(message, errors);
@@ -276,7 +226,7 @@ public sealed class CampaignLauncher(
 
         return errors.Count > 0 || group is null || template is null || name is null
             ? null
-            : new CampaignRequest(name, group, saved, template, schedule, sendRate, smartSending, draftId);
+            : new CampaignRequest(name, group, saved, template, schedule, launch.SendRatePerSecond, launch.SmartSending ?? true, launch.DraftId);
     }
 
     /// <summary>

@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
 using MiniCrm.Core.Segments;
 
 namespace MiniCrm.Api.Application.Campaigns;
@@ -13,13 +12,11 @@ public sealed record SendTime(DateTimeOffset At, string? TimeZone)
     /// <c>sendAt</c> (ISO 8601; with an offset, or a local time with <c>timeZone</c>, an IANA name such as
     /// Asia/Kolkata) and <c>timeZone</c>; null when neither is given (send now). It must lie ahead, at most a year.
     /// </summary>
-    public static SendTime? Read(JsonElement root, DateTimeOffset now, List<FieldError> errors)
+    public static SendTime? Read(string? sendAt, string? timeZone, DateTimeOffset now, List<FieldError> errors)
     {
-        var hasAt = root.TryGetProperty("sendAt", out var atJson) && atJson.ValueKind != JsonValueKind.Null;
-        var hasZone = root.TryGetProperty("timeZone", out var zoneJson) && zoneJson.ValueKind != JsonValueKind.Null;
-        if (!hasAt)
+        if (sendAt is null)
         {
-            if (hasZone)
+            if (timeZone is not null)
             {
                 errors.Add(new FieldError("sendAt", "Required with timeZone: the local time to send at, such as 2026-12-24T09:00."));
             }
@@ -28,14 +25,13 @@ public sealed record SendTime(DateTimeOffset At, string? TimeZone)
         }
 
         TimeZoneInfo? zone = null;
-        if (hasZone && (zoneJson.ValueKind != JsonValueKind.String || !TimeZoneInfo.TryFindSystemTimeZoneById(zoneJson.GetString()!, out zone)))
+        if (timeZone is not null && !TimeZoneInfo.TryFindSystemTimeZoneById(timeZone, out zone))
         {
             errors.Add(new FieldError("timeZone", "Unknown time zone; use an IANA name such as Asia/Kolkata or Europe/London."));
             return null;
         }
 
-        if (atJson.ValueKind != JsonValueKind.String ||
-            !DateTime.TryParse(atJson.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var parsed))
+        if (!DateTime.TryParse(sendAt, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var parsed))
         {
             errors.Add(new FieldError("sendAt", "Must be an ISO 8601 time: 2026-12-24T09:00:00+05:30, or 2026-12-24T09:00 with timeZone."));
             return null;
@@ -60,7 +56,7 @@ public sealed record SendTime(DateTimeOffset At, string? TimeZone)
         }
         else
         {
-            at = DateTimeOffset.Parse(atJson.GetString()!, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
+            at = DateTimeOffset.Parse(sendAt, CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind);
         }
 
         if (at <= now)

@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.Extensions.Options;
 using MiniCrm.Api.Http;
 using MiniCrm.Core.Campaigns;
@@ -17,13 +16,13 @@ public sealed class TestSends(CrmDbContext db, TestSender sender, IdempotencyKey
     /// <summary>What a test send's Idempotency-Key stands for, with its body.</summary>
     public const string Operation = "POST /api/campaigns/test-send";
 
-    /// <summary>A test send from the request's JSON ({message, customerId, to?}), as <paramref name="userId"/>, once per <paramref name="key"/>.</summary>
-    public Task<Result<TestSendAnswer>> SendAsync(JsonElement root, string userId, string? key, CancellationToken ct)
+    /// <summary>A test send of <paramref name="request"/>, as <paramref name="userId"/>, once per <paramref name="key"/>.</summary>
+    public Task<Result<TestSendAnswer>> SendAsync(TestSendRequest request, string userId, string? key, CancellationToken ct)
     {
-        var once = IdempotentRequest.For(key, userId, Operation, root.GetRawText());
+        var once = IdempotentRequest.For(key, userId, Operation, ApiJson.Fingerprint(request, ApiJson.Default.TestSendRequest));
         return keys.OnceAsync(once, async () =>
         {
-            var answer = await SendOnceAsync(root, once, ct);
+            var answer = await SendOnceAsync(request, once, ct);
             if (once is not null && answer.Value is { } sent)
             {
                 await keys.CompleteAsync(once, StatusCodes.Status202Accepted, sent, CancellationToken.None);
@@ -33,29 +32,20 @@ public sealed class TestSends(CrmDbContext db, TestSender sender, IdempotencyKey
         }, ct);
     }
 
-    private async Task<Result<TestSendAnswer>> SendOnceAsync(JsonElement root, IdempotentRequest? once, CancellationToken ct)
+    private async Task<Result<TestSendAnswer>> SendOnceAsync(TestSendRequest request, IdempotentRequest? once, CancellationToken ct)
     {
         var errors = new List<FieldError>();
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            return CrmProblem.Invalid(new FieldError("body", "Send {\"message\", \"customerId\", \"to\": {\"email\"}}."));
-        }
-
-        var reader = new FieldReader(root, "", errors);
-        var customerId = reader.Guid("customerId");
-        var to = ReadRecipient(root, errors);
+        var customerId = request.CustomerId;
+        var to = ReadRecipient(request.To, errors);
         if (to is not null && !await IsTeamAddressAsync(to, errors, ct))
         {
             to = null;
         }
-        string? message = null;
-        if (root.TryGetProperty("message", out var m) && m.ValueKind == JsonValueKind.String)
+
+        var message = request.Message;
+        if (message is not null && StoredText.Problem(message, allowLineBreaks: true) is { } problem)
         {
-            message = StoredText.Read(m, out var problem, allowLineBreaks: true);
-            if (problem is not null)
-            {
-                errors.Add(new FieldError("message", problem));
-            }
+            errors.Add(new FieldError("message", problem));
         }
 
         var template = errors.Any(e => e.Field == "message") ? null : MessageTemplate.Parse(message, errors);
@@ -65,7 +55,7 @@ public sealed class TestSends(CrmDbContext db, TestSender sender, IdempotencyKey
         }
 
         var customer = customerId is { } id ? await db.Customers.AsNoTracking().FirstOrDefaultAsync(c => c.Id == id, ct) : null;
-        if (customerId is null && !errors.Any(e => e.Field == "customerId"))
+        if (customerId is null)
         {
             errors.Add(new FieldError("customerId", "Required: the customer to render the message for."));
         }
@@ -125,38 +115,32 @@ public sealed class TestSends(CrmDbContext db, TestSender sender, IdempotencyKey
     }
 
     /// <summary><c>to</c>: {email?, phone?}, at least one, each as a customer's would be checked.</summary>
-    private static TestRecipient? ReadRecipient(JsonElement root, List<FieldError> errors)
+    private static TestRecipient? ReadRecipient(TestRecipient? to, List<FieldError> errors)
     {
-        if (!root.TryGetProperty("to", out var to) || to.ValueKind == JsonValueKind.Null)
+        if (to is null)
         {
             return null;
         }
 
-        if (to.ValueKind != JsonValueKind.Object)
-        {
-            errors.Add(new FieldError("to", "Optional: {\"email\": …, \"phone\": …}, where the test goes instead of the customer."));
-            return null;
-        }
-
-        var reader = new FieldReader(to, "to", errors);
-        var email = reader.String("email", required: false, 320)?.ToLowerInvariant();
+        var before = errors.Count;
+        var email = TextField.Read(to.Email, "to.email", errors, required: false, 320)?.ToLowerInvariant();
         if (email is not null && !CustomerIntake.IsEmail(email))
         {
-            reader.Error("email", "Is not a valid email address.");
+            errors.Add(new FieldError("to.email", "Is not a valid email address."));
             return null;
         }
 
-        var phoneText = reader.String("phone", required: false, 20);
+        var phoneText = TextField.Read(to.Phone, "to.phone", errors, required: false, 20);
         var phone = phoneText is null ? null : CustomerIntake.TenDigitPhone(phoneText);
         if (phoneText is not null && phone is null)
         {
-            reader.Error("phone", "Must be 10 digits.");
+            errors.Add(new FieldError("to.phone", "Must be 10 digits."));
             return null;
         }
 
         if (email is null && phone is null)
         {
-            if (!errors.Any(e => e.Field.StartsWith("to.", StringComparison.Ordinal)))
+            if (errors.Count == before)
             {
                 errors.Add(new FieldError("to", "Give an email, a phone number, or both."));
             }

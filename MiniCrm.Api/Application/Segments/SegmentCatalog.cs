@@ -1,5 +1,6 @@
 using System.Text.Json;
 using MiniCrm.Api.Http;
+using MiniCrm.Core.Text;
 using MiniCrm.Core.Segments;
 using Npgsql;
 using NpgsqlTypes;
@@ -15,16 +16,16 @@ public sealed class SegmentCatalog(CrmDbContext db, SegmentQueries segments, Ide
     public const string CreateOperation = "POST /api/segments";
 
     /// <summary>
-    /// Saves an audience from the request's JSON; with <paramref name="once"/> (an Idempotency-Key) a repeat answers the
+    /// Saves <paramref name="request"/> as an audience; with <paramref name="once"/> (an Idempotency-Key) a repeat answers the
     /// audience the first request saved.
     /// </summary>
-    public Task<Result<SegmentView>> CreateAsync(JsonElement root, string userId, IdempotentRequest? once, CancellationToken ct) =>
-        keys.OnceAsync(once, () => CreateOnceAsync(root, userId, once, ct), ct);
+    public Task<Result<SegmentView>> CreateAsync(SegmentRequest request, string userId, IdempotentRequest? once, CancellationToken ct) =>
+        keys.OnceAsync(once, () => CreateOnceAsync(request, userId, once, ct), ct);
 
-    private async Task<Result<SegmentView>> CreateOnceAsync(JsonElement root, string userId, IdempotentRequest? once, CancellationToken ct)
+    private async Task<Result<SegmentView>> CreateOnceAsync(SegmentRequest request, string userId, IdempotentRequest? once, CancellationToken ct)
     {
         var errors = new List<FieldError>();
-        var (name, group) = ReadSegment(root, errors, partial: false);
+        var (name, group) = ReadSegment(request, errors, partial: false);
         if (errors.Count > 0)
         {
             return CrmProblem.Invalid(errors);
@@ -86,11 +87,11 @@ public sealed class SegmentCatalog(CrmDbContext db, SegmentQueries segments, Ide
         return SegmentView.From(segment);
     }
 
-    /// <summary>Renames an audience or changes its rules from the request's JSON ({name?, rules?}).</summary>
-    public async Task<Result<SegmentView>> UpdateAsync(Guid id, JsonElement root, CancellationToken ct)
+    /// <summary>Renames an audience or changes its rules ({name?, rules?}).</summary>
+    public async Task<Result<SegmentView>> UpdateAsync(Guid id, SegmentRequest request, CancellationToken ct)
     {
         var errors = new List<FieldError>();
-        var (name, group) = ReadSegment(root, errors, partial: true);
+        var (name, group) = ReadSegment(request, errors, partial: true);
         if (errors.Count > 0)
         {
             return CrmProblem.Invalid(errors);
@@ -140,9 +141,9 @@ public sealed class SegmentCatalog(CrmDbContext db, SegmentQueries segments, Ide
         return new Done();
     }
 
-    /// <summary>Counts and samples the audience of a rule group (the request's JSON) with <see cref="SegmentQueries.PreviewAsync"/>.</summary>
-    public async Task<Result<SegmentPreview>> PreviewAsync(JsonElement root, bool smartSending, CancellationToken ct) =>
-        await segments.PreviewAsync(root, ct, smartSending) switch
+    /// <summary>Counts and samples the audience of <paramref name="rules"/> with <see cref="SegmentQueries.PreviewAsync"/>.</summary>
+    public async Task<Result<SegmentPreview>> PreviewAsync(RuleNode rules, bool smartSending, CancellationToken ct) =>
+        await segments.PreviewAsync(rules, ct, smartSending) switch
         {
             { Preview: { } preview } => preview,
             var refused => CrmProblem.Invalid(refused.Errors),
@@ -171,19 +172,13 @@ public sealed class SegmentCatalog(CrmDbContext db, SegmentQueries segments, Ide
         }
     }
 
-    private static (string? Name, RuleGroup? Rules) ReadSegment(JsonElement root, List<FieldError> errors, bool partial)
+    private static (string? Name, RuleGroup? Rules) ReadSegment(SegmentRequest request, List<FieldError> errors, bool partial)
     {
-        if (root.ValueKind != JsonValueKind.Object)
-        {
-            errors.Add(new FieldError("body", "Send {\"name\", \"rules\"}."));
-            return (null, null);
-        }
-
-        var name = partial && !root.TryGetProperty("name", out _) ? null : new FieldReader(root, "", errors).String("name", required: true, 200);
+        var name = partial && request.Name is null ? null : TextField.Read(request.Name, "name", errors, required: true, 200);
         RuleGroup? group = null;
-        if (root.TryGetProperty("rules", out var rules))
+        if (request.Rules is not null)
         {
-            group = RuleGroupParser.Parse(rules, errors);
+            group = RuleGroupParser.Parse(request.Rules, errors);
         }
         else if (!partial)
         {

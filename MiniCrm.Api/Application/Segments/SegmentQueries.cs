@@ -1,5 +1,4 @@
 using System.Data.Common;
-using System.Text.Json;
 using MiniCrm.Core.Segments;
 using Microsoft.Extensions.Options;
 using MiniCrm.Core.Consent;
@@ -25,11 +24,11 @@ public sealed class SegmentQueries(CrmDbContext db, IOptions<ConsentOptions> con
     }
 
     /// <summary>
-    /// The audience a rule group (a request's JSON) selects: counted with its exclusions, described, and sampled; or
+    /// The audience a rule group selects: counted with its exclusions, described, and sampled; or
     /// the validator's errors. For the preview endpoint and the web app's builder alike. With <paramref name="smartSending"/>
     /// (as a campaign has it unless turned off) customers messaged within its window are left out and counted.
     /// </summary>
-    public async Task<(SegmentPreview? Preview, List<FieldError> Errors)> PreviewAsync(JsonElement rules, CancellationToken ct, bool smartSending = true)
+    public async Task<(SegmentPreview? Preview, List<FieldError> Errors)> PreviewAsync(RuleNode rules, CancellationToken ct, bool smartSending = true)
     {
         var errors = new List<FieldError>();
         if (RuleGroupParser.Parse(rules, errors) is not { } group)

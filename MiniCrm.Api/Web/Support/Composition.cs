@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using MiniCrm.Core.Segments;
 
@@ -101,45 +102,32 @@ public sealed class Composition
         return missing;
     }
 
-    /// <summary>The launch request: the same JSON a curl user sends to <c>POST /api/campaigns</c>.</summary>
-    public JsonObject ToLaunch(string timeZone, Guid? draftId)
-    {
-        var request = new JsonObject { ["name"] = Name, ["message"] = Message, ["smartSending"] = SmartSending };
-        if (Audience == AudienceSource.Saved)
-        {
-            request["segmentId"] = SegmentId.Length > 0 ? SegmentId : null;
-        }
-        else if (RuleGroup is { } rules)
-        {
-            request["rules"] = rules;
-        }
-
-        if (Later)
-        {
-            request["sendAt"] = SendAt?.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
-            request["timeZone"] = timeZone;
-        }
-
-        if (draftId is { } draft)
-        {
-            request["draftId"] = draft.ToString();
-        }
-
-        return request;
-    }
+    /// <summary>The launch request: what a curl user sends to <c>POST /api/campaigns</c>.</summary>
+    public CampaignLaunch ToLaunch(string timeZone, Guid? draftId) => new(
+        Name: Name,
+        Rules: Audience == AudienceSource.Saved ? null : Audience == AudienceSource.Everyone ? RuleNode.Everyone : Audience == AudienceSource.Rules ? Rules.ToNode() : null,
+        SegmentId: Audience == AudienceSource.Saved && Guid.TryParse(SegmentId, out var segment) ? segment : null,
+        Message: Message,
+        SendAt: Later ? SendAt?.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture) : null,
+        TimeZone: Later ? timeZone : null,
+        SmartSending: SmartSending,
+        DraftId: draftId);
 
     /// <summary>Everything the composer holds, as a draft keeps it.</summary>
-    public JsonObject ToDraft() => new()
+    public DraftContent ToDraft() => new()
     {
-        ["name"] = Name,
-        ["audience"] = Audience == AudienceSource.None ? null : Audience.ToString().ToLowerInvariant(),
-        ["segmentId"] = SegmentId.Length > 0 ? SegmentId : null,
-        ["rules"] = Rules.ToJson(),
-        ["message"] = Message,
-        ["objective"] = Objective.Length > 0 ? Objective : null,
-        ["smartSending"] = SmartSending,
-        ["when"] = Later ? "later" : "now",
-        ["sendAt"] = SendAt?.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture),
+        Name = Name,
+        Message = Message,
+        Rules = JsonSerializer.SerializeToElement(Rules.ToNode(), SegmentJson.Default.RuleNode),
+        SegmentId = Guid.TryParse(SegmentId, out var segment) ? segment : null,
+        SmartSending = SmartSending,
+        SendAt = SendAt?.ToString("yyyy-MM-dd'T'HH:mm", CultureInfo.InvariantCulture),
+        Other = new()
+        {
+            ["audience"] = JsonSerializer.SerializeToElement(Audience == AudienceSource.None ? null : Audience.ToString().ToLowerInvariant()),
+            ["objective"] = JsonSerializer.SerializeToElement(Objective.Length > 0 ? Objective : null),
+            ["when"] = JsonSerializer.SerializeToElement(Later ? "later" : "now"),
+        },
     };
 
     /// <summary>A draft back into the composer; what a draft lacks (or an API client wrote differently) keeps its default.</summary>

@@ -1,8 +1,9 @@
+using System.Text.Json.Nodes;
+using MiniCrm.Core.Segments;
 using System.Runtime.CompilerServices;
 using System.Security.Claims;
 using System.Text.Json;
 using Microsoft.AspNetCore.Components.Authorization;
-using MiniCrm.Core.Messaging;
 using MiniCrm.Core.Telemetry;
 using MiniCrm.Api.Http;
 using Npgsql;
@@ -21,7 +22,6 @@ public sealed partial class CrmOperations(IServiceScopeFactory scopes, Authentic
     // The circuit's: cancelled when the circuit (the tab) goes, so its work stops with it.
     private readonly CancellationTokenSource circuit = new();
 
-    private static readonly JsonSerializerOptions Json = MessageJson.Options;
 
     public async Task<ClaimsPrincipal> UserAsync() => (await authentication.GetAuthenticationStateAsync()).User;
 
@@ -73,8 +73,8 @@ public sealed partial class CrmOperations(IServiceScopeFactory scopes, Authentic
         }
     }
 
-    /// <summary>A page's request body, as the endpoint would have received it.</summary>
-    public static JsonElement Body(object value) => JsonSerializer.SerializeToElement(value, Json);
+    /// <summary>Rules as a view holds them (a campaign's, a saved audience's), as a request carries them.</summary>
+    public static RuleNode Rules(JsonNode rules) => rules.Deserialize(SegmentJson.Default.RuleNode) ?? RuleNode.Everyone;
 
     public void Dispose()
     {

@@ -1,5 +1,7 @@
 using System.Globalization;
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using MiniCrm.Core.Segments;
 
 namespace MiniCrm.Api.Web.Support;
 
@@ -35,29 +37,24 @@ public sealed class GroupDraft
         [">"] = "more than", ["<"] = "less than", ["="] = "is", [">="] = "at least", ["<="] = "at most", ["!="] = "is not",
     };
 
-    public JsonObject ToJson() => new()
+    /// <summary>The group as a request carries it: what <see cref="RuleGroupParser"/> checks, for the builder as for a curl user.</summary>
+    public RuleNode ToNode() => new(Combinator, [.. Items.Select(item => item switch
     {
-        ["combinator"] = Combinator,
-        ["rules"] = new JsonArray([.. Items.Select(item => item switch
-        {
-            GroupDraft group => (JsonNode)group.ToJson(),
-            RuleDraft rule => new JsonObject
-            {
-                ["attribute"] = rule.Attribute,
-                ["operator"] = rule.Operator,
-                ["value"] = Value(rule),
-            },
-            _ => throw new InvalidOperationException("A group holds rules and groups."),
-        })]),
-    };
+        GroupDraft group => group.ToNode(),
+        RuleDraft rule => new RuleNode(Attribute: rule.Attribute, Operator: rule.Operator, Value: Value(rule)),
+        _ => throw new InvalidOperationException("A group holds rules and groups."),
+    })]);
+
+    /// <summary>The group as JSON, as a draft or an address keeps it.</summary>
+    public JsonObject ToJson() => JsonSerializer.SerializeToNode(ToNode(), SegmentJson.Default.RuleNode)!.AsObject();
 
     /// <summary>A number typed the browser's way ("1.234,5" in German) or the plain way; anything else goes as text for the validator to name.</summary>
-    private static JsonNode? Value(RuleDraft rule)
+    private static JsonElement? Value(RuleDraft rule)
     {
         var text = rule.Value.Trim();
         if (!rule.IsNumeric)
         {
-            return JsonValue.Create(text);
+            return JsonSerializer.SerializeToElement(text);
         }
 
         if (text.Length == 0)
@@ -67,8 +64,8 @@ public sealed class GroupDraft
 
         return decimal.TryParse(text, NumberStyles.Number, CultureInfo.CurrentCulture, out var number) ||
                decimal.TryParse(text, NumberStyles.Number, CultureInfo.InvariantCulture, out number)
-            ? JsonValue.Create(number)
-            : JsonValue.Create(text);
+            ? JsonSerializer.SerializeToElement(number)
+            : JsonSerializer.SerializeToElement(text);
     }
 
     public static GroupDraft From(JsonNode? json)

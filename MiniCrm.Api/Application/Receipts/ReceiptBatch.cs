@@ -1,0 +1,3 @@
+namespace MiniCrm.Api.Application.Receipts;
+
+public sealed record ReceiptBatch(IReadOnlyList<ReceiptSubmission> Receipts);
