@@ -11,7 +11,14 @@ builder.AddWebApp();
 var app = builder.Build();
 
 app.MapDefaultEndpoints();
+app.UseForwardedClients();
 app.UseSecurityHeaders();
+if (!app.Environment.IsDevelopment())
+{
+    app.UseHsts(); // on HTTPS answers (behind a proxy that ends TLS: with Network:TrustedProxies, so the scheme is known)
+}
+
+app.UseSameOriginWrites();
 app.UseWebAppNotFoundPage();
 // Routing after the not-found page's re-execution, so /not-found is routed when a page address matched nothing.
 app.UseRouting();

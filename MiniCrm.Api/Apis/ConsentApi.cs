@@ -29,7 +29,7 @@ public static class ConsentApi
                 (await consent.ResubscribeAsync(id, ct)).NoContentOrNotFound())
             .WithSummary("Resubscribe a customer (when they asked to be messaged again)");
 
-        var link = app.MapGroup(UnsubscribeLinks.Path).WithTags("Consent").AllowAnonymous().RequireRateLimiting(AbuseLimits.SignIn).ExcludeFromDescription();
+        var link = app.MapGroup(UnsubscribeLinks.Path).WithTags("Consent").AllowAnonymous().RequireRateLimiting(AbuseLimits.UnsubscribeLink).ExcludeFromDescription();
         link.MapGet("/{token}", Confirm);
         link.MapPost("/{token}", Unsubscribe);
         return app;

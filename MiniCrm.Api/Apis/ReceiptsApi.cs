@@ -28,7 +28,9 @@ public static class ReceiptsApi
             .Accepts<ReceiptBatch>("application/json")
             .ProducesProblem(StatusCodes.Status401Unauthorized)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .RequireRateLimiting(AbuseLimits.Receipts)
             .RequireMachineCredential($"{ReceiptSignature.HeaderName} (HMAC of the vendor-signing-secret)")
             .WithBodyLimit(MaxBodyBytes + 1);
         return app;
@@ -42,6 +44,12 @@ public static class ReceiptsApi
             return Problems.Unavailable("Receipts are being applied; resend this batch after Retry-After.", 1, context);
         }
 
+        // The header first: a stale, forged or missing signature is refused before a byte of the body is read.
+        if (signature.Check(context.Request.Headers[ReceiptSignature.HeaderName], out var signed) is { } refusal)
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Signature refused", detail: refusal);
+        }
+
         var body = await ReadBodyAsync(context.Request, ct);
         if (body is null)
         {
@@ -49,15 +57,15 @@ public static class ReceiptsApi
                 detail: $"A receipt batch is at most {MaxBodyBytes / 1024 / 1024} MiB.");
         }
 
-        if (signature.Verify(context.Request.Headers[ReceiptSignature.HeaderName], body) is { } refusal)
+        if (!signature.Matches(signed!, body.Value.Span))
         {
-            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Signature refused", detail: refusal);
+            return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Signature refused", detail: ReceiptSignature.Mismatch);
         }
 
         JsonDocument document;
         try
         {
-            document = JsonDocument.Parse(body);
+            document = JsonDocument.Parse(body.Value);
         }
         catch (JsonException ex)
         {
@@ -133,9 +141,10 @@ public static class ReceiptsApi
         return TypedResults.Accepted((string?)null, new ReceiptsAccepted(accepted.Count, rejected));
     }
 
-    private static async Task<byte[]?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
+    /// <summary>The body, at most <see cref="MaxBodyBytes"/>, in one buffer (not copied again); null past the limit.</summary>
+    private static async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, CancellationToken ct)
     {
-        using var buffer = new MemoryStream();
+        var buffer = new MemoryStream((int)Math.Min(request.ContentLength ?? 81920, MaxBodyBytes));
         var chunk = new byte[81920];
         int read;
         while ((read = await request.Body.ReadAsync(chunk, ct)) > 0)
@@ -148,6 +157,6 @@ public static class ReceiptsApi
             buffer.Write(chunk, 0, read);
         }
 
-        return buffer.ToArray();
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
     }
 }

@@ -103,6 +103,13 @@ public static partial class CrmAuthentication
         var developmentSignIn = app.Environment.IsDevelopment() && settings.DevelopmentSignIn;
         if (settings.Google.IsConfigured && settings.AllowedEmailDomains.Length == 0)
         {
+            if (!app.Environment.IsDevelopment() && !settings.AllowAnyGoogleAccount)
+            {
+                throw new InvalidOperationException(
+                    "Google sign-in is configured but Authentication:AllowedEmailDomains is empty, so every Google account could sign in to this CRM. " +
+                    "Set Authentication:AllowedEmailDomains:0=<your company's domain>, or Authentication:AllowAnyGoogleAccount=true to allow every account on purpose.");
+            }
+
             LogOpenToEveryGoogleAccount(app.Logger);
         }
 
@@ -110,7 +117,7 @@ public static partial class CrmAuthentication
         auth.MapGet("/methods", () => TypedResults.Ok(new SignInMethods(settings.Google.IsConfigured, developmentSignIn)))
             .WithSummary("Which sign-ins this Api offers");
         auth.MapGet("/signin/google", Results<ChallengeHttpResult, ProblemHttpResult> (string? returnUrl) => settings.Google.IsConfigured
-                ? TypedResults.Challenge(new AuthenticationProperties { RedirectUri = LocalOrRoot(returnUrl) }, [GoogleDefaults.AuthenticationScheme])
+                ? TypedResults.Challenge(new AuthenticationProperties { RedirectUri = LocalUrl.OrRoot(returnUrl) }, [GoogleDefaults.AuthenticationScheme])
                 : TypedResults.Problem(statusCode: StatusCodes.Status404NotFound, title: "Google sign-in is not configured",
                     detail: "Set the AppHost parameters google-client-id and google-client-secret (README: Google sign-in)."))
             .WithSummary("Starts Google sign-in; comes back to returnUrl (a path on this site)")
@@ -265,11 +272,6 @@ public static partial class CrmAuthentication
             new Claim(MethodClaim, method),
         ],
         CookieAuthenticationDefaults.AuthenticationScheme));
-
-    private static string LocalOrRoot(string? returnUrl) =>
-        returnUrl is { Length: > 0 } && returnUrl[0] == '/' && !returnUrl.StartsWith("//", StringComparison.Ordinal) && !returnUrl.StartsWith("/\\", StringComparison.Ordinal)
-            ? returnUrl
-            : "/";
 
     private static Task SendToSignIn(RedirectContext<CookieAuthenticationOptions> context)
     {

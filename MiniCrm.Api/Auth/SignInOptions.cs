@@ -14,6 +14,12 @@ public sealed class SignInOptions
     public string[] AllowedEmailDomains { get; set; } = [];
 
     /// <summary>
+    /// Outside Development the Api refuses to start with Google configured and no <see cref="AllowedEmailDomains"/>
+    /// (a deployment that forgot the setting would let every Google account in); true allows that on purpose.
+    /// </summary>
+    public bool AllowAnyGoogleAccount { get; set; }
+
+    /// <summary>
     /// The development sign-in (an email and a name, no password): only ever in the Development
     /// environment, and there only while this is true. In any other environment it does not exist.
     /// </summary>

@@ -173,13 +173,5 @@ internal sealed class FieldReader(JsonElement item, string prefix, List<FieldErr
 
     public string Path(string name) => prefix.Length == 0 ? name : $"{prefix}.{name}";
 
-    private static string Kind(JsonElement value) => value.ValueKind switch
-    {
-        JsonValueKind.String => "text",
-        JsonValueKind.Number => "a number",
-        JsonValueKind.True or JsonValueKind.False => "true/false",
-        JsonValueKind.Array => "an array",
-        JsonValueKind.Object => "an object",
-        _ => value.ValueKind.ToString().ToLowerInvariant(),
-    };
+    private static string Kind(JsonElement value) => JsonShape.KindOf(value);
 }

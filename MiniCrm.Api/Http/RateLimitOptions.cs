@@ -10,6 +10,10 @@ public sealed class RateLimitOptions
     [Range(1, 100_000)]
     public int SignInPerMinute { get; set; } = 30;
 
+    /// <summary>Receipt batches per minute per source address (each carries up to 5,000 receipts); anonymous until the signature is checked.</summary>
+    [Range(1, 1_000_000)]
+    public int ReceiptsPerMinute { get; set; } = 6_000;
+
     [Range(1, 100_000)]
     public int PreviewPerMinute { get; set; } = 240;
 

@@ -18,37 +18,11 @@ public sealed class ProductionTests(AppHostFixture fixture)
     public async Task In_production_the_development_sign_in_is_absent_even_when_configured_on()
     {
         var port = TestAppHost.FreePort();
-        var start = new System.Diagnostics.ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TerminalAppHost.RepositoryRoot };
-        foreach (var argument in (string[])["run", "--project", "MiniCrm.Api", "--no-build", "--no-launch-profile"])
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
-        start.Environment["ConnectionStrings__crmdb"] = fixture.DatabaseConnectionString;
-        start.Environment["ConnectionStrings__kafka"] = (await fixture.App.GetConnectionStringAsync("kafka"))!;
-        start.Environment["Authentication__DevelopmentSignIn"] = "true";
-        using var api = System.Diagnostics.Process.Start(start)!;
-        var output = new System.Text.StringBuilder();
-        api.OutputDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        api.ErrorDataReceived += (_, e) => { lock (output) { output.AppendLine(e.Data); } };
-        api.BeginOutputReadLine();
-        api.BeginErrorReadLine();
+        var (api, output) = await StandaloneApi.StartAsync(fixture, port, "Production", new() { ["Authentication__DevelopmentSignIn"] = "true" });
         try
         {
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
-            await AppHostFixture.EventuallyAsync(async () =>
-            {
-                try
-                {
-                    return (await http.GetAsync("/health")).StatusCode == HttpStatusCode.OK;
-                }
-                catch (HttpRequestException)
-                {
-                    return !api.HasExited ? false : throw new InvalidOperationException("The Api exited: " + output);
-                }
-            }, TimeSpan.FromMinutes(2), () => "the Production Api to start: " + output);
+            await StandaloneApi.WaitHealthyAsync(api, output, http);
 
             using var signIn = await http.PostAsJsonAsync("/auth/development/signin", new { email = "intruder@example.com", name = "Intruder" });
             // Not there: an unknown route, which the fallback policy answers 401 to the signed-out (it reveals no routes).
@@ -64,6 +38,32 @@ public sealed class ProductionTests(AppHostFixture fixture)
         {
             api.Kill(entireProcessTree: true);
             await api.WaitForExitAsync();
+        }
+    }
+
+    [Fact]
+    public async Task In_production_google_without_an_allow_list_stops_the_api_with_the_setting_named()
+    {
+        var (api, output) = await StandaloneApi.StartAsync(fixture, TestAppHost.FreePort(), "Production", new()
+        {
+            ["Authentication__Google__ClientId"] = "production-test.apps.googleusercontent.com",
+            ["Authentication__Google__ClientSecret"] = "not-a-real-secret",
+        });
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+            await api.WaitForExitAsync(timeout.Token);
+            Assert.NotEqual(0, api.ExitCode);
+            Assert.Contains("Authentication:AllowedEmailDomains", StandaloneApi.Text(output));
+            Assert.Contains("Authentication:AllowAnyGoogleAccount", StandaloneApi.Text(output));
+            Assert.DoesNotContain("not-a-real-secret", StandaloneApi.Text(output));
+        }
+        finally
+        {
+            if (!api.HasExited)
+            {
+                api.Kill(entireProcessTree: true);
+            }
         }
     }
 }
