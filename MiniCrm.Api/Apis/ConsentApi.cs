@@ -22,12 +22,15 @@ public static class ConsentApi
     {
         var customers = app.MapGroup("/api/customers/{id:guid}").WithTags("Customers").RequireAuthorization(CrmAuthentication.MarketerPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
-        customers.MapPost("/unsubscribe", async (Guid id, ConsentChanges consent, CancellationToken ct) =>
-                (await consent.UnsubscribeAsync(id, "marketer", ct)).NoContentOrNotFound())
+        customers.MapPost("/unsubscribe", async (Guid id, HttpContext context, ConsentChanges consent, CancellationToken ct) =>
+                (await consent.UnsubscribeAsync(id, ConsentChanges.ByMarketer, context.User.UserId(), ct)).NoContentOrNotFound())
             .WithSummary("Unsubscribe a customer: they are in no audience from now on");
-        customers.MapPost("/resubscribe", async (Guid id, ConsentChanges consent, CancellationToken ct) =>
-                (await consent.ResubscribeAsync(id, ct)).NoContentOrNotFound())
+        customers.MapPost("/resubscribe", async (Guid id, HttpContext context, ConsentChanges consent, CancellationToken ct) =>
+                (await consent.ResubscribeAsync(id, context.User.UserId(), ct)).NoContentOrNotFound())
             .WithSummary("Resubscribe a customer (when they asked to be messaged again)");
+        customers.MapGet("/consent", async Task<Results<Ok<List<ConsentEventView>>, NotFound>> (Guid id, CrmDbContext db, ConsentChanges consent, CancellationToken ct) =>
+                await db.Customers.AnyAsync(c => c.Id == id, ct) ? TypedResults.Ok(await consent.HistoryAsync(id, ct)) : TypedResults.NotFound())
+            .WithSummary("A customer's consent history, oldest first: each unsubscribe and resubscribe, how and by whom");
 
         var link = app.MapGroup(UnsubscribeLinks.Path).WithTags("Consent").AllowAnonymous().RequireRateLimiting(AbuseLimits.UnsubscribeLink).ExcludeFromDescription();
         link.MapGet("/{token}", Confirm);
@@ -61,7 +64,7 @@ public static class ConsentApi
             return TestLink();
         }
 
-        if (UnsubscribeLinks.Verify(token, consent.Value.LinkSigningKey) is not { } customer || !(await changes.UnsubscribeAsync(customer, "link", ct)).Succeeded)
+        if (UnsubscribeLinks.Verify(token, consent.Value.LinkSigningKey) is not { } customer || !(await changes.UnsubscribeAsync(customer, ConsentChanges.ByLink, null, ct)).Succeeded)
         {
             return Invalid();
         }

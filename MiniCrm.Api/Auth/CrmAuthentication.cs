@@ -65,6 +65,16 @@ public static partial class CrmAuthentication
                     : Refuse(context, StatusCodes.Status401Unauthorized, "Sign-in required",
                     "Sign in first: GET /auth/signin/google (or the development sign-in).");
                 cookie.Events.OnRedirectToAccessDenied = context => Refuse(context, StatusCodes.Status403Forbidden, "Not allowed", "This account may not do that.");
+                // A session ends when its user signs out anywhere: a copied cookie stops working too.
+                cookie.Events.OnValidatePrincipal = async context =>
+                {
+                    if (context.Principal is { } principal &&
+                        !await context.HttpContext.RequestServices.GetRequiredService<SessionStamps>().IsCurrentAsync(principal, context.HttpContext.RequestAborted))
+                    {
+                        context.RejectPrincipal();
+                        await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
+                    }
+                };
             });
 
         if (settings.Google.IsConfigured)
@@ -95,6 +105,8 @@ public static partial class CrmAuthentication
             authorization.FallbackPolicy = authorization.GetPolicy(MarketerPolicy);
         });
         builder.Services.AddScoped<UserDirectory>();
+        builder.Services.AddMemoryCache();
+        builder.Services.AddSingleton<SessionStamps>();
     }
 
     public static void MapAuthEndpoints(this WebApplication app)
@@ -122,12 +134,17 @@ public static partial class CrmAuthentication
                     detail: "Set the AppHost parameters google-client-id and google-client-secret (README: Google sign-in)."))
             .WithSummary("Starts Google sign-in; comes back to returnUrl (a path on this site)")
             .RequireRateLimiting(AbuseLimits.SignIn);
-        auth.MapPost("/signout", async (HttpContext context) =>
+        auth.MapPost("/signout", async (HttpContext context, SessionStamps sessions, UserDirectory users, CancellationToken ct) =>
             {
+                if ((await context.AuthenticateAsync(CookieAuthenticationDefaults.AuthenticationScheme)).Principal?.FindFirstValue(UserIdClaim) is { } userId)
+                {
+                    await sessions.EndAllAsync(userId, users, ct);
+                }
+
                 await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
                 return TypedResults.NoContent();
             })
-            .WithSummary("Ends the session");
+            .WithSummary("Ends every session of the signed-in user (this browser's, and any other, within 20 seconds)");
 
         if (developmentSignIn)
         {
@@ -270,6 +287,7 @@ public static partial class CrmAuthentication
             new Claim(ClaimTypes.Name, user.Name ?? user.Email ?? user.Id),
             new Claim(ClaimTypes.Email, user.Email ?? ""),
             new Claim(MethodClaim, method),
+            new Claim(SessionStamps.Claim, user.SessionStamp),
         ],
         CookieAuthenticationDefaults.AuthenticationScheme));
 

@@ -69,5 +69,13 @@ public sealed class UserDirectory(CrmDbContext db)
     public async Task<bool> SetPhoneAsync(string id, string? phone, CancellationToken ct) =>
         await db.Users.Where(u => u.Id == id).ExecuteUpdateAsync(u => u.SetProperty(x => x.Phone, phone).SetProperty(x => x.UpdatedAt, DateTimeOffset.UtcNow), ct) == 1;
 
+    /// <summary>The user's current session stamp; null when the account no longer exists.</summary>
+    public Task<string?> SessionStampAsync(string id, CancellationToken ct) =>
+        db.Users.AsNoTracking().Where(u => u.Id == id).Select(u => u.SessionStamp).SingleOrDefaultAsync(ct);
+
+    /// <summary>Ends every session of the user: the stamp their cookies carry is no longer theirs.</summary>
+    public async Task EndSessionsAsync(string id, CancellationToken ct) =>
+        await db.Users.Where(u => u.Id == id).ExecuteUpdateAsync(u => u.SetProperty(x => x.SessionStamp, User.NewSessionStamp()), ct);
+
     private static string NewId() => "user_" + Guid.NewGuid().ToString("N");
 }

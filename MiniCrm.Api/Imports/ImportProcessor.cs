@@ -100,6 +100,23 @@ public sealed partial class ImportProcessor(
 
         var (id, kind, chunks, next) = claimed.Value;
 
+        try
+        {
+            await ProcessAsync(id, kind, chunks, next, ct);
+        }
+        catch (Exception ex) when (ex is not (OperationCanceledException or NpgsqlException or KafkaException or TimeoutException or InvalidDataException))
+        {
+            // Anything else is about this file, not the moment: retrying would fail again, and a background service that
+            // throws stops the Api. The import ends FAILED with the reason; the next one is worked on.
+            LogUnexpected(ex, id);
+            await FinishAsync(id, $"The import stopped on an unexpected problem ({ex.GetType().Name}); what was counted before it stays imported.", ct);
+        }
+
+        return true;
+    }
+
+    private async Task ProcessAsync(Guid id, ImportKind kind, int chunks, long next, CancellationToken ct)
+    {
         using var activity = MiniCrm.Core.Telemetry.CrmTelemetry.Source.StartActivity("import file");
         activity?.SetTag("minicrm.import.id", id);
         var topic = kind == ImportKind.Customers ? KafkaTopics.Customers : KafkaTopics.Orders;
@@ -118,7 +135,7 @@ public sealed partial class ImportProcessor(
         if (rows is null)
         {
             await FinishAsync(id, problem, ct);
-            return true;
+            return;
         }
 
         // Records already counted are read past: a few seconds for a file of a million.
@@ -132,7 +149,7 @@ public sealed partial class ImportProcessor(
             if (drain.IsDraining || ct.IsCancellationRequested)
             {
                 await ReleaseAsync(id, ct);
-                return true;
+                return;
             }
 
             while (lag.IsBehind(topic))
@@ -161,7 +178,7 @@ public sealed partial class ImportProcessor(
             {
                 await FinishAsync(id, null, ct);
                 LogCompleted(id, next);
-                return true;
+                return;
             }
         }
     }
@@ -346,6 +363,9 @@ public sealed partial class ImportProcessor(
 
         return messages;
     }
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Import {ImportId} failed on an unexpected problem; it is marked FAILED")]
+    private partial void LogUnexpected(Exception exception, Guid importId);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Import {ImportId} is done: {Records} records.")]
     private partial void LogCompleted(Guid importId, long records);

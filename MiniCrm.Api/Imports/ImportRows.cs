@@ -1,3 +1,4 @@
+using MiniCrm.Api.Application.Ingestion;
 using System.Globalization;
 using System.Text.Json;
 
@@ -65,11 +66,14 @@ public sealed class ImportRows
     public async Task<ImportItems> ReadAsync(CsvRecords csv, int size, CancellationToken ct)
     {
         var items = new List<Dictionary<string, object?>>();
-        var lines = new List<long[]>();
+        var lines = new List<List<long>>();
         var unreadable = new List<(long, string, string)>();
         // An order with an unreadable line is refused whole (what is left of it is not the order); such a line belongs to
         // the order before it when it names that order, or to the order that starts right after it, if that one is named.
         var broken = new Dictionary<int, List<long>>();
+        // An order of more lines than an order may have items is refused whole too; its lines are only counted, so a file
+        // whose lines all name one order costs linear work and bounded memory, however long it is.
+        var oversized = new HashSet<int>();
         var loose = new List<(string? OrderId, long Line)>();
         var standalone = 0;
         long records = 0;
@@ -79,13 +83,13 @@ public sealed class ImportRows
             _held = null;
             if (record is null)
             {
-                return Build(items, lines, unreadable, standalone + loose.Count, broken, records, end: true);
+                return Build(items, lines, unreadable, standalone + loose.Count, broken, oversized, records, end: true);
             }
 
             if (_kind == ImportKind.Orders && items.Count > 0 && records >= size && loose.Count == 0 && Text(record, "orderId") != (string?)items[^1]["orderId"])
             {
                 _held = record; // the next batch starts with this order
-                return Build(items, lines, unreadable, standalone + loose.Count, broken, records, end: false);
+                return Build(items, lines, unreadable, standalone + loose.Count, broken, oversized, records, end: false);
             }
 
             records++;
@@ -116,8 +120,17 @@ public sealed class ImportRows
                 var item = new Dictionary<string, object?> { ["name"] = Text(record, "itemName"), ["quantity"] = Number(record, "quantity"), ["unitPrice"] = Number(record, "unitPrice") };
                 if (items.Count > 0 && Text(record, "orderId") is { } id && id == (string?)items[^1]["orderId"])
                 {
-                    ((List<Dictionary<string, object?>>)items[^1]["items"]!).Add(item);
-                    lines[^1] = [.. lines[^1], record.Line];
+                    var orderItems = (List<Dictionary<string, object?>>)items[^1]["items"]!;
+                    if (orderItems.Count < OrderIntake.MaxItems)
+                    {
+                        orderItems.Add(item);
+                    }
+                    else
+                    {
+                        oversized.Add(items.Count - 1);
+                    }
+
+                    lines[^1].Add(record.Line);
                 }
                 else
                 {
@@ -144,7 +157,7 @@ public sealed class ImportRows
 
             if (_kind == ImportKind.Customers && records >= size)
             {
-                return Build(items, lines, unreadable, standalone, broken, records, end: false);
+                return Build(items, lines, unreadable, standalone, broken, oversized, records, end: false);
             }
         }
     }
@@ -165,9 +178,16 @@ public sealed class ImportRows
         return (lines[0], field == "items" ? "itemName" : field);
     }
 
-    private static ImportItems Build(List<Dictionary<string, object?>> items, List<long[]> lines, List<(long, string, string)> unreadable, int standalone,
-        Dictionary<int, List<long>> broken, long records, bool end)
+    private static ImportItems Build(List<Dictionary<string, object?>> items, List<List<long>> lines, List<(long, string, string)> unreadable, int standalone,
+        Dictionary<int, List<long>> broken, HashSet<int> oversized, long records, bool end)
     {
+        foreach (var order in oversized.Where(o => !broken.ContainsKey(o)))
+        {
+            var reason = $"Order {items[order]["orderId"]} has {lines[order].Count} lines; an order has at most {OrderIntake.MaxItems} items, so none of its lines were imported.";
+            unreadable.AddRange(lines[order].Select(line => (line, "orderId", reason)));
+        }
+
+
         // The readable lines of a broken order are refused with it, each naming the line that broke it.
         foreach (var (order, bad) in broken)
         {
@@ -175,10 +195,11 @@ public sealed class ImportRows
             unreadable.AddRange(lines[order].Select(line => (line, "orderId", reason)));
         }
 
-        var kept = Enumerable.Range(0, items.Count).Where(i => !broken.ContainsKey(i)).ToList();
+        var kept = Enumerable.Range(0, items.Count).Where(i => !broken.ContainsKey(i) && !oversized.Contains(i)).ToList();
         // Empty cells are left out, as a JSON client leaves out what it does not have.
         var json = JsonSerializer.SerializeToElement(kept.Select(i => items[i].Where(kv => kv.Value is not null).ToDictionary()));
-        return new ImportItems([.. json.EnumerateArray()], [.. kept.Select(i => lines[i])], unreadable, standalone + broken.Count, records, end);
+        return new ImportItems([.. json.EnumerateArray()], [.. kept.Select(i => lines[i].ToArray())], unreadable,
+            standalone + broken.Count + oversized.Count(o => !broken.ContainsKey(o)), records, end);
     }
 
     private string? Text(CsvRecord record, string column) =>

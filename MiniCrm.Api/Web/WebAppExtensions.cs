@@ -17,6 +17,7 @@ public static class WebAppExtensions
         builder.Configuration["DisableStaticAssetNotFoundRuntimeFallback"] ??= "true";
         builder.Services.AddRazorComponents().AddInteractiveServerComponents();
         builder.Services.AddCascadingAuthenticationState();
+        builder.Services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, Support.SessionRevalidation>();
         builder.Services.AddScoped<CrmOperations>();
         builder.Services.AddScoped<BrowserClock>();
         // Numbers and dates as the browser's language writes them (Accept-Language), for any culture .NET knows.

@@ -168,7 +168,15 @@ public sealed class User
     /// <summary>Where a test text goes when the marketer sends one to themselves (10 digits), set by them.</summary>
     public string? Phone { get; set; }
 
+    /// <summary>
+    /// Stamped into every session cookie at sign-in and checked on each request and by each open page: changed (sign-out,
+    /// sign out everywhere), it ends every session of this user, copied cookies included.
+    /// </summary>
+    public string SessionStamp { get; set; } = NewSessionStamp();
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }
+
+    public static string NewSessionStamp() => Guid.NewGuid().ToString("N");
 }

@@ -31,6 +31,8 @@ public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbCon
 
     public DbSet<User> Users => Set<User>();
 
+    public DbSet<ConsentEvent> ConsentEvents => Set<ConsentEvent>();
+
     public DbSet<Import> Imports => Set<Import>();
 
     public DbSet<ImportChunk> ImportChunks => Set<ImportChunk>();

@@ -229,6 +229,20 @@ internal sealed class CommunicationLogConfiguration : IEntityTypeConfiguration<C
     }
 }
 
+internal sealed class ConsentEventConfiguration : IEntityTypeConfiguration<ConsentEvent>
+{
+    public void Configure(EntityTypeBuilder<ConsentEvent> consent)
+    {
+        consent.ToTable("consent_events");
+        consent.Property(e => e.Id).UseIdentityAlwaysColumn();
+        consent.Property(e => e.Change).HasMaxLength(16);
+        consent.Property(e => e.Via).HasMaxLength(16);
+        consent.Property(e => e.ByUser).HasMaxLength(64);
+        consent.Property(e => e.At).HasDefaultValueSql("clock_timestamp()");
+        consent.HasIndex(e => new { e.CustomerId, e.Id });
+    }
+}
+
 internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
 {
     public void Configure(EntityTypeBuilder<User> user)
@@ -241,6 +255,7 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         user.HasIndex(u => u.GoogleId).IsUnique();
         user.HasIndex(u => u.Email).IsUnique();
         user.Property(u => u.Phone).HasMaxLength(10);
+        user.Property(u => u.SessionStamp).HasMaxLength(32).HasDefaultValueSql("replace(cast(gen_random_uuid() as text), '-', '')");
     }
 }
 

@@ -14,6 +14,37 @@ public sealed partial class ConsentTests(AppHostFixture fixture)
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     [Fact]
+    public async Task Each_consent_change_is_kept_with_how_and_by_whom_and_the_history_cannot_be_rewritten()
+    {
+        using var api = fixture.Api();
+        var city = await SavedSegmentTests.CustomersOfAsync(fixture, 1);
+        var customer = await fixture.ScalarAsync<Guid>($"SELECT id FROM customers WHERE city = '{city}'");
+        var marketer = await fixture.ScalarAsync<string>($"SELECT id FROM users WHERE email = '{AppHostFixture.MarketerEmail}'");
+
+        // The customer's own link, then a marketer on their behalf, then the link again.
+        using var anonymous = fixture.AnonymousApi();
+        var token = MiniCrm.Core.Consent.UnsubscribeLinks.Token(customer, fixture.LinkSigningKey);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsync($"/u/{token}", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsync($"/u/{token}", null)).StatusCode); // twice: one change
+        await SavedSegmentTests.SendAsync(api, HttpMethod.Post, $"/api/customers/{customer}/resubscribe", null, HttpStatusCode.NoContent);
+        Assert.Equal(HttpStatusCode.OK, (await anonymous.PostAsync($"/u/{token}", null)).StatusCode);
+
+        Assert.Equal($"UNSUBSCRIBED link -|RESUBSCRIBED marketer {marketer}|UNSUBSCRIBED link -",
+            await fixture.ScalarAsync<string>($"SELECT string_agg(change || ' ' || via || ' ' || coalesce(by_user, '-'), '|' ORDER BY id) FROM consent_events WHERE customer_id = '{customer}'"));
+        var history = await api.GetFromJsonAsync<JsonElement>($"/api/customers/{customer}/consent", Json);
+        Assert.Equal(["UNSUBSCRIBED", "RESUBSCRIBED", "UNSUBSCRIBED"], history.EnumerateArray().Select(e => e.GetProperty("change").GetString()));
+        Assert.Equal("Test Marketer", history[1].GetProperty("byName").GetString());
+        Assert.Equal(
+            await fixture.ScalarAsync<DateTime>($"SELECT max(at) FROM consent_events WHERE customer_id = '{customer}'"),
+            await fixture.ScalarAsync<DateTime>($"SELECT unsubscribed_at FROM customers WHERE id = '{customer}'"));
+
+        // Append-only: the database itself refuses to change or remove an event.
+        var refused = await Assert.ThrowsAsync<Npgsql.PostgresException>(() => fixture.ScalarAsync<long>($"WITH d AS (DELETE FROM consent_events WHERE customer_id = '{customer}' RETURNING 1) SELECT count(*) FROM d"));
+        Assert.Contains("append-only", refused.MessageText);
+        await Assert.ThrowsAsync<Npgsql.PostgresException>(() => fixture.ScalarAsync<long>($"WITH u AS (UPDATE consent_events SET via = 'x' WHERE customer_id = '{customer}' RETURNING 1) SELECT count(*) FROM u"));
+    }
+
+    [Fact]
     public async Task An_unsubscribed_customer_is_left_out_of_every_audience_and_the_preview_says_so()
     {
         using var api = fixture.Api();

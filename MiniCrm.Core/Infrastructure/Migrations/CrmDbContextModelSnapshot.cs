@@ -398,6 +398,51 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                     b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 85);
                 });
 
+            modelBuilder.Entity("MiniCrm.Core.Domain.ConsentEvent", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityAlwaysColumn(b.Property<long>("Id"));
+
+                    b.Property<DateTimeOffset>("At")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("at")
+                        .HasDefaultValueSql("clock_timestamp()");
+
+                    b.Property<string>("ByUser")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("by_user");
+
+                    b.Property<string>("Change")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("change");
+
+                    b.Property<Guid>("CustomerId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("customer_id");
+
+                    b.Property<string>("Via")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)")
+                        .HasColumnName("via");
+
+                    b.HasKey("Id")
+                        .HasName("pk_consent_events");
+
+                    b.HasIndex("CustomerId", "Id")
+                        .HasDatabaseName("ix_consent_events_customer_id_id");
+
+                    b.ToTable("consent_events", (string)null);
+                });
+
             modelBuilder.Entity("MiniCrm.Core.Domain.Customer", b =>
                 {
                     b.Property<Guid>("Id")
@@ -990,6 +1035,14 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasMaxLength(10)
                         .HasColumnType("character varying(10)")
                         .HasColumnName("phone");
+
+                    b.Property<string>("SessionStamp")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasColumnName("session_stamp")
+                        .HasDefaultValueSql("replace(cast(gen_random_uuid() as text), '-', '')");
 
                     b.Property<DateTimeOffset>("UpdatedAt")
                         .ValueGeneratedOnAdd()
