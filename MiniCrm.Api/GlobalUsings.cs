@@ -8,3 +8,4 @@ global using MiniCrm.Api.Application.Idempotency;
 global using MiniCrm.Api.Application.Ingestion;
 global using MiniCrm.Api.Application.Segments;
 global using MiniCrm.Api.Infrastructure;
+global using MiniCrm.Api.Application.Team;

@@ -23,6 +23,7 @@ app.UseWebAppNotFoundPage();
 // Routing after the not-found page's re-execution, so /not-found is routed when a page address matched nothing.
 app.UseRouting();
 app.UseAuthentication();
+app.UseCallers();
 app.UseAuthorization();
 app.UseRateLimiter();
 app.UseRequestLocalization();

@@ -38,37 +38,19 @@ public static class CampaignDraftsApi
     public static async Task<Results<Created<DraftView>, ValidationProblem, ProblemHttpResult>> CreateDraft(
         DraftContent content, HttpContext context, CampaignDrafts drafts, CancellationToken ct)
     {
-        var userId = context.User.UserId();
-        var once = Idempotency.Request(context, userId, CampaignDrafts.Operation, ApiJson.Fingerprint(content, ApiJson.Default.DraftContent), out var keyProblem);
-        if (keyProblem is not null)
-        {
-            return Problems.Validation(keyProblem);
-        }
-
-        var (draft, errors, keyState) = await drafts.CreateAsync(content, userId, once, ct);
-        return draft is not null
-            ? keyState == ClaimState.Replay
-                ? Idempotency.Replayed(context, TypedResults.Created($"/api/campaigns/drafts/{draft.Id}", draft))
-                : TypedResults.Created($"/api/campaigns/drafts/{draft.Id}", draft)
-            : keyState is { } state ? ResultHttp.Problem(IdempotencyKeys.Refusal(state), context)
-            : Problems.Validation(errors);
+        var once = Idempotency.Request(context, context.User.UserId(), CampaignDrafts.Operation, ApiJson.Fingerprint(content, ApiJson.Default.DraftContent), out var keyProblem);
+        return keyProblem is not null
+            ? Problems.Validation(keyProblem)
+            : (await drafts.CreateAsync(content, once, ct)).Created(context, d => $"/api/campaigns/drafts/{d.Id}");
     }
 
     public static async Task<Results<Ok<DraftView>, NotFound>> GetDraft(Guid id, CampaignDrafts drafts, CancellationToken ct) =>
         await drafts.GetAsync(id, ct) is { } draft ? TypedResults.Ok(draft) : TypedResults.NotFound();
 
     public static async Task<Results<Ok<DraftView>, NotFound, ValidationProblem, ProblemHttpResult>> UpdateDraft(
-        Guid id, DraftContent content, HttpContext context, CampaignDrafts drafts, CancellationToken ct)
-    {
-        return await drafts.UpdateAsync(id, content, context.User.UserId(), ct) switch
-        {
-            { Errors.Count: > 0 } invalid => Problems.Validation(invalid.Errors),
-            { Draft: null } => TypedResults.NotFound(),
-            { Conflict: { } conflict } => TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Launched already", detail: conflict),
-            { Draft: { } draft } => TypedResults.Ok(draft),
-        };
-    }
+        Guid id, DraftContent content, HttpContext context, CampaignDrafts drafts, CancellationToken ct) =>
+        (await drafts.UpdateAsync(id, content, ct)).Answer(context);
 
-    public static async Task<Results<NoContent, NotFound>> DeleteDraft(Guid id, CampaignDrafts drafts, CancellationToken ct) =>
-        await drafts.DeleteAsync(id, ct) ? TypedResults.NoContent() : TypedResults.NotFound();
+    public static async Task<Results<NoContent, NotFound, ProblemHttpResult>> DeleteDraft(Guid id, HttpContext context, CampaignDrafts drafts, CancellationToken ct) =>
+        (await drafts.DeleteAsync(id, ct)).NoContentOrProblem(context);
 }

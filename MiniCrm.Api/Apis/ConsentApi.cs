@@ -23,10 +23,10 @@ public static class ConsentApi
         var customers = app.MapGroup("/api/customers/{id:guid}").WithTags("Customers").RequireAuthorization(CrmAuthentication.MarketerPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         customers.MapPost("/unsubscribe", async (Guid id, HttpContext context, ConsentChanges consent, CancellationToken ct) =>
-                (await consent.UnsubscribeAsync(id, ConsentChanges.ByMarketer, context.User.UserId(), ct)).NoContentOrNotFound())
+                (await consent.UnsubscribeAsync(id, ct)).NoContentOrProblem(context))
             .WithSummary("Unsubscribe a customer: they are in no audience from now on");
         customers.MapPost("/resubscribe", async (Guid id, HttpContext context, ConsentChanges consent, CancellationToken ct) =>
-                (await consent.ResubscribeAsync(id, context.User.UserId(), ct)).NoContentOrNotFound())
+                (await consent.ResubscribeAsync(id, ct)).NoContentOrProblem(context))
             .WithSummary("Resubscribe a customer (when they asked to be messaged again)");
         customers.MapGet("/consent", async Task<Results<Ok<List<ConsentEventView>>, NotFound>> (Guid id, CrmDbContext db, ConsentChanges consent, CancellationToken ct) =>
                 await db.Customers.AnyAsync(c => c.Id == id, ct) ? TypedResults.Ok(await consent.HistoryAsync(id, ct)) : TypedResults.NotFound())
@@ -64,7 +64,7 @@ public static class ConsentApi
             return TestLink();
         }
 
-        if (UnsubscribeLinks.Verify(token, consent.Value.LinkSigningKey) is not { } customer || !(await changes.UnsubscribeAsync(customer, ConsentChanges.ByLink, null, ct)).Succeeded)
+        if (UnsubscribeLinks.Verify(token, consent.Value.LinkSigningKey) is not { } customer || !(await changes.UnsubscribeByLinkAsync(customer, ct)).Succeeded)
         {
             return Invalid();
         }

@@ -21,12 +21,12 @@ public static class ImportsApi
         var maxBytes = (long)app.ServiceProvider.GetRequiredService<IOptions<ImportOptions>>().Value.MaxFileMegabytes * 1024 * 1024;
         foreach (var kind in new[] { ImportKind.Customers, ImportKind.Orders })
         {
-            imports.MapPost($"/{kind.ToString().ToLowerInvariant()}", (HttpContext context, CrmDbContext db, ImportFile files, IdempotencyKeys keys, DrainSignal drain, CancellationToken ct) =>
-                    UploadAsync(kind, context, db, files, keys, drain, ct))
+            imports.MapPost($"/{kind.ToString().ToLowerInvariant()}", (HttpContext context, CrmDbContext db, ImportFile files, IdempotencyKeys keys, Access access, DrainSignal drain, CancellationToken ct) =>
+                    UploadAsync(kind, context, db, files, keys, access, drain, ct))
                 .WithSummary($"Import {kind.ToString().ToLowerInvariant()} from CSV (Content-Type: text/csv): {ImportRows.Expected(kind)}; answers 202 with the import. Takes an Idempotency-Key")
                 .RequireRateLimiting(AbuseLimits.Launch).WithBodyLimit(maxBytes)
                 .Accepts<string>("text/csv")
-                .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+                .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
                 .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
                 .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests)
                 .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
@@ -43,8 +43,13 @@ public static class ImportsApi
     /// name and the declared length, as the body is streamed, not held) a repeat answers the first upload's import.
     /// </summary>
     private static async Task<Results<Accepted<ImportView>, ProblemHttpResult>> UploadAsync(
-        ImportKind kind, HttpContext context, CrmDbContext db, ImportFile files, IdempotencyKeys keys, DrainSignal drain, CancellationToken ct)
+        ImportKind kind, HttpContext context, CrmDbContext db, ImportFile files, IdempotencyKeys keys, Access access, DrainSignal drain, CancellationToken ct)
     {
+        if (access.Refuse(Operations.StartImport) is { } refused)
+        {
+            return ResultHttp.Problem(refused, context);
+        }
+
         if (drain.IsDraining)
         {
             return Problems.Stopping(context);
@@ -75,7 +80,13 @@ public static class ImportsApi
             }
         }
 
-        return await keys.GuardAsync(once, () => StoreUploadAsync(kind, context, db, files, keys, once, ct), answer => answer.Result is Accepted<ImportView>);
+        var answer = await keys.GuardAsync(once, () => StoreUploadAsync(kind, context, db, files, keys, once, ct), answer => answer.Result is Accepted<ImportView>);
+        if (answer.Result is Accepted<ImportView> { Value: { } started })
+        {
+            await access.RecordAsync(Operations.StartImport, started.Id, $"{kind.ToString().ToLowerInvariant()}: {started.FileName ?? "(no name)"}, {started.Bytes} bytes", CancellationToken.None);
+        }
+
+        return answer;
     }
 
     private static async Task<Results<Accepted<ImportView>, ProblemHttpResult>> StoreUploadAsync(

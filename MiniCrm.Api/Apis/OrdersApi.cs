@@ -15,6 +15,7 @@ public static class OrdersApi
         app.MapGet("/api/orders", ListOrders).WithTags("Orders").RequireAuthorization(CrmAuthentication.MarketerPolicy).ProducesProblem(StatusCodes.Status401Unauthorized)
             .WithSummary("Orders, newest first, optionally of one customer, one status, or ordered from {from} until before {to}");
         app.MapGet("/api/orders.csv", DownloadOrders).WithTags("Orders").RequireAuthorization(CrmAuthentication.MarketerPolicy).ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden)
             .WithSummary("The orders the same filters select, as CSV, one line per item: the columns an orders import takes, and the customer's name");
         return app;
     }
@@ -28,9 +29,14 @@ public static class OrdersApi
         (await orders.ListAsync(new OrderListQuery(limit, cursor, customerId, status, from, to), ct)).OkOrInvalid();
 
     /// <summary>Streamed, newest first: one line per item, the order's fields on each (as an orders import reads them back).</summary>
-    public static async Task<Results<EmptyHttpResult, ValidationProblem>> DownloadOrders(
-        HttpContext context, CrmDbContext db, NpgsqlDataSource database, Guid? customerId, string? status, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
+    public static async Task<Results<EmptyHttpResult, ValidationProblem, ProblemHttpResult>> DownloadOrders(
+        HttpContext context, NpgsqlDataSource database, Access access, Guid? customerId, string? status, DateTimeOffset? from, DateTimeOffset? to, CancellationToken ct)
     {
+        if (access.Refuse(Operations.ExportOrders) is { } refused)
+        {
+            return ResultHttp.Problem(refused, context);
+        }
+
         var errors = new List<FieldError>();
         var filter = OrderFilter.Read(customerId, status, from, to, errors);
         if (errors.Count > 0)
@@ -40,6 +46,7 @@ public static class OrdersApi
 
         var parameters = new List<NpgsqlParameter>();
         var where = filter.Sql(parameters);
+        await access.RecordAsync(Operations.ExportOrders, customerId, $"status={status ?? "all"}; from={from:O}; to={to:O}", ct);
 
         await using var connection = await database.OpenConnectionAsync(ct);
         await CsvDownload.WriteAsync(context, connection, "orders.csv",

@@ -45,7 +45,7 @@ public static class SegmentsApi
             return Problems.Validation(keyProblem);
         }
 
-        return (await catalog.CreateAsync(request, context.User.UserId(), once, ct)).Created(context, s => $"/api/segments/{s.Id}");
+        return (await catalog.CreateAsync(request, once, ct)).Created(context, s => $"/api/segments/{s.Id}");
     }
 
     public static async Task<Results<Ok<Page<SegmentView>>, ValidationProblem>> ListSegments(SegmentCatalog catalog, int? limit, string? cursor, string? search, CancellationToken ct) =>

@@ -7,7 +7,7 @@ namespace MiniCrm.Api.Application;
 /// (validation), and when to try again (unavailable, too many, a key still in use).
 /// </summary>
 public sealed record CrmProblem(ProblemKind Kind, string Title, string? Detail = null, IReadOnlyDictionary<string, string[]>? Errors = null,
-    int? RetryAfterSeconds = null)
+    int? RetryAfterSeconds = null, Role? NeededRole = null)
 {
     public const string InvalidTitle = "The request has invalid fields.";
 
@@ -21,6 +21,14 @@ public sealed record CrmProblem(ProblemKind Kind, string Title, string? Detail =
     public static CrmProblem Conflict(string title, string detail, int? retryAfterSeconds = null) => new(ProblemKind.Conflict, title, detail, null, retryAfterSeconds);
 
     public static CrmProblem Unprocessable(string title, string? detail) => new(ProblemKind.Unprocessable, title, detail);
+
+    /// <summary>The caller's role does not allow <paramref name="operation"/>: says which role does, and where roles are given.</summary>
+    public static CrmProblem Forbidden(Team.Operation operation, Role? role) =>
+        new(ProblemKind.Forbidden, "Not allowed for your role",
+            $"{operation.Doing} needs the {operation.Needs} role{(operation.Needs == Role.Admin ? "" : " (or Admin)")}; " +
+            (role is { } r ? $"this account is {(r == Role.Marketer ? "a" : "an")} {r}." : "this session has no role: sign in again.") +
+            " An admin can change roles on the Team page.",
+            NeededRole: operation.Needs);
 
     public static CrmProblem Unavailable(string detail, int retryAfterSeconds, string title = "Try again shortly") =>
         new(ProblemKind.Unavailable, title, detail, null, retryAfterSeconds);

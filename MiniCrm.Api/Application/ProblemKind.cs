@@ -6,6 +6,9 @@ public enum ProblemKind
     /// <summary>Fields to fix (400), each named by its path, e.g. <c>rules.rules[1].value</c>.</summary>
     Validation,
 
+    /// <summary>The caller's role does not allow it (403); the problem names the role that does.</summary>
+    Forbidden,
+
     /// <summary>No such record (404).</summary>
     NotFound,
 

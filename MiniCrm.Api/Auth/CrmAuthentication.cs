@@ -13,7 +13,7 @@ using MiniCrm.Core.Text;
 namespace MiniCrm.Api.Auth;
 
 /// <summary>The signed-in marketer, as <c>GET /api/me</c> answers.</summary>
-public sealed record Me(string Id, string? Email, string? Name, string? Avatar, string SignInMethod, string? Phone = null);
+public sealed record Me(string Id, string? Email, string? Name, string? Avatar, string SignInMethod, string? Phone = null, Role Role = Role.Analyst);
 
 /// <summary>The marketer's own phone for test texts: 10 digits, or null to take it away.</summary>
 public sealed record MyPhone(string? Phone = null);
@@ -24,7 +24,8 @@ public sealed record SignInMethods(bool Google, bool Development);
 /// <summary>Who to sign in as, in Development.</summary>
 public sealed record DevelopmentSignInRequest(
     [property: System.ComponentModel.DataAnnotations.Required, System.ComponentModel.Description("any email address")] string? Email = null,
-    [property: System.ComponentModel.Description("optional: the name to show")] string? Name = null);
+    [property: System.ComponentModel.Description("optional: the name to show")] string? Name = null,
+    [property: System.ComponentModel.Description("optional: Admin (the default), Marketer or Analyst")] string? Role = null);
 
 /// <summary>
 /// Marketers sign in with Google (Microsoft.AspNetCore.Authentication.Google) and keep a cookie
@@ -36,7 +37,9 @@ public static partial class CrmAuthentication
     public const string MarketerPolicy = "Marketer";
     public const string UserIdClaim = "minicrm:user_id";
     public const string MethodClaim = "minicrm:sign_in_method";
+    public const string RoleClaim = "minicrm:role";
     public const string CookieName = "minicrm.session";
+    private const string HostedDomainClaim = "urn:google:hd";
 
     public static void AddCrmAuthentication(this IHostApplicationBuilder builder)
     {
@@ -88,6 +91,7 @@ public static partial class CrmAuthentication
                 google.UserInformationEndpoint = settings.Google.UserInformationEndpoint ?? google.UserInformationEndpoint;
                 google.ClaimActions.MapJsonKey("urn:google:picture", "picture");
                 google.ClaimActions.MapJsonKey("urn:google:email_verified", "email_verified");
+                google.ClaimActions.MapJsonKey(HostedDomainClaim, "hd");
                 // Lax: Google comes back with a top-level GET, which carries Lax cookies; None would need HTTPS even on F5.
                 google.CorrelationCookie.SameSite = SameSiteMode.Lax;
                 google.CorrelationCookie.SecurePolicy = development ? CookieSecurePolicy.SameAsRequest : CookieSecurePolicy.Always;
@@ -125,6 +129,13 @@ public static partial class CrmAuthentication
             LogOpenToEveryGoogleAccount(app.Logger);
         }
 
+        if (settings.Google.RequireHostedDomain && settings.AllowedEmailDomains.Length == 0)
+        {
+            throw new InvalidOperationException(
+                "Authentication:Google:RequireHostedDomain is true but Authentication:AllowedEmailDomains is empty: no Google Workspace domain could sign in. " +
+                "Set Authentication:AllowedEmailDomains:0=<your company's domain>.");
+        }
+
         var auth = app.MapGroup("/auth").WithTags("Sign-in").AllowAnonymous();
         auth.MapGet("/methods", () => TypedResults.Ok(new SignInMethods(settings.Google.IsConfigured, developmentSignIn)))
             .WithSummary("Which sign-ins this Api offers");
@@ -134,11 +145,14 @@ public static partial class CrmAuthentication
                     detail: "Set the AppHost parameters google-client-id and google-client-secret (README: Google sign-in)."))
             .WithSummary("Starts Google sign-in; comes back to returnUrl (a path on this site)")
             .RequireRateLimiting(AbuseLimits.SignIn);
-        auth.MapPost("/signout", async (HttpContext context, SessionStamps sessions, UserDirectory users, CancellationToken ct) =>
+        auth.MapPost("/signout", async (HttpContext context, SessionStamps sessions, UserDirectory users, Access access, CancellationToken ct) =>
             {
-                if ((await context.AuthenticateAsync(CookieAuthenticationDefaults.AuthenticationScheme)).Principal?.FindFirstValue(UserIdClaim) is { } userId)
+                if ((await context.AuthenticateAsync(CookieAuthenticationDefaults.AuthenticationScheme)).Principal is { } principal &&
+                    principal.FindFirstValue(UserIdClaim) is { } userId)
                 {
                     await sessions.EndAllAsync(userId, users, ct);
+                    access.Use(Caller.Of(principal, context));
+                    await access.RecordAsync(Operations.SignOut, userId, null, ct);
                 }
 
                 await context.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
@@ -160,14 +174,14 @@ public static partial class CrmAuthentication
                 var user = await users.FindAsync(principal.FindFirstValue(UserIdClaim)!, ct);
                 return user is null
                     ? TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in required", detail: "The account of this session no longer exists.")
-                    : TypedResults.Ok(new Me(user.Id, user.Email, user.Name, user.Avatar, principal.FindFirstValue(MethodClaim) ?? "google", user.Phone));
+                    : TypedResults.Ok(new Me(user.Id, user.Email, user.Name, user.Avatar, principal.FindFirstValue(MethodClaim) ?? "google", user.Phone, user.Role));
             })
             .WithTags("Sign-in")
             .WithSummary("The signed-in marketer")
             .RequireAuthorization(MarketerPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
 
-        app.MapPut("/api/me/phone", async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> (MyPhone body, HttpContext context, UserDirectory users, CancellationToken ct) =>
+        app.MapPut("/api/me/phone", async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> (MyPhone body, HttpContext context, UserDirectory users, Access access, CancellationToken ct) =>
             {
                 var errors = new List<FieldError>();
                 var phone = ReadPhone(body.Phone, errors);
@@ -176,9 +190,13 @@ public static partial class CrmAuthentication
                     return Problems.Validation(errors);
                 }
 
-                return await users.SetPhoneAsync(context.User.UserId(), phone, ct)
-                    ? TypedResults.NoContent()
-                    : TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in required", detail: "The account of this session no longer exists.");
+                if (!await users.SetPhoneAsync(context.User.UserId(), phone, ct))
+                {
+                    return TypedResults.Problem(statusCode: StatusCodes.Status401Unauthorized, title: "Sign-in required", detail: "The account of this session no longer exists.");
+                }
+
+                await access.RecordAsync(Operations.SetOwnPhone, context.User.UserId(), phone is null ? "removed" : "set", ct);
+                return TypedResults.NoContent();
             })
             .WithTags("Sign-in")
             .WithSummary("Sets the signed-in marketer's own phone, where a test text to them goes ({\"phone\": null} takes it away)")
@@ -211,7 +229,7 @@ public static partial class CrmAuthentication
         principal.FindFirstValue(UserIdClaim) ?? throw new InvalidOperationException("The endpoint is not behind the Marketer policy.");
 
     private static async Task<Results<NoContent, ValidationProblem, ProblemHttpResult>> DevelopmentSignInAsync(
-        DevelopmentSignInRequest request, HttpContext context, UserDirectory users, CancellationToken ct)
+        DevelopmentSignInRequest request, HttpContext context, UserDirectory users, SessionStamps sessions, Access access, CancellationToken ct)
     {
         var errors = new List<FieldError>();
         var email = TextField.Read(request.Email, "email", errors, required: false, 320)?.ToLowerInvariant();
@@ -221,19 +239,26 @@ public static partial class CrmAuthentication
             errors.Add(new FieldError("email", "Must be an email address."));
         }
 
+        var role = request.Role is null ? Role.Admin : TeamMembers.ReadRole(request.Role, errors);
+        if (email is not null && context.RequestServices.GetRequiredService<IOptions<SignInOptions>>().Value.IsAdmin(email))
+        {
+            role = Role.Admin; // an admin by configuration is one however they sign in
+        }
+
         if (errors.Count > 0)
         {
             return Problems.Validation(errors);
         }
 
-        var user = await users.UpsertDevelopmentAsync(email!, name ?? email!.Split('@')[0], ct);
+        var user = await users.UpsertDevelopmentAsync(email!, name ?? email!.Split('@')[0], role!.Value, ct);
         if (user is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Account signs in with Google",
                 detail: "This email belongs to an account that signs in with Google; the development sign-in does not take it over.");
         }
 
-        await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, Principal(user, "development"));
+        sessions.Forget(user.Id); // a new role gave the account a new stamp
+        await SignInAsync(context, user, "development", access, ct);
         return TypedResults.NoContent();
     }
 
@@ -259,9 +284,35 @@ public static partial class CrmAuthentication
             return;
         }
 
-        var users = context.HttpContext.RequestServices.GetRequiredService<UserDirectory>();
-        var user = await users.UpsertGoogleAsync(googleId, email, principal.FindFirstValue(ClaimTypes.Name) ?? email, principal.FindFirstValue("urn:google:picture"), context.HttpContext.RequestAborted);
+        if (settings.Google.RequireHostedDomain && !settings.AllowsDomain(principal.FindFirstValue(HostedDomainClaim)))
+        {
+            await RefuseSignInAsync(context,
+                "This CRM takes only Google Workspace accounts of the company's domain, and Google did not say this account is one; sign in with your work account.");
+            return;
+        }
+
+        var services = context.HttpContext.RequestServices;
+        var user = await services.GetRequiredService<UserDirectory>().UpsertGoogleAsync(googleId, email, principal.FindFirstValue(ClaimTypes.Name) ?? email,
+            principal.FindFirstValue("urn:google:picture"), settings.IsAdmin(email), settings.FirstRole(email), context.HttpContext.RequestAborted);
+        if (user is null)
+        {
+            await RefuseSignInAsync(context, $"{email} is not on this CRM's team yet: ask an admin to add it on the Team page.");
+            return;
+        }
+
         context.Principal = Principal(user, "google");
+        var access = services.GetRequiredService<Access>();
+        access.Use(Caller.Of(context.Principal, context.HttpContext));
+        await access.RecordAsync(Operations.SignIn, user.Id, "google", context.HttpContext.RequestAborted);
+    }
+
+    /// <summary>Starts a session for <paramref name="user"/> and records the sign-in.</summary>
+    private static async Task SignInAsync(HttpContext context, User user, string method, Access access, CancellationToken ct)
+    {
+        var principal = Principal(user, method);
+        await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, principal);
+        access.Use(Caller.Of(principal, context));
+        await access.RecordAsync(Operations.SignIn, user.Id, method, ct);
     }
 
     private static async Task RefuseSignInAsync(TicketReceivedContext context, string detail)
@@ -288,6 +339,7 @@ public static partial class CrmAuthentication
             new Claim(ClaimTypes.Email, user.Email ?? ""),
             new Claim(MethodClaim, method),
             new Claim(SessionStamps.Claim, user.SessionStamp),
+            new Claim(RoleClaim, user.Role.ToString()),
         ],
         CookieAuthenticationDefaults.AuthenticationScheme));
 

@@ -21,6 +21,11 @@ public sealed class SessionStamps(IMemoryCache cache, IServiceScopeFactory scope
             return true; // not a marketer's session (nothing to check)
         }
 
+        if (Caller.RoleOf(principal) is null)
+        {
+            return false; // a session from before roles: signing in again gives it the account's role
+        }
+
         var current = await cache.GetOrCreateAsync(Key(id), async entry =>
         {
             entry.AbsoluteExpirationRelativeToNow = Remembered;
@@ -36,6 +41,9 @@ public sealed class SessionStamps(IMemoryCache cache, IServiceScopeFactory scope
         await users.EndSessionsAsync(userId, ct);
         cache.Remove(Key(userId));
     }
+
+    /// <summary>Forgets what is remembered of <paramref name="userId"/>'s stamp, after something else changed it (a role change).</summary>
+    public void Forget(string userId) => cache.Remove(Key(userId));
 
     private static string Key(string userId) => "session-stamp:" + userId;
 }

@@ -2,11 +2,15 @@ using Npgsql;
 
 namespace MiniCrm.Api.Auth;
 
-/// <summary>The signed-in marketers: created on first sign-in, updated on every one. No endpoint lists them.</summary>
+/// <summary>The team's accounts: created on first sign-in (or by an admin on the Team page), updated on every sign-in.</summary>
 public sealed class UserDirectory(CrmDbContext db)
 {
-    /// <summary>By Google id; an account first made by the development sign-in with the same email is claimed by it.</summary>
-    public async Task<User> UpsertGoogleAsync(string googleId, string email, string name, string? avatar, CancellationToken ct)
+    /// <summary>
+    /// By Google id; an account first made by the development sign-in or added by an admin with the same email is claimed
+    /// by it. <paramref name="admin"/> (from configuration) makes it an Admin; a new account starts as <paramref name="firstRole"/>,
+    /// and is not made (null answered) when that is null.
+    /// </summary>
+    public async Task<User?> UpsertGoogleAsync(string googleId, string email, string name, string? avatar, bool admin, Role? firstRole, CancellationToken ct)
     {
         for (var attempt = 0; ; attempt++)
         {
@@ -15,12 +19,19 @@ public sealed class UserDirectory(CrmDbContext db)
                 .ExecuteUpdateAsync(u => u
                     .SetProperty(x => x.GoogleId, googleId).SetProperty(x => x.Email, email)
                     .SetProperty(x => x.Name, name).SetProperty(x => x.Avatar, avatar)
+                    .SetProperty(x => x.Role, x => admin ? Role.Admin : x.Role)
+                    .SetProperty(x => x.SignedInAt, DateTimeOffset.UtcNow)
                     .SetProperty(x => x.UpdatedAt, DateTimeOffset.UtcNow), ct);
             if (updated == 0)
             {
+                if (firstRole is not { } role)
+                {
+                    return null;
+                }
+
                 try
                 {
-                    db.Users.Add(new User { Id = NewId(), GoogleId = googleId, Email = email, Name = name, Avatar = avatar, CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow });
+                    db.Users.Add(new User { Id = NewId(), GoogleId = googleId, Email = email, Name = name, Avatar = avatar, Role = role, SignedInAt = DateTimeOffset.UtcNow, CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow });
                     await db.SaveChangesAsync(ct);
                 }
                 catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation } && attempt == 0)
@@ -34,8 +45,8 @@ public sealed class UserDirectory(CrmDbContext db)
         }
     }
 
-    /// <summary>The development sign-in: by email, never touching an account that signs in with Google.</summary>
-    public async Task<User?> UpsertDevelopmentAsync(string email, string name, CancellationToken ct)
+    /// <summary>The development sign-in: by email, as the <paramref name="role"/> the person picked, never touching an account that signs in with Google.</summary>
+    public async Task<User?> UpsertDevelopmentAsync(string email, string name, Role role, CancellationToken ct)
     {
         var existing = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Email == email, ct);
         if (existing is { GoogleId: not null })
@@ -45,7 +56,7 @@ public sealed class UserDirectory(CrmDbContext db)
 
         if (existing is null)
         {
-            db.Users.Add(new User { Id = NewId(), Email = email, Name = name, CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow });
+            db.Users.Add(new User { Id = NewId(), Email = email, Name = name, Role = role, SignedInAt = DateTimeOffset.UtcNow, CreatedAt = DateTimeOffset.UtcNow, UpdatedAt = DateTimeOffset.UtcNow });
             try
             {
                 await db.SaveChangesAsync(ct);
@@ -57,7 +68,11 @@ public sealed class UserDirectory(CrmDbContext db)
         }
         else
         {
-            await db.Users.Where(u => u.Id == existing.Id).ExecuteUpdateAsync(u => u.SetProperty(x => x.Name, name).SetProperty(x => x.UpdatedAt, DateTimeOffset.UtcNow), ct);
+            // Another role than the session's ends the other sessions, as a change on the Team page does.
+            await db.Users.Where(u => u.Id == existing.Id).ExecuteUpdateAsync(u => u
+                .SetProperty(x => x.Name, name).SetProperty(x => x.Role, role)
+                .SetProperty(x => x.SignedInAt, DateTimeOffset.UtcNow).SetProperty(x => x.UpdatedAt, DateTimeOffset.UtcNow)
+                .SetProperty(x => x.SessionStamp, x => x.Role == role ? x.SessionStamp : User.NewSessionStamp()), ct);
         }
 
         return await db.Users.AsNoTracking().SingleAsync(u => u.Email == email, ct);

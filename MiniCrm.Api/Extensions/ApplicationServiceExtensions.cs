@@ -57,6 +57,9 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddScoped<MiniCrm.Api.Application.Imports.ImportQueries>();
         builder.Services.AddScoped<MiniCrm.Api.Application.Consent.ConsentChanges>();
         builder.Services.AddScoped<MiniCrm.Api.Application.Ai.AiDrafts>();
+        builder.Services.AddScoped<Access>();
+        builder.Services.AddScoped<TeamMembers>();
+        builder.Services.AddScoped<MiniCrm.Api.Application.Audit.AuditTrail>();
         builder.Services.AddSingleton<CityNames>();
         builder.Services.AddSingleton<MiniCrm.Api.Imports.ImportFile>();
         builder.Services.AddSingleton<MiniCrm.Api.Imports.ImportProcessor>();
@@ -100,6 +103,7 @@ internal static class ApplicationServiceExtensions
         app.MapAiApi();
         app.MapConsentApi();
         app.MapImportsApi();
+        app.MapTeamApi();
     }
 
     public static void MapApiDocumentation(this WebApplication app)

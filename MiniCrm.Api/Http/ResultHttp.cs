@@ -4,7 +4,7 @@ namespace MiniCrm.Api.Http;
 
 /// <summary>
 /// An operation's <see cref="Result{T}"/> as HTTP, in one place: the value as 200/201/202/204, a problem as its status
-/// (validation 400 with <c>errors</c> by field path, not found 404, conflict 409, refused 422, too many 429, unavailable
+/// (validation 400 with <c>errors</c> by field path, not allowed for the caller's role 403 with <c>neededRole</c>, not found 404, conflict 409, refused 422, too many 429, unavailable
 /// 503, with Retry-After where it says when), and a replayed answer marked <c>Idempotent-Replayed</c>.
 /// </summary>
 internal static class ResultHttp
@@ -72,9 +72,6 @@ internal static class ResultHttp
         var problem => Problem(problem, context),
     };
 
-    public static Results<NoContent, NotFound> NoContentOrNotFound(this Result<Done> result) =>
-        result.Problem is { Kind: ProblemKind.NotFound } ? TypedResults.NotFound() : TypedResults.NoContent();
-
     /// <summary>Any problem as its problem details (a validation problem keeps its <c>errors</c>).</summary>
     public static ProblemHttpResult Problem(CrmProblem problem, HttpContext? context)
     {
@@ -85,7 +82,8 @@ internal static class ResultHttp
 
         return problem.Kind == ProblemKind.Validation
             ? TypedResults.Problem(new HttpValidationProblemDetails(problem.FieldErrors.ToDictionary()) { Status = StatusCodes.Status400BadRequest, Title = problem.Title })
-            : TypedResults.Problem(statusCode: StatusOf(problem.Kind), title: problem.Title, detail: problem.Detail);
+            : TypedResults.Problem(statusCode: StatusOf(problem.Kind), title: problem.Title, detail: problem.Detail,
+                extensions: problem.NeededRole is { } role ? new Dictionary<string, object?> { ["neededRole"] = role.ToString().ToUpperInvariant() } : null);
     }
 
     private static ValidationProblem Invalid(CrmProblem problem) =>
@@ -97,6 +95,7 @@ internal static class ResultHttp
     private static int StatusOf(ProblemKind kind) => kind switch
     {
         ProblemKind.Validation => StatusCodes.Status400BadRequest,
+        ProblemKind.Forbidden => StatusCodes.Status403Forbidden,
         ProblemKind.NotFound => StatusCodes.Status404NotFound,
         ProblemKind.Conflict => StatusCodes.Status409Conflict,
         ProblemKind.Unprocessable => StatusCodes.Status422UnprocessableEntity,

@@ -19,6 +19,7 @@ public static class WebAppExtensions
         builder.Services.AddCascadingAuthenticationState();
         builder.Services.AddScoped<Microsoft.AspNetCore.Components.Authorization.AuthenticationStateProvider, Support.SessionRevalidation>();
         builder.Services.AddScoped<CrmOperations>();
+        builder.Services.AddHttpContextAccessor(); // only for the address a circuit was opened from
         builder.Services.AddScoped<BrowserClock>();
         // Numbers and dates as the browser's language writes them (Accept-Language), for any culture .NET knows.
         builder.Services.Configure<RequestLocalizationOptions>(options =>

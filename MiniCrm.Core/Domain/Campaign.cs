@@ -174,6 +174,12 @@ public sealed class User
     /// </summary>
     public string SessionStamp { get; set; } = NewSessionStamp();
 
+    /// <summary>What this user may do; a change ends every session of theirs, so the role a session carries is the current one.</summary>
+    public Role Role { get; set; } = Role.Analyst;
+
+    /// <summary>When this user last signed in; null for someone an admin added who has not signed in yet.</summary>
+    public DateTimeOffset? SignedInAt { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

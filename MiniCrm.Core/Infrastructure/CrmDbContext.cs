@@ -33,6 +33,8 @@ public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbCon
 
     public DbSet<ConsentEvent> ConsentEvents => Set<ConsentEvent>();
 
+    public DbSet<AuditEvent> AuditEvents => Set<AuditEvent>();
+
     public DbSet<Import> Imports => Set<Import>();
 
     public DbSet<ImportChunk> ImportChunks => Set<ImportChunk>();

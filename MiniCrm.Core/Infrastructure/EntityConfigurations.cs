@@ -247,7 +247,7 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
 {
     public void Configure(EntityTypeBuilder<User> user)
     {
-        user.ToTable("users");
+        user.ToTable("users", t => t.HasCheckConstraint("ck_users_role", "role IN ('ANALYST', 'MARKETER', 'ADMIN')"));
         user.Property(u => u.Id).HasMaxLength(64)
             .HasDefaultValueSql("concat('user_', replace(cast(gen_random_uuid() as text), '-', ''))");
         user.Property(u => u.CreatedAt).HasDefaultValueSql("now()");
@@ -256,7 +256,36 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         user.HasIndex(u => u.Email).IsUnique();
         user.Property(u => u.Phone).HasMaxLength(10);
         user.Property(u => u.SessionStamp).HasMaxLength(32).HasDefaultValueSql("replace(cast(gen_random_uuid() as text), '-', '')");
+        user.Property(u => u.Role).HasMaxLength(16).HasConversion(RoleNames.Converter);
     }
+}
+
+internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEvent>
+{
+    public void Configure(EntityTypeBuilder<AuditEvent> audit)
+    {
+        audit.ToTable("audit_events");
+        audit.Property(e => e.Id).UseIdentityAlwaysColumn();
+        audit.Property(e => e.At).HasDefaultValueSql("clock_timestamp()");
+        audit.Property(e => e.UserId).HasMaxLength(64);
+        audit.Property(e => e.UserEmail).HasMaxLength(320);
+        audit.Property(e => e.Role).HasMaxLength(16).HasConversion(RoleNames.Converter);
+        audit.Property(e => e.Action).HasMaxLength(64);
+        audit.Property(e => e.RecordType).HasMaxLength(32);
+        audit.Property(e => e.RecordId).HasMaxLength(64);
+        audit.Property(e => e.Address).HasMaxLength(64);
+        audit.Property(e => e.Detail).HasMaxLength(1000);
+        audit.HasIndex(e => e.At);
+        audit.HasIndex(e => new { e.UserId, e.Id });
+        audit.HasIndex(e => new { e.RecordId, e.Id });
+    }
+}
+
+/// <summary>A role as the database stores it: its name in capitals.</summary>
+internal static class RoleNames
+{
+    public static readonly Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<Role, string> Converter =
+        new(r => r.ToString().ToUpperInvariant(), s => Enum.Parse<Role>(s, true));
 }
 
 internal sealed class IdempotencyRecordConfiguration : IEntityTypeConfiguration<IdempotencyRecord>

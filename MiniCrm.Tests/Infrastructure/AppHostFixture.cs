@@ -83,6 +83,9 @@ public sealed class AppHostFixture : IAsyncLifetime
 
     public const string MarketerEmail = "tests@minicrm.test";
 
+    /// <summary>An admin by configuration (Authentication:Admins): the Team page may not change them.</summary>
+    public const string ConfiguredAdminEmail = "root.admin@minicrm.test";
+
     /// <summary>The Local-mode emulator's fixed bootstrap port for tools (kcat), a free one per system here.</summary>
     public int KafkaToolPort { get; private set; }
 
@@ -121,6 +124,7 @@ public sealed class AppHostFixture : IAsyncLifetime
                 ("Authentication__Google__TokenEndpoint", Google.BaseAddress + "/token"),
                 ("Authentication__Google__UserInformationEndpoint", Google.BaseAddress + "/userinfo"),
                 ("Authentication__AllowedEmailDomains__0", AllowedDomain),
+                ("Authentication__Admins__0", ConfiguredAdminEmail),
                 // Many tests share one marketer here: the limits are proven on a system of their own (RateLimitTests).
                 ("RateLimits__PreviewPerMinute", "100000"), ("RateLimits__LaunchPerMinute", "100000"), ("RateLimits__AiPerMinute", "100000"),
                 ("RateLimits__SignInPerMinute", "100000"));
@@ -162,6 +166,15 @@ public sealed class AppHostFixture : IAsyncLifetime
         return http;
     }
 
+    /// <summary>The Api as a new user of <paramref name="role"/> (Admin, Marketer, Analyst), signed in with the development sign-in.</summary>
+    public async Task<HttpClient> ApiAsAsync(string role, string? email = null)
+    {
+        var cookie = await SignInAsync(email ?? $"{role.ToLowerInvariant()}.{Guid.NewGuid():N}@{AllowedDomain}", role + " Tester", role);
+        var http = Client("api");
+        http.DefaultRequestHeaders.Add("Cookie", cookie);
+        return http;
+    }
+
     /// <summary>The Api as someone who has not signed in.</summary>
     public HttpClient AnonymousApi() => Client("api");
 
@@ -181,16 +194,16 @@ public sealed class AppHostFixture : IAsyncLifetime
     }
 
     /// <summary>Signs in with the development sign-in and returns the session cookie ("name=value").</summary>
-    public async Task<string> SignInAsync(string email, string name)
+    public async Task<string> SignInAsync(string email, string name, string? role = null)
     {
         using var http = AnonymousApi();
-        var response = await http.PostAsJsonAsync("/auth/development/signin", new { email, name });
+        var response = await http.PostAsJsonAsync("/auth/development/signin", new { email, name, role });
         for (var attempt = 0; response.StatusCode == System.Net.HttpStatusCode.TooManyRequests && attempt < 10; attempt++)
         {
             // Sign-in is rate limited per address; a client waits as Retry-After says.
             await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(5));
             response.Dispose();
-            response = await http.PostAsJsonAsync("/auth/development/signin", new { email, name });
+            response = await http.PostAsJsonAsync("/auth/development/signin", new { email, name, role });
         }
 
         using var _ = response;

@@ -8,7 +8,7 @@ namespace MiniCrm.Api.Application.Ai;
 /// The AI helpers, through <see cref="CrmAssistant"/>: rules from plain words, message templates from a campaign's
 /// name. Every answer is validated as user input is before it is returned; the endpoints and the pages share it.
 /// </summary>
-public sealed class AiDrafts(CrmAssistant assistant, CityNames cities)
+public sealed class AiDrafts(CrmAssistant assistant, CityNames cities, Access access)
 {
     /// <summary>Rules from the words of <paramref name="request"/>, for the endpoint and the audience builder.</summary>
     public async Task<Result<RulesFromWords>> RulesAsync(RulesRequest request, CancellationToken ct)
@@ -39,6 +39,11 @@ public sealed class AiDrafts(CrmAssistant assistant, CityNames cities)
     /// <summary>Three suggestions for <paramref name="request"/>, for the endpoint and the campaign composer.</summary>
     public async Task<Result<MessageSuggestionsAnswer>> MessagesAsync(MessagesRequest request, CancellationToken ct)
     {
+        if (access.Refuse(Operations.SuggestMessages) is { } refused)
+        {
+            return refused;
+        }
+
         var errors = new List<FieldError>();
         var name = TextField.Read(request.Name, "name", errors, required: true, 200);
         var objective = TextField.Read(request.Objective, "objective", errors, required: false, 1_000);

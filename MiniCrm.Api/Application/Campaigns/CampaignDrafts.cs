@@ -1,3 +1,4 @@
+using MiniCrm.Api.Application.Team;
 using MiniCrm.Api.Http;
 using System.Text.Json;
 using MiniCrm.Core.Segments;
@@ -10,7 +11,7 @@ namespace MiniCrm.Api.Application.Campaigns;
 /// a reload or a colleague finds them. A draft holds whatever the composer has, finished or not: it is checked only
 /// to be storable (an object of at most 64 KiB whose text PostgreSQL can keep); the launch checks the campaign.
 /// </summary>
-public sealed class CampaignDrafts(CrmDbContext db, IdempotencyKeys keys, TimeProvider clock)
+public sealed class CampaignDrafts(CrmDbContext db, IdempotencyKeys keys, Access access, TimeProvider clock)
 {
     public const int MaxBytes = 64 * 1024;
 
@@ -47,30 +48,30 @@ public sealed class CampaignDrafts(CrmDbContext db, IdempotencyKeys keys, TimePr
 
     /// <summary>
     /// A new draft of <paramref name="content"/>, once per Idempotency-Key (<paramref name="once"/>): a repeat answers the
-    /// first draft with <see cref="ClaimState.Replay"/>; a key that cannot be used answers its state and no draft.
+    /// first draft (replayed); a key that cannot be used answers why, and no draft.
     /// </summary>
-    public async Task<(DraftView? Draft, IReadOnlyList<FieldError> Errors, ClaimState? KeyProblem)> CreateAsync(
-        DraftContent content, string userId, IdempotentRequest? once, CancellationToken ct)
-    {
-        if (once is not null)
+    public Task<Result<DraftView>> CreateAsync(DraftContent content, IdempotentRequest? once, CancellationToken ct) =>
+        access.RunAsync(Operations.CreateDraft, null, async () =>
         {
-            var claim = await keys.ClaimAsync(once, ct);
-            if (claim.State != ClaimState.New)
+            if (once is not null)
             {
-                return (claim.State == ClaimState.Replay ? claim.Answer<DraftView>() : null, [], claim.State);
+                var claim = await keys.ClaimAsync(once, ct);
+                if (claim.State != ClaimState.New)
+                {
+                    return claim.State == ClaimState.Replay && claim.Answer<DraftView>() is { } first ? Result<DraftView>.Again(first) : IdempotencyKeys.Refusal(claim.State);
+                }
             }
-        }
 
-        return await keys.GuardAsync(once, () => CreateOnceAsync(content, userId, once, ct), created => created.Draft is not null);
-    }
+            var (draft, errors) = await keys.GuardAsync(once, () => CreateOnceAsync(content, once, ct), created => created.Draft is not null);
+            return draft ?? (Result<DraftView>)CrmProblem.Invalid(errors);
+        }, ct, recordOf: d => d.Id);
 
-    private async Task<(DraftView? Draft, IReadOnlyList<FieldError> Errors, ClaimState? KeyProblem)> CreateOnceAsync(
-        DraftContent content, string userId, IdempotentRequest? once, CancellationToken ct)
+    private async Task<(DraftView? Draft, IReadOnlyList<FieldError> Errors)> CreateOnceAsync(DraftContent content, IdempotentRequest? once, CancellationToken ct)
     {
         var (json, errors) = Check(content);
         if (errors.Count > 0)
         {
-            return (null, errors, null);
+            return (null, errors);
         }
 
         var now = clock.GetUtcNow();
@@ -79,8 +80,8 @@ public sealed class CampaignDrafts(CrmDbContext db, IdempotencyKeys keys, TimePr
             Id = Guid.CreateVersion7(now),
             Name = NameOf(content),
             Content = json!,
-            CreatedBy = userId,
-            UpdatedBy = userId,
+            CreatedBy = access.Caller.Id,
+            UpdatedBy = access.Caller.Id,
             CreatedAt = now,
             UpdatedAt = now,
         };
@@ -94,31 +95,33 @@ public sealed class CampaignDrafts(CrmDbContext db, IdempotencyKeys keys, TimePr
         }
 
         await transaction.CommitAsync(ct);
-        return (view, [], null);
+        return (view, []);
     }
 
     /// <summary>Replaces a draft's content; a launched draft no longer changes (409).</summary>
-    public async Task<DraftChange> UpdateAsync(Guid id, DraftContent content, string userId, CancellationToken ct)
-    {
-        var (json, errors) = Check(content);
-        if (errors.Count > 0)
+    public Task<Result<DraftView>> UpdateAsync(Guid id, DraftContent content, CancellationToken ct) =>
+        access.RunAsync<DraftView>(Operations.UpdateDraft, id, async () =>
         {
-            return new DraftChange(null, errors);
-        }
+            var (json, errors) = Check(content);
+            if (errors.Count > 0)
+            {
+                return CrmProblem.Invalid(errors);
+            }
 
-        var changed = await db.CampaignDrafts.Where(d => d.Id == id && d.CampaignId == null).ExecuteUpdateAsync(d => d
-            .SetProperty(x => x.Content, json!)
-            .SetProperty(x => x.Name, NameOf(content))
-            .SetProperty(x => x.UpdatedBy, userId)
-            .SetProperty(x => x.UpdatedAt, clock.GetUtcNow()), ct);
-        var draft = await GetAsync(id, ct);
-        return draft is null ? DraftChange.NotFound
-            : changed == 1 ? new DraftChange(draft, [])
-            : new DraftChange(draft, [], "This draft was launched already; its campaign is the one to look at.");
-    }
+            var changed = await db.CampaignDrafts.Where(d => d.Id == id && d.CampaignId == null).ExecuteUpdateAsync(d => d
+                .SetProperty(x => x.Content, json!)
+                .SetProperty(x => x.Name, NameOf(content))
+                .SetProperty(x => x.UpdatedBy, access.Caller.Id)
+                .SetProperty(x => x.UpdatedAt, clock.GetUtcNow()), ct);
+            var draft = await GetAsync(id, ct);
+            return draft is null ? CrmProblem.NotFound("No draft has this id.")
+                : changed == 1 ? draft
+                : CrmProblem.Conflict("Launched already", "This draft was launched already; its campaign is the one to look at.");
+        }, ct);
 
-    public async Task<bool> DeleteAsync(Guid id, CancellationToken ct) =>
-        await db.CampaignDrafts.Where(d => d.Id == id).ExecuteDeleteAsync(ct) == 1;
+    public Task<Result<Done>> DeleteAsync(Guid id, CancellationToken ct) =>
+        access.RunAsync<Done>(Operations.DeleteDraft, id, async () =>
+            await db.CampaignDrafts.Where(d => d.Id == id).ExecuteDeleteAsync(ct) == 1 ? new Done() : (Result<Done>)CrmProblem.NotFound("No draft has this id."), ct);
 
     /// <summary>Only what the database could not keep: the composer's unfinished work is the marketer's business.</summary>
     /// <returns>The draft as it is kept (JSON), or the errors.</returns>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using MiniCrm.Api.Application.Team;
 using MiniCrm.Api.Http;
 using MiniCrm.Core.Campaigns;
 using MiniCrm.Core.Consent;
@@ -11,26 +12,27 @@ namespace MiniCrm.Api.Application.Campaigns;
 /// A message rendered for one customer and sent to them, or to someone of the team, without a campaign: once per
 /// Idempotency-Key (its delivery id comes from the key, so the vendor drops a repeat too).
 /// </summary>
-public sealed class TestSends(CrmDbContext db, TestSender sender, IdempotencyKeys keys, IOptions<ConsentOptions> consent)
+public sealed class TestSends(CrmDbContext db, TestSender sender, IdempotencyKeys keys, Access access, IOptions<ConsentOptions> consent)
 {
     /// <summary>What a test send's Idempotency-Key stands for, with its body.</summary>
     public const string Operation = "POST /api/campaigns/test-send";
 
-    /// <summary>A test send of <paramref name="request"/>, as <paramref name="userId"/>, once per <paramref name="key"/>.</summary>
-    public Task<Result<TestSendAnswer>> SendAsync(TestSendRequest request, string userId, string? key, CancellationToken ct)
-    {
-        var once = IdempotentRequest.For(key, userId, Operation, ApiJson.Fingerprint(request, ApiJson.Default.TestSendRequest));
-        return keys.OnceAsync(once, async () =>
+    /// <summary>A test send of <paramref name="request"/>, as the caller, once per <paramref name="key"/>.</summary>
+    public Task<Result<TestSendAnswer>> SendAsync(TestSendRequest request, string? key, CancellationToken ct) =>
+        access.RunAsync(Operations.TestSend, request.CustomerId, () =>
         {
-            var answer = await SendOnceAsync(request, once, ct);
-            if (once is not null && answer.Value is { } sent)
+            var once = IdempotentRequest.For(key, access.Caller.Id, Operation, ApiJson.Fingerprint(request, ApiJson.Default.TestSendRequest));
+            return keys.OnceAsync(once, async () =>
             {
-                await keys.CompleteAsync(once, StatusCodes.Status202Accepted, sent, CancellationToken.None);
-            }
+                var answer = await SendOnceAsync(request, once, ct);
+                if (once is not null && answer.Value is { } sent)
+                {
+                    await keys.CompleteAsync(once, StatusCodes.Status202Accepted, sent, CancellationToken.None);
+                }
 
-            return answer;
+                return answer;
+            }, ct);
         }, ct);
-    }
 
     private async Task<Result<TestSendAnswer>> SendOnceAsync(TestSendRequest request, IdempotentRequest? once, CancellationToken ct)
     {

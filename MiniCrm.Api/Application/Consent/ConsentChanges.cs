@@ -1,3 +1,4 @@
+using MiniCrm.Api.Application.Team;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -8,13 +9,19 @@ namespace MiniCrm.Api.Application.Consent;
 /// event in <c>consent_events</c> (who, how, when), appended in the same statement that changes the customer. Unsubscribing
 /// twice keeps the first time and way and adds no event; the history is never rewritten.
 /// </summary>
-public sealed class ConsentChanges(CrmDbContext db)
+public sealed class ConsentChanges(CrmDbContext db, Access access)
 {
     public const string ByLink = "link";
     public const string ByMarketer = "marketer";
 
-    /// <summary>Unsubscribes the customer, by <paramref name="via"/>; <paramref name="byUser"/> is the marketer who did it (null for the link).</summary>
-    public Task<Result<Done>> UnsubscribeAsync(Guid customerId, string via, string? byUser, CancellationToken ct) =>
+    /// <summary>Unsubscribes the customer on their behalf, as the caller (a marketer).</summary>
+    public Task<Result<Done>> UnsubscribeAsync(Guid customerId, CancellationToken ct) =>
+        access.RunAsync(Operations.Unsubscribe, customerId, () => UnsubscribeAsync(customerId, ByMarketer, access.Caller.Id, ct), ct);
+
+    /// <summary>Unsubscribes the customer through their message's link (the signed token is the credential).</summary>
+    public Task<Result<Done>> UnsubscribeByLinkAsync(Guid customerId, CancellationToken ct) => UnsubscribeAsync(customerId, ByLink, null, ct);
+
+    private Task<Result<Done>> UnsubscribeAsync(Guid customerId, string via, string? byUser, CancellationToken ct) =>
         ChangeAsync(customerId, """
             WITH changed AS (
                 UPDATE customers SET unsubscribed_at = clock_timestamp(), unsubscribed_via = @via
@@ -25,9 +32,9 @@ public sealed class ConsentChanges(CrmDbContext db)
             SELECT id, 'UNSUBSCRIBED', @via, @by, unsubscribed_at FROM changed
             """, via, byUser, ct);
 
-    /// <summary>Resubscribes the customer (when they asked to be messaged again), as <paramref name="byUser"/>.</summary>
-    public Task<Result<Done>> ResubscribeAsync(Guid customerId, string byUser, CancellationToken ct) =>
-        ChangeAsync(customerId, """
+    /// <summary>Resubscribes the customer (when they asked to be messaged again), as the caller.</summary>
+    public Task<Result<Done>> ResubscribeAsync(Guid customerId, CancellationToken ct) =>
+        access.RunAsync(Operations.Resubscribe, customerId, () => ChangeAsync(customerId, """
             WITH changed AS (
                 UPDATE customers SET unsubscribed_at = NULL, unsubscribed_via = NULL
                 WHERE id = @id AND unsubscribed_at IS NOT NULL
@@ -35,7 +42,7 @@ public sealed class ConsentChanges(CrmDbContext db)
             )
             INSERT INTO consent_events (customer_id, change, via, by_user)
             SELECT id, 'RESUBSCRIBED', @via, @by FROM changed
-            """, ByMarketer, byUser, ct);
+            """, ByMarketer, access.Caller.Id, ct), ct);
 
     /// <summary>The customer's consent changes, oldest first.</summary>
     public async Task<List<ConsentEventView>> HistoryAsync(Guid customerId, CancellationToken ct) =>

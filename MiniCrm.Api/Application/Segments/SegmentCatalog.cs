@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MiniCrm.Api.Application.Team;
 using MiniCrm.Api.Http;
 using MiniCrm.Core.Text;
 using MiniCrm.Core.Segments;
@@ -11,7 +12,7 @@ namespace MiniCrm.Api.Application.Segments;
 /// Saved audiences: saved (once per Idempotency-Key), listed, read (counted afresh), renamed or changed, deleted, and a
 /// rule group counted and sampled before it is saved. The endpoints and the pages share it.
 /// </summary>
-public sealed class SegmentCatalog(CrmDbContext db, SegmentQueries segments, IdempotencyKeys keys, TimeProvider clock)
+public sealed class SegmentCatalog(CrmDbContext db, SegmentQueries segments, IdempotencyKeys keys, Access access, TimeProvider clock)
 {
     public const string CreateOperation = "POST /api/segments";
 
@@ -19,8 +20,9 @@ public sealed class SegmentCatalog(CrmDbContext db, SegmentQueries segments, Ide
     /// Saves <paramref name="request"/> as an audience; with <paramref name="once"/> (an Idempotency-Key) a repeat answers the
     /// audience the first request saved.
     /// </summary>
-    public Task<Result<SegmentView>> CreateAsync(SegmentRequest request, string userId, IdempotentRequest? once, CancellationToken ct) =>
-        keys.OnceAsync(once, () => CreateOnceAsync(request, userId, once, ct), ct);
+    public Task<Result<SegmentView>> CreateAsync(SegmentRequest request, IdempotentRequest? once, CancellationToken ct) =>
+        access.RunAsync(Operations.CreateSegment, null, () => keys.OnceAsync(once, () => CreateOnceAsync(request, access.Caller.Id, once, ct), ct), ct,
+            recordOf: s => s.Id, detailOf: s => s.Name);
 
     private async Task<Result<SegmentView>> CreateOnceAsync(SegmentRequest request, string userId, IdempotentRequest? once, CancellationToken ct)
     {
@@ -88,7 +90,10 @@ public sealed class SegmentCatalog(CrmDbContext db, SegmentQueries segments, Ide
     }
 
     /// <summary>Renames an audience or changes its rules ({name?, rules?}).</summary>
-    public async Task<Result<SegmentView>> UpdateAsync(Guid id, SegmentRequest request, CancellationToken ct)
+    public Task<Result<SegmentView>> UpdateAsync(Guid id, SegmentRequest request, CancellationToken ct) =>
+        access.RunAsync(Operations.UpdateSegment, id, () => UpdateNowAsync(id, request, ct), ct, detailOf: s => s.Name);
+
+    private async Task<Result<SegmentView>> UpdateNowAsync(Guid id, SegmentRequest request, CancellationToken ct)
     {
         var errors = new List<FieldError>();
         var (name, group) = ReadSegment(request, errors, partial: true);
@@ -115,7 +120,10 @@ public sealed class SegmentCatalog(CrmDbContext db, SegmentQueries segments, Ide
     }
 
     /// <summary>Deletes a saved audience; a conflict while a scheduled campaign uses it.</summary>
-    public async Task<Result<Done>> DeleteAsync(Guid id, CancellationToken ct)
+    public Task<Result<Done>> DeleteAsync(Guid id, CancellationToken ct) =>
+        access.RunAsync(Operations.DeleteSegment, id, () => DeleteNowAsync(id, ct), ct);
+
+    private async Task<Result<Done>> DeleteNowAsync(Guid id, CancellationToken ct)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         // The segment row is locked first, so a campaign scheduled for it meanwhile waits and then finds it gone.

@@ -16,14 +16,20 @@ namespace MiniCrm.Api.Web.Support;
 /// while the next edit asks again) must not share a connection. The page's JSON goes through the same
 /// validators as a request's body.
 /// </summary>
-public sealed partial class CrmOperations(IServiceScopeFactory scopes, AuthenticationStateProvider authentication, MarketerLimits limits, ILogger<CrmOperations> logger)
+public sealed partial class CrmOperations(IServiceScopeFactory scopes, AuthenticationStateProvider authentication, MarketerLimits limits,
+    IHttpContextAccessor http, ILogger<CrmOperations> logger)
     : IDisposable
 {
     // The circuit's: cancelled when the circuit (the tab) goes, so its work stops with it.
     private readonly CancellationTokenSource circuit = new();
 
+    // Where the circuit was opened from (its connection's request, after the trusted proxies' forwarding): the audit's "from where".
+    private readonly string? address = http.HttpContext?.Connection.RemoteIpAddress?.ToString();
 
     public async Task<ClaimsPrincipal> UserAsync() => (await authentication.GetAuthenticationStateAsync()).User;
+
+    /// <summary>Who this page's operations run as: what a page shows is what <see cref="Caller.May"/> allows.</summary>
+    public async Task<Caller> CallerAsync() => Caller.Of(await UserAsync(), address);
 
     /// <summary>
     /// An application operation of <typeparamref name="TService"/> (a query or a command), run with the circuit's
@@ -57,6 +63,7 @@ public sealed partial class CrmOperations(IServiceScopeFactory scopes, Authentic
     {
         using var activity = CrmTelemetry.Source.StartActivity($"web {Path.GetFileNameWithoutExtension(page)}.{action}");
         await using var scope = scopes.CreateAsyncScope();
+        scope.ServiceProvider.GetRequiredService<Access>().Use(await CallerAsync());
         try
         {
             return await work(scope.ServiceProvider, circuit.Token);

@@ -33,7 +33,7 @@ document.addEventListener('submit', async (event) => {
   event.preventDefault();
   const error = form.querySelector('[data-error]');
   error.textContent = '';
-  const body = { email: form.email.value, name: form.elements['name'].value || null };
+  const body = { email: form.email.value, name: form.elements['name'].value || null, role: form.elements['role'].value };
   const response = await fetch('/auth/development/signin', {
     method: 'POST', credentials: 'same-origin', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
   });

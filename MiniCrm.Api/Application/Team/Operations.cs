@@ -1,0 +1,48 @@
+namespace MiniCrm.Api.Application.Team;
+
+/// <summary>
+/// Who may do what, in one table: the application services check these (so a page and an endpoint cannot disagree),
+/// pages read them to show only what the user may do, and the README's "Who may call what" lists the same. Reading is
+/// open to every role (an Analyst reads everything on screen); what is not read-only is here.
+/// </summary>
+public static class Operations
+{
+    // Audiences
+    public static readonly Operation CreateSegment = new("segment.create", Role.Marketer, "Saving an audience", "segment");
+    public static readonly Operation UpdateSegment = new("segment.update", Role.Marketer, "Changing a saved audience", "segment");
+    public static readonly Operation DeleteSegment = new("segment.delete", Role.Marketer, "Deleting a saved audience", "segment");
+
+    // Campaigns
+    public static readonly Operation LaunchCampaign = new("campaign.launch", Role.Marketer, "Launching a campaign", "campaign");
+    public static readonly Operation CheckCampaign = new("campaign.check", Role.Marketer, "Checking a campaign before launch", "campaign", Audited: false);
+    public static readonly Operation EditCampaign = new("campaign.edit", Role.Marketer, "Changing a scheduled campaign", "campaign");
+    public static readonly Operation RescheduleCampaign = new("campaign.reschedule", Role.Marketer, "Moving a scheduled campaign", "campaign");
+    public static readonly Operation PauseCampaign = new("campaign.pause", Role.Marketer, "Pausing a campaign", "campaign");
+    public static readonly Operation ResumeCampaign = new("campaign.resume", Role.Marketer, "Resuming a campaign", "campaign");
+    public static readonly Operation CancelCampaign = new("campaign.cancel", Role.Marketer, "Cancelling a campaign", "campaign");
+    public static readonly Operation TestSend = new("campaign.test_send", Role.Marketer, "Sending a test message", "customer");
+    public static readonly Operation ExportCampaignLog = new("campaign.log_export", Role.Marketer, "Downloading a campaign's log (personal data)", "campaign");
+    public static readonly Operation CreateDraft = new("draft.create", Role.Marketer, "Keeping a campaign draft", "draft");
+    public static readonly Operation UpdateDraft = new("draft.update", Role.Marketer, "Changing a campaign draft", "draft");
+    public static readonly Operation DeleteDraft = new("draft.delete", Role.Marketer, "Throwing a draft away", "draft");
+    public static readonly Operation SuggestMessages = new("ai.messages", Role.Marketer, "Asking for message suggestions", Audited: false);
+
+    // Customers and data
+    public static readonly Operation Unsubscribe = new("customer.unsubscribe", Role.Marketer, "Unsubscribing a customer", "customer");
+    public static readonly Operation Resubscribe = new("customer.resubscribe", Role.Marketer, "Resubscribing a customer", "customer");
+    public static readonly Operation ExportOrders = new("orders.export", Role.Marketer, "Downloading orders (personal data)", "customer");
+    public static readonly Operation StartImport = new("import.start", Role.Marketer, "Importing customers or orders", "import");
+
+    // The team
+    public static readonly Operation ReadTeam = new("team.read", Role.Admin, "Seeing the team", Audited: false);
+    public static readonly Operation AddMember = new("team.add", Role.Admin, "Adding a team member", "user");
+    public static readonly Operation ChangeRole = new("team.role", Role.Admin, "Changing a team member's role", "user");
+    public static readonly Operation EndSessions = new("team.sign_out", Role.Admin, "Signing a team member out everywhere", "user");
+    public static readonly Operation ReadAudit = new("audit.read", Role.Admin, "Reading the audit trail", Audited: false);
+    public static readonly Operation ExportAudit = new("audit.export", Role.Admin, "Downloading the audit trail");
+
+    // Every role, about themselves
+    public static readonly Operation SignIn = new("user.sign_in", Role.Analyst, "Signing in", "user");
+    public static readonly Operation SignOut = new("user.sign_out", Role.Analyst, "Signing out", "user");
+    public static readonly Operation SetOwnPhone = new("user.phone", Role.Analyst, "Setting your own phone", "user");
+}
