@@ -6,7 +6,8 @@ using Microsoft.Extensions.Logging;
 
 namespace MiniCrm.Tests.Infrastructure;
 
-public sealed record FakeGoogleAccount(string Id, string Email, string Name, string Picture, bool EmailVerified = true);
+/// <summary>A Google account; <paramref name="HostedDomain"/> is its Google Workspace domain (Google's <c>hd</c>), null for a personal account.</summary>
+public sealed record FakeGoogleAccount(string Id, string Email, string Name, string Picture, bool EmailVerified = true, string? HostedDomain = null);
 
 /// <summary>
 /// A local stand-in for Google's OAuth server, so the Api's real Google handler runs end to end:
@@ -55,7 +56,7 @@ public sealed class FakeGoogle : IAsyncDisposable
         });
         _app.MapGet("/userinfo", (HttpRequest request) =>
             request.Headers.Authorization.ToString() is { } header && header.StartsWith("Bearer ", StringComparison.Ordinal) && _tokens.TryGetValue(header[7..], out var account)
-                ? Results.Json(new { sub = account.Id, id = account.Id, email = account.Email, email_verified = account.EmailVerified, name = account.Name, picture = account.Picture })
+                ? Results.Json(new { sub = account.Id, id = account.Id, email = account.Email, email_verified = account.EmailVerified, name = account.Name, picture = account.Picture, hd = account.HostedDomain })
                 : Results.Unauthorized());
     }
 

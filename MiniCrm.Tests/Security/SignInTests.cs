@@ -51,6 +51,7 @@ public sealed class SignInTests(AppHostFixture fixture)
         Assert.Equal("Meera Iyer", me.GetProperty("name").GetString());
         Assert.Equal(account.Picture, me.GetProperty("avatar").GetString());
         Assert.Equal("google", me.GetProperty("signInMethod").GetString());
+        Assert.Equal("ANALYST", me.GetProperty("role").GetString()); // a first sign-in reads only (Authentication:NewAccounts)
         Assert.Equal(me.GetProperty("id").GetString(), await fixture.ScalarAsync<string>($"SELECT id FROM users WHERE google_id = '{account.Id}' AND email = '{account.Email}'"));
 
         // A second sign-in updates the same row.
@@ -118,6 +119,82 @@ public sealed class SignInTests(AppHostFixture fixture)
         var campaign = await launched.Content.ReadFromJsonAsync<JsonElement>(Json);
         Assert.Equal(me.GetProperty("id").GetString(), campaign.GetProperty("createdBy").GetString());
         Assert.Equal(me.GetProperty("id").GetString(), await fixture.ScalarAsync<string>($"SELECT created_by FROM campaigns WHERE id = '{campaign.GetProperty("id").GetString()}'"));
+    }
+
+    /// <summary>
+    /// A team that only lets in whom it chose: Google's hd claim required, first sign-ins refused unless an admin added the
+    /// email, configured admins made admins. On an Api of its own (these settings), on the shared database.
+    /// </summary>
+    [Fact]
+    public async Task A_closed_team_takes_only_workspace_accounts_it_added_and_its_configured_admins()
+    {
+        var port = TestAppHost.FreePort();
+        var boss = $"boss.{Guid.NewGuid():N}@{AppHostFixture.AllowedDomain}";
+        var (process, output) = await StandaloneApi.StartAsync(fixture, port, "Development", new()
+        {
+            ["Authentication__Google__ClientId"] = FakeGoogle.ClientId, ["Authentication__Google__ClientSecret"] = FakeGoogle.ClientSecret,
+            ["Authentication__Google__AuthorizationEndpoint"] = fixture.Google.BaseAddress + "/authorize",
+            ["Authentication__Google__TokenEndpoint"] = fixture.Google.BaseAddress + "/token",
+            ["Authentication__Google__UserInformationEndpoint"] = fixture.Google.BaseAddress + "/userinfo",
+            ["Authentication__Google__RequireHostedDomain"] = "true",
+            ["Authentication__AllowedEmailDomains__0"] = AppHostFixture.AllowedDomain,
+            ["Authentication__NewAccounts"] = "Refused",
+            ["Authentication__Admins__0"] = boss,
+        });
+        var standalone = new Uri($"http://127.0.0.1:{port}");
+        try
+        {
+            using (var health = new HttpClient { BaseAddress = standalone })
+            {
+                await StandaloneApi.WaitHealthyAsync(process, output, health);
+            }
+
+            // A personal account with a company address (no hd): refused, not stored.
+            var personal = new FakeGoogleAccount("g-" + Guid.NewGuid().ToString("N")[..10], $"p.{Guid.NewGuid():N}@{AppHostFixture.AllowedDomain}", "Pat", "https://example.test/p.png");
+            using (var browser = new BrowserSession(standalone))
+            using (var refused = await browser.Client.GetAsync(await ToCallbackAsync(browser, personal)))
+            {
+                Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+                Assert.Contains("Google Workspace", await refused.Content.ReadAsStringAsync());
+            }
+
+            // A workspace account nobody added: refused, not stored.
+            var stranger = personal with { Id = "g-" + Guid.NewGuid().ToString("N")[..10], HostedDomain = AppHostFixture.AllowedDomain };
+            using (var browser = new BrowserSession(standalone))
+            using (var refused = await browser.Client.GetAsync(await ToCallbackAsync(browser, stranger)))
+            {
+                Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+                Assert.Contains("not on this CRM's team yet", await refused.Content.ReadAsStringAsync());
+            }
+
+            Assert.Equal(0L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM users WHERE email = '{personal.Email}'"));
+
+            // Added by an admin as a Marketer: their first sign-in claims the account, with that role.
+            using (var admin = await fixture.ApiAsAsync("Admin"))
+            {
+                Assert.Equal(HttpStatusCode.Created, (await admin.PostAsJsonAsync("/api/team", new { email = stranger.Email, role = "Marketer" })).StatusCode);
+            }
+
+            Assert.Equal("MARKETER", (await SignInWithGoogleAsync(standalone, stranger)).GetProperty("role").GetString());
+            Assert.Equal(1L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM users WHERE email = '{stranger.Email}' AND google_id = '{stranger.Id}'"));
+
+            // A configured admin needs nobody to add them.
+            var admin2 = new FakeGoogleAccount("g-" + Guid.NewGuid().ToString("N")[..10], boss, "Boss", "https://example.test/b.png", HostedDomain: AppHostFixture.AllowedDomain);
+            Assert.Equal("ADMIN", (await SignInWithGoogleAsync(standalone, admin2)).GetProperty("role").GetString());
+        }
+        finally
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+    }
+
+    private async Task<JsonElement> SignInWithGoogleAsync(Uri api, FakeGoogleAccount account)
+    {
+        using var browser = new BrowserSession(api);
+        using var signedIn = await browser.Client.GetAsync(await ToCallbackAsync(browser, account));
+        Assert.Equal(HttpStatusCode.Redirect, signedIn.StatusCode);
+        return await browser.Client.GetFromJsonAsync<JsonElement>("/api/me", Json);
     }
 
     /// <summary>From the Api's sign-in link to the URL Google sends the browser back to (not yet followed).</summary>

@@ -45,8 +45,33 @@ public sealed class AuditTrail(CrmDbContext db, Access access)
             parameters, r => r.GetInt64(0), ct);
         var page = ids.Take(take).ToList();
         var rows = await db.AuditEvents.AsNoTracking().Where(e => page.Contains(e.Id)).OrderByDescending(e => e.Id).ToListAsync(ct);
-        return new Page<AuditEventView>([.. rows.Select(AuditEventView.From)],
+        var names = await NamesAsync(rows, ct);
+        return new Page<AuditEventView>([.. rows.Select(e => AuditEventView.From(e) with { RecordName = e.RecordId is { } id ? names.GetValueOrDefault((e.RecordType, id)) : null })],
             ids.Count > take ? page[^1].ToString(CultureInfo.InvariantCulture) : null);
+    }
+
+    /// <summary>The names of a page's records, one query per kind: campaigns, audiences and drafts by name, customers by name, users by email.</summary>
+    private async Task<Dictionary<(string?, string), string>> NamesAsync(List<AuditEvent> rows, CancellationToken ct)
+    {
+        List<Guid> Ids(string type) => [.. rows.Where(e => e.RecordType == type && Guid.TryParse(e.RecordId, out _)).Select(e => Guid.Parse(e.RecordId!)).Distinct()];
+        var names = new Dictionary<(string?, string), string>();
+        void Add<TKey>(string type, IEnumerable<(TKey Id, string? Name)> found)
+        {
+            foreach (var (id, name) in found.Where(f => f.Name is not null))
+            {
+                names[(type, id!.ToString()!)] = name!;
+            }
+        }
+
+        var campaigns = Ids("campaign");
+        Add("campaign", (await db.Campaigns.AsNoTracking().Where(c => campaigns.Contains(c.Id)).Select(c => new { c.Id, c.Name }).ToListAsync(ct)).Select(c => (c.Id, (string?)c.Name)));
+        var segments = Ids("segment");
+        Add("segment", (await db.Segments.AsNoTracking().Where(s => segments.Contains(s.Id)).Select(s => new { s.Id, s.Name }).ToListAsync(ct)).Select(s => (s.Id, (string?)s.Name)));
+        var customers = Ids("customer");
+        Add("customer", (await db.Customers.AsNoTracking().Where(c => customers.Contains(c.Id)).Select(c => new { c.Id, c.Name }).ToListAsync(ct)).Select(c => (c.Id, (string?)c.Name)));
+        var users = rows.Where(e => e.RecordType == "user" && e.RecordId is not null).Select(e => e.RecordId!).Distinct().ToList();
+        Add("user", (await db.Users.AsNoTracking().Where(u => users.Contains(u.Id)).Select(u => new { u.Id, u.Email }).ToListAsync(ct)).Select(u => (u.Id, u.Email)));
+        return names;
     }
 
     /// <summary>
