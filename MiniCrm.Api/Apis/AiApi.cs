@@ -25,7 +25,7 @@ public static class AiApi
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
         ai.MapPost("/rules", DraftRules).WithSummary("A rule group from plain words: {text}; says which words it could not use")
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status422UnprocessableEntity);
-        ai.MapPost("/messages", SuggestMessages).WithSummary("Three message templates from a campaign's name and objective: {name, objective?, audience?}")
+        ai.MapPost("/messages", SuggestMessages).ProducesProblem(StatusCodes.Status403Forbidden).WithSummary("Three message templates from a campaign's name and objective: {name, objective?, audience?}")
             .ProducesValidationProblem();
         return app;
     }

@@ -15,16 +15,16 @@ public static class CampaignDraftsApi
         var drafts = app.MapGroup("/api/campaigns/drafts").WithTags("Campaigns").RequireAuthorization(CrmAuthentication.MarketerPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         drafts.MapGet("/", ListDrafts).WithSummary("Drafts not launched yet, most recently edited first, optionally whose name contains {search}");
-        drafts.MapPost("/", CreateDraft).WithSummary("Keep a campaign being composed: any JSON object (name, message, rules, …); takes an Idempotency-Key")
+        drafts.MapPost("/", CreateDraft).ProducesProblem(StatusCodes.Status403Forbidden).WithSummary("Keep a campaign being composed: any JSON object (name, message, rules, …); takes an Idempotency-Key")
             .WithBodyLimit(CampaignDrafts.MaxBytes + 1024)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity);
         drafts.MapGet("/{id:guid}", GetDraft).WithSummary("One draft");
-        drafts.MapPut("/{id:guid}", UpdateDraft).WithSummary("Replace a draft's content; 409 once it was launched")
+        drafts.MapPut("/{id:guid}", UpdateDraft).ProducesProblem(StatusCodes.Status403Forbidden).WithSummary("Replace a draft's content; 409 once it was launched")
             .WithBodyLimit(CampaignDrafts.MaxBytes + 1024)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType);
-        drafts.MapDelete("/{id:guid}", DeleteDraft).WithSummary("Throw a draft away");
+        drafts.MapDelete("/{id:guid}", DeleteDraft).ProducesProblem(StatusCodes.Status403Forbidden).WithSummary("Throw a draft away");
         return app;
     }
 

@@ -15,39 +15,39 @@ public static class CampaignsApi
     public static IEndpointRouteBuilder MapCampaignsApi(this IEndpointRouteBuilder app)
     {
         var api = app.MapGroup("/api/campaigns").WithTags("Campaigns").RequireAuthorization(CrmAuthentication.MarketerPolicy).ProducesProblem(StatusCodes.Status401Unauthorized);
-        api.MapPost("/", LaunchCampaign).WithSummary("Launch a campaign: {name, rules or segmentId, message, smartSending?, sendAt?, sendRatePerSecond?}; takes an Idempotency-Key")
+        api.MapPost("/", LaunchCampaign).ProducesProblem(StatusCodes.Status403Forbidden).WithSummary("Launch a campaign: {name, rules or segmentId, message, smartSending?, sendAt?, sendRatePerSecond?}; takes an Idempotency-Key")
             .RequireRateLimiting(AbuseLimits.Launch).WithBodyLimit(256 * 1024)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType)
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        api.MapPost("/check", CheckCampaign).WithSummary("Check a campaign as a launch would, without launching it: 204, or 400 with every field to fix")
+        api.MapPost("/check", CheckCampaign).ProducesProblem(StatusCodes.Status403Forbidden).WithSummary("Check a campaign as a launch would, without launching it: 204, or 400 with every field to fix")
             .RequireRateLimiting(AbuseLimits.Preview).WithBodyLimit(256 * 1024)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests);
-        api.MapPut("/{id:guid}", EditScheduledCampaign).WithSummary("Change a SCHEDULED campaign before it starts: the launch's fields, sendAt required")
+        api.MapPut("/{id:guid}", EditScheduledCampaign).ProducesProblem(StatusCodes.Status403Forbidden).WithSummary("Change a SCHEDULED campaign before it starts: the launch's fields, sendAt required")
             .RequireRateLimiting(AbuseLimits.Launch).WithBodyLimit(256 * 1024)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapGet("/", ListCampaigns).WithSummary("Campaigns, newest first");
         api.MapGet("/{id:guid}", GetCampaign).WithName("GetCampaign").WithSummary("One campaign with its live counters");
         api.MapGet("/{id:guid}/log", GetCampaignLog).WithSummary("A campaign's communication log, optionally of one status or whose customer's name or email contains {search}");
-        api.MapGet("/{id:guid}/log.csv", DownloadLog).WithSummary("The communication log as CSV: all of it, or of one status and/or whose customer's name or email contains {search}");
+        api.MapGet("/{id:guid}/log.csv", DownloadLog).ProducesProblem(StatusCodes.Status403Forbidden).WithSummary("The communication log as CSV: all of it, or of one status and/or whose customer's name or email contains {search}");
         api.MapGet("/{id:guid}/timeline", GetTimeline).WithSummary("Deliveries over time (sent and failed per bucket), for a chart");
-        api.MapPost("/test-send", TestSend).WithSummary("Send a message rendered for one customer, to them or to your own address, without a campaign: {message, customerId, to?: {email?, phone?}}; takes an Idempotency-Key")
+        api.MapPost("/test-send", TestSend).ProducesProblem(StatusCodes.Status403Forbidden).WithSummary("Send a message rendered for one customer, to them or to your own address, without a campaign: {message, customerId, to?: {email?, phone?}}; takes an Idempotency-Key")
             .RequireRateLimiting(AbuseLimits.Launch).WithBodyLimit(64 * 1024)
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests).ProducesProblem(StatusCodes.Status503ServiceUnavailable);
-        api.MapPut("/{id:guid}/schedule", RescheduleCampaign).WithSummary("Move a SCHEDULED campaign to another time: {sendAt, timeZone?}")
+        api.MapPut("/{id:guid}/schedule", RescheduleCampaign).ProducesProblem(StatusCodes.Status403Forbidden).WithSummary("Move a SCHEDULED campaign to another time: {sendAt, timeZone?}")
             .RequireRateLimiting(AbuseLimits.Launch).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests);
-        api.MapPost("/{id:guid}/pause", PauseCampaign).WithSummary("Pause a RUNNING campaign: dispatch stops within seconds")
+        api.MapPost("/{id:guid}/pause", PauseCampaign).ProducesProblem(StatusCodes.Status403Forbidden).WithSummary("Pause a RUNNING campaign: dispatch stops within seconds")
             .RequireRateLimiting(AbuseLimits.Launch).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests);
-        api.MapPost("/{id:guid}/resume", ResumeCampaign).WithSummary("Resume a PAUSED campaign where it stopped")
+        api.MapPost("/{id:guid}/resume", ResumeCampaign).ProducesProblem(StatusCodes.Status403Forbidden).WithSummary("Resume a PAUSED campaign where it stopped")
             .RequireRateLimiting(AbuseLimits.Launch).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests);
-        api.MapPost("/{id:guid}/cancel", CancelCampaign).WithSummary("Cancel a SCHEDULED, RUNNING or PAUSED campaign: what is not sent yet is CANCELLED")
+        api.MapPost("/{id:guid}/cancel", CancelCampaign).ProducesProblem(StatusCodes.Status403Forbidden).WithSummary("Cancel a SCHEDULED, RUNNING or PAUSED campaign: what is not sent yet is CANCELLED")
             .RequireRateLimiting(AbuseLimits.Launch).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests);
         return app;
     }

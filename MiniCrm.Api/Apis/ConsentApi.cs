@@ -24,10 +24,10 @@ public static class ConsentApi
             .ProducesProblem(StatusCodes.Status401Unauthorized);
         customers.MapPost("/unsubscribe", async (Guid id, HttpContext context, ConsentChanges consent, CancellationToken ct) =>
                 (await consent.UnsubscribeAsync(id, ct)).NoContentOrProblem(context))
-            .WithSummary("Unsubscribe a customer: they are in no audience from now on");
+            .WithSummary("Unsubscribe a customer: they are in no audience from now on").ProducesProblem(StatusCodes.Status403Forbidden);
         customers.MapPost("/resubscribe", async (Guid id, HttpContext context, ConsentChanges consent, CancellationToken ct) =>
                 (await consent.ResubscribeAsync(id, ct)).NoContentOrProblem(context))
-            .WithSummary("Resubscribe a customer (when they asked to be messaged again)");
+            .WithSummary("Resubscribe a customer (when they asked to be messaged again)").ProducesProblem(StatusCodes.Status403Forbidden);
         customers.MapGet("/consent", async Task<Results<Ok<List<ConsentEventView>>, NotFound>> (Guid id, CrmDbContext db, ConsentChanges consent, CancellationToken ct) =>
                 await db.Customers.AnyAsync(c => c.Id == id, ct) ? TypedResults.Ok(await consent.HistoryAsync(id, ct)) : TypedResults.NotFound())
             .WithSummary("A customer's consent history, oldest first: each unsubscribe and resubscribe, how and by whom");

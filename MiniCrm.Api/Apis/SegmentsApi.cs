@@ -20,18 +20,18 @@ public static class SegmentsApi
 
         var saved = app.MapGroup("/api/segments").WithTags("Segments").RequireAuthorization(CrmAuthentication.MarketerPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized);
-        saved.MapPost("/", CreateSegment).WithSummary("Save an audience: {name, rules}; answers it with its count. Takes an Idempotency-Key")
+        saved.MapPost("/", CreateSegment).ProducesProblem(StatusCodes.Status403Forbidden).WithSummary("Save an audience: {name, rules}; answers it with its count. Takes an Idempotency-Key")
             .RequireRateLimiting(AbuseLimits.Preview).WithBodyLimit(256 * 1024)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge).ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests);
         saved.MapGet("/", ListSegments).WithSummary("Saved audiences, newest first, optionally whose name contains {search}; counts as last taken");
         saved.MapGet("/{id:guid}", GetSegment).WithSummary("One saved audience, counted now")
             .RequireRateLimiting(AbuseLimits.Preview).ProducesProblem(StatusCodes.Status429TooManyRequests);
-        saved.MapPut("/{id:guid}", UpdateSegment).WithSummary("Rename a saved audience or change its rules: {name?, rules?}")
+        saved.MapPut("/{id:guid}", UpdateSegment).ProducesProblem(StatusCodes.Status403Forbidden).WithSummary("Rename a saved audience or change its rules: {name?, rules?}")
             .RequireRateLimiting(AbuseLimits.Preview).WithBodyLimit(256 * 1024)
             .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests);
-        saved.MapDelete("/{id:guid}", DeleteSegment).WithSummary("Delete a saved audience; 409 while a scheduled campaign uses it")
+        saved.MapDelete("/{id:guid}", DeleteSegment).ProducesProblem(StatusCodes.Status403Forbidden).WithSummary("Delete a saved audience; 409 while a scheduled campaign uses it")
             .ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
