@@ -129,6 +129,11 @@ public static partial class CrmAuthentication
             LogOpenToEveryGoogleAccount(app.Logger);
         }
 
+        if (settings.Google.IsConfigured && settings.Admins.Length == 0 && !app.Environment.IsDevelopment())
+        {
+            LogNoAdmins(app.Logger);
+        }
+
         if (settings.Google.RequireHostedDomain && settings.AllowedEmailDomains.Length == 0)
         {
             throw new InvalidOperationException(
@@ -355,6 +360,9 @@ public static partial class CrmAuthentication
         context.Response.StatusCode = status;
         return TypedResults.Problem(statusCode: status, title: title, detail: detail).ExecuteAsync(context.HttpContext);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Authentication:Admins is empty: only accounts made admins before (on the Team page) can give roles; set it to your first admins' emails.")]
+    private static partial void LogNoAdmins(ILogger logger);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Google sign-in is open to every Google account: set Authentication:AllowedEmailDomains to your company's domains.")]
     private static partial void LogOpenToEveryGoogleAccount(ILogger logger);

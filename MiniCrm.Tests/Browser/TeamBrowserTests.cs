@@ -36,11 +36,16 @@ public sealed class TeamBrowserTests(AppHostFixture fixture, BrowserFixture brow
         await BrowserFixture.WaitInteractiveAsync(analyst);
         await Expect(analyst.GetByRole(AriaRole.Alert)).ToContainTextAsync("needs the Marketer role");
 
-        // A Marketer with the campaigns page open.
+        // A Marketer with a customer's page open.
         var marketerEmail = $"mark.{tag}@{AppHostFixture.AllowedDomain}";
         await using var marketerBrowser = await browser.AnonymousAsync();
         var marketer = await SignInAsAsync(marketerBrowser, marketerEmail, "Mark Eter", "Marketer");
         await Expect(marketer.GetByTestId("new-campaign")).ToBeVisibleAsync();
+        var customer = await fixture.ScalarAsync<Guid>("SELECT id FROM customers WHERE unsubscribed_at IS NULL ORDER BY created_at DESC LIMIT 1");
+        await marketer.GotoAsync(BrowserFixture.Url(fixture, $"/customers/{customer}"));
+        await BrowserFixture.WaitInteractiveAsync(marketer);
+        var newCampaign = marketer.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "New campaign" });
+        await Expect(newCampaign).ToBeVisibleAsync();
 
         // An Admin makes them an Analyst on the Team page.
         var adminEmail = $"adam.{tag}@{AppHostFixture.AllowedDomain}";
@@ -52,12 +57,19 @@ public sealed class TeamBrowserTests(AppHostFixture fixture, BrowserFixture brow
         await Expect(row.GetByTestId("member-role")).ToHaveValueAsync("Marketer");
         await BrowserFixture.CheckAsync(admin, "team-desktop");
         await row.GetByTestId("member-role").SelectOptionAsync("Analyst");
+        await Expect(admin.GetByRole(AriaRole.Dialog)).ToContainTextAsync("Their sessions end within a minute");
+        await BrowserFixture.CheckAsync(admin, "team-confirm-role-desktop");
+        await admin.GetByTestId("confirm-role").ClickAsync();
         await Expect(admin.GetByTestId("team-notice")).ToContainTextAsync("Mark Eter is now an Analyst");
         await Expect(admin.Locator($"[data-testid=member][data-email='{marketerEmail}']").GetByTestId("member-role")).ToHaveValueAsync("Analyst");
 
-        // The marketer's open page loses its launch button within a minute (their session ended: to sign-in).
-        await Expect(marketer.GetByTestId("new-campaign")).ToHaveCountAsync(0, new() { Timeout = 60_000 });
+        // The open page's next change is refused at once (its session ended), and the page loses its launch link within a minute.
+        await marketer.GetByRole(AriaRole.Button, new() { Name = "Unsubscribe them" }).ClickAsync();
+        await Expect(marketer.GetByRole(AriaRole.Alert)).ToContainTextAsync("Your session has ended");
+        Assert.Equal(0L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM customers WHERE id = '{customer}' AND unsubscribed_at IS NOT NULL"));
+        await Expect(newCampaign).ToHaveCountAsync(0, new() { Timeout = 60_000 });
         await Expect(marketer).ToHaveURLAsync(new Regex("/signin"), new() { Timeout = 10_000 });
+        await Expect(marketer.GetByTestId("session-ended")).ToContainTextAsync("your role changed");
         await marketer.GetByLabel("Email").FillAsync(marketerEmail);
         await marketer.GetByLabel("Role").SelectOptionAsync("Analyst");
         await marketer.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();

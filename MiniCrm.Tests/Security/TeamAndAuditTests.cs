@@ -147,7 +147,10 @@ public sealed class TeamAndAuditTests(AppHostFixture fixture)
         });
         Assert.Equal(["campaign", "campaign", "campaign", "campaign"], rows.Skip(1).Take(4).Select(r => r.GetProperty("recordType").GetString()));
         Assert.All(rows.Skip(1).Take(4), r => Assert.Equal(campaign, r.GetProperty("recordId").GetString()));
-        Assert.Equal("Audited", rows[1].GetProperty("detail").GetString());
+        Assert.StartsWith("Audited, scheduled for ", rows[1].GetProperty("detail").GetString());
+        Assert.Equal("Audited", rows[1].GetProperty("recordName").GetString()); // the campaign, by its name now
+        Assert.False(rows[5].TryGetProperty("recordName", out var gone) && gone.ValueKind == JsonValueKind.String); // the audience was deleted: no name now
+        Assert.StartsWith("Audited, renamed: ", rows[6].GetProperty("detail").GetString());
         Assert.All(rows.Skip(5).Take(3), r => Assert.Equal(segment, r.GetProperty("recordId").GetString()));
         Assert.All(rows.Skip(8), r => Assert.Equal(customer.ToString(), r.GetProperty("recordId").GetString()));
         Assert.Equal(rows.Count, await fixture.ScalarAsync<long>($"SELECT count(*) FROM audit_events WHERE user_id = '{userId}'"));

@@ -65,3 +65,20 @@ public sealed class CompositionTests
         Assert.Equal(["Some of your words are not in the rules: add rules for them, reword the description, or count the rules as they are."], AudienceProblems(held));
     }
 }
+
+[Trait("Category", "Unit")]
+public sealed class CompositionDraftTests
+{
+    [Theory]
+    [InlineData(MiniCrm.Api.Web.Support.AudienceSource.Saved)]
+    [InlineData(MiniCrm.Api.Web.Support.AudienceSource.Everyone)]
+    public void A_draft_keeps_where_the_audience_comes_from(MiniCrm.Api.Web.Support.AudienceSource source)
+    {
+        var segment = Guid.NewGuid();
+        var composition = new MiniCrm.Api.Web.Support.Composition { Name = "Diwali", Audience = source, SegmentId = source == MiniCrm.Api.Web.Support.AudienceSource.Saved ? segment.ToString() : "" };
+        var stored = System.Text.Json.JsonSerializer.Serialize(composition.ToDraft(), new System.Text.Json.JsonSerializerOptions(System.Text.Json.JsonSerializerDefaults.Web));
+        var back = MiniCrm.Api.Web.Support.Composition.FromDraft(System.Text.Json.Nodes.JsonNode.Parse(stored));
+        Assert.Equal(source, back.Audience);
+        Assert.Equal(composition.SegmentId, back.SegmentId);
+    }
+}

@@ -69,6 +69,8 @@ public sealed class AuditTrail(CrmDbContext db, Access access)
         Add("segment", (await db.Segments.AsNoTracking().Where(s => segments.Contains(s.Id)).Select(s => new { s.Id, s.Name }).ToListAsync(ct)).Select(s => (s.Id, (string?)s.Name)));
         var customers = Ids("customer");
         Add("customer", (await db.Customers.AsNoTracking().Where(c => customers.Contains(c.Id)).Select(c => new { c.Id, c.Name }).ToListAsync(ct)).Select(c => (c.Id, (string?)c.Name)));
+        var drafts = Ids("draft");
+        Add("draft", (await db.CampaignDrafts.AsNoTracking().Where(d => drafts.Contains(d.Id)).Select(d => new { d.Id, d.Name }).ToListAsync(ct)).Select(d => (d.Id, (string?)d.Name)));
         var users = rows.Where(e => e.RecordType == "user" && e.RecordId is not null).Select(e => e.RecordId!).Distinct().ToList();
         Add("user", (await db.Users.AsNoTracking().Where(u => users.Contains(u.Id)).Select(u => new { u.Id, u.Email }).ToListAsync(ct)).Select(u => (u.Id, u.Email)));
         return names;
@@ -90,7 +92,7 @@ public sealed class AuditTrail(CrmDbContext db, Access access)
         {
             if (action.Length > 64 || !action.All(c => char.IsAsciiLetterLower(c) || c is '.' or '_'))
             {
-                errors.Add(new FieldError("action", "Optional: an action such as campaign.cancel, or its kind such as campaign."));
+                errors.Add(new FieldError("action", "Choose an action such as campaign.cancel, or a kind such as campaign."));
             }
 
             parameters.Add(new NpgsqlParameter("action", NpgsqlDbType.Text) { Value = action });
@@ -122,7 +124,7 @@ public sealed class AuditTrail(CrmDbContext db, Access access)
 
         if (query is { From: { } start, To: { } end } && end <= start)
         {
-            errors.Add(new FieldError("to", "Must be after from."));
+            errors.Add(new FieldError("to", "The end of the period must come after its start."));
         }
 
         return string.Join(" AND ", conditions);

@@ -22,7 +22,10 @@ public sealed class CampaignActions(CampaignLauncher launcher, CampaignControl c
             { KeyProblem: { } state } => IdempotencyKeys.Refusal(state),
             { Refusal: { } title } launch => CrmProblem.Unprocessable(title, launch.RefusalDetail),
             var launch => CrmProblem.Invalid(launch.Errors),
-        }, ct, recordOf: c => c.Id, detailOf: c => c.Name);
+        }, ct, recordOf: c => c.Id,
+            detailOf: c => c is { Status: CampaignStatus.Scheduled, SendAt: { } at }
+                ? $"{c.Name}, scheduled for {at.UtcDateTime.ToString("yyyy-MM-dd HH:mm", System.Globalization.CultureInfo.InvariantCulture)} UTC"
+                : $"{c.Name}, sent now to {c.AudienceSize} customers");
 
     /// <summary>Every problem a launch of <paramref name="launch"/> would meet in its fields, without launching anything.</summary>
     public Task<Result<Done>> CheckAsync(CampaignLaunch launch, CancellationToken ct) =>

@@ -117,7 +117,7 @@ public sealed class CampaignDrafts(CrmDbContext db, IdempotencyKeys keys, Access
             return draft is null ? CrmProblem.NotFound("No draft has this id.")
                 : changed == 1 ? draft
                 : CrmProblem.Conflict("Launched already", "This draft was launched already; its campaign is the one to look at.");
-        }, ct);
+        }, ct, detailOf: d => d.Name);
 
     public Task<Result<Done>> DeleteAsync(Guid id, CancellationToken ct) =>
         access.RunAsync<Done>(Operations.DeleteDraft, id, async () =>

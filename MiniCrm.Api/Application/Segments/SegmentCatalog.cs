@@ -22,7 +22,7 @@ public sealed class SegmentCatalog(CrmDbContext db, SegmentQueries segments, Ide
     /// </summary>
     public Task<Result<SegmentView>> CreateAsync(SegmentRequest request, IdempotentRequest? once, CancellationToken ct) =>
         access.RunAsync(Operations.CreateSegment, null, () => keys.OnceAsync(once, () => CreateOnceAsync(request, access.Caller.Id, once, ct), ct), ct,
-            recordOf: s => s.Id, detailOf: s => s.Name);
+            recordOf: s => s.Id, detailOf: s => $"{s.Name}: {s.Description}");
 
     private async Task<Result<SegmentView>> CreateOnceAsync(SegmentRequest request, string userId, IdempotentRequest? once, CancellationToken ct)
     {
@@ -91,7 +91,7 @@ public sealed class SegmentCatalog(CrmDbContext db, SegmentQueries segments, Ide
 
     /// <summary>Renames an audience or changes its rules ({name?, rules?}).</summary>
     public Task<Result<SegmentView>> UpdateAsync(Guid id, SegmentRequest request, CancellationToken ct) =>
-        access.RunAsync(Operations.UpdateSegment, id, () => UpdateNowAsync(id, request, ct), ct, detailOf: s => s.Name);
+        access.RunAsync(Operations.UpdateSegment, id, () => UpdateNowAsync(id, request, ct), ct, detailOf: s => $"{s.Name}: {s.Description}");
 
     private async Task<Result<SegmentView>> UpdateNowAsync(Guid id, SegmentRequest request, CancellationToken ct)
     {

@@ -52,13 +52,17 @@ public sealed partial class Access(IServiceProvider services, ILogger<Access> lo
         var record = recordId?.ToString();
         var role = (Caller.Role ?? Role.Analyst).ToString().ToUpperInvariant();
         var clipped = detail is { Length: > 1000 } ? detail[..1000] : detail;
+        var quiet = (operation.RecordedOncePer ?? TimeSpan.Zero).TotalSeconds;
         try
         {
             // The scope's DbContext, asked for only here: most requests record nothing.
             await services.GetRequiredService<CrmDbContext>().Database.ExecuteSqlAsync(
                 $"""
                 INSERT INTO audit_events (user_id, user_email, role, action, record_type, record_id, address, detail)
-                VALUES ({Caller.UserId}, {Caller.Email}, {role}, {operation.Action}, {(record is null ? null : operation.RecordType)}, {record}, {Caller.Address}, {clipped})
+                SELECT {Caller.UserId}, {Caller.Email}, {role}, {operation.Action}, {(record is null ? null : operation.RecordType)}, {record}, {Caller.Address}, {clipped}
+                WHERE {quiet} = 0 OR NOT EXISTS (
+                    SELECT 1 FROM audit_events WHERE record_id = {record} AND action = {operation.Action} AND user_id = {Caller.UserId}
+                      AND at > clock_timestamp() - make_interval(secs => {quiet}))
                 """, ct);
         }
         catch (Exception ex) when (ex is Npgsql.NpgsqlException or InvalidOperationException)

@@ -23,7 +23,7 @@ public static class Operations
     public static readonly Operation TestSend = new("campaign.test_send", Role.Marketer, "Sending a test message", "customer");
     public static readonly Operation ExportCampaignLog = new("campaign.log_export", Role.Marketer, "Downloading a campaign's log (personal data)", "campaign");
     public static readonly Operation CreateDraft = new("draft.create", Role.Marketer, "Keeping a campaign draft", "draft");
-    public static readonly Operation UpdateDraft = new("draft.update", Role.Marketer, "Changing a campaign draft", "draft");
+    public static readonly Operation UpdateDraft = new("draft.update", Role.Marketer, "Changing a campaign draft", "draft", RecordedOncePer: TimeSpan.FromMinutes(10));
     public static readonly Operation DeleteDraft = new("draft.delete", Role.Marketer, "Throwing a draft away", "draft");
     public static readonly Operation SuggestMessages = new("ai.messages", Role.Marketer, "Asking for message suggestions", Audited: false);
 

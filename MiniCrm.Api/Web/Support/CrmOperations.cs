@@ -17,7 +17,7 @@ namespace MiniCrm.Api.Web.Support;
 /// validators as a request's body.
 /// </summary>
 public sealed partial class CrmOperations(IServiceScopeFactory scopes, AuthenticationStateProvider authentication, MarketerLimits limits,
-    IHttpContextAccessor http, ILogger<CrmOperations> logger)
+    MiniCrm.Api.Auth.SessionStamps sessions, IHttpContextAccessor http, ILogger<CrmOperations> logger)
     : IDisposable
 {
     // The circuit's: cancelled when the circuit (the tab) goes, so its work stops with it.
@@ -62,8 +62,16 @@ public sealed partial class CrmOperations(IServiceScopeFactory scopes, Authentic
         [CallerFilePath] string page = "", [CallerMemberName] string action = "")
     {
         using var activity = CrmTelemetry.Source.StartActivity($"web {Path.GetFileNameWithoutExtension(page)}.{action}");
+        var user = await UserAsync();
+        // Each operation asks whether the session is still its user's (as each request does): a role changed or a
+        // "sign out everywhere" stops the open page's next operation, not only its next revalidation.
+        if (!await sessions.IsCurrentAsync(user, circuit.Token))
+        {
+            return Outcome.Problem<T>(SessionEnded, "You were signed out, or an admin changed your role. Nothing was changed: reload the page to sign in again.");
+        }
+
         await using var scope = scopes.CreateAsyncScope();
-        scope.ServiceProvider.GetRequiredService<Access>().Use(await CallerAsync());
+        scope.ServiceProvider.GetRequiredService<Access>().Use(Caller.Of(user, address));
         try
         {
             return await work(scope.ServiceProvider, circuit.Token);
@@ -79,6 +87,8 @@ public sealed partial class CrmOperations(IServiceScopeFactory scopes, Authentic
             return Outcome.Problem<T>(MiniCrm.Api.Http.IdempotencyTakenOverHandler.Title, "It took over a minute and was done again meanwhile; open the campaigns list to see the result.");
         }
     }
+
+    public const string SessionEnded = "Your session has ended";
 
     /// <summary>Rules as a view holds them (a campaign's, a saved audience's), as a request carries them.</summary>
     public static RuleNode Rules(JsonNode rules) => rules.Deserialize(SegmentJson.Default.RuleNode) ?? RuleNode.Everyone;
