@@ -30,6 +30,9 @@ var vendor = builder.AddProject<Projects.MiniCrm_VendorSim>("vendorsim")
     .WithEnvironment("Vendor__SigningSecret", secrets.VendorSigningSecret)
     .WithEnvironment("Vendor__ApiKey", secrets.VendorApiKey)
     .WithEnvironment("Vendor__FailureRate", builder.Configuration["Vendor:FailureRate"] ?? "0.1")
+    // The simulated shoppers buy through the ingestion API, as a shop does (README: simulated shoppers).
+    .WithEnvironment("Shop__IngestApiKey", secrets.IngestApiKey)
+    .WithEnvironment("Shop__BuyRate", builder.Configuration["Shop:BuyRate"] ?? "0.2")
     .WithHttpHealthCheck("/health");
 
 // Test sends: the Api hands one message straight to the vendor (no WaitFor: the vendor waits for the Api).

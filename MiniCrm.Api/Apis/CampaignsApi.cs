@@ -34,6 +34,7 @@ public static class CampaignsApi
         api.MapGet("/{id:guid}", GetCampaign).WithName("GetCampaign").WithSummary("One campaign with its live counters");
         api.MapGet("/{id:guid}/log", GetCampaignLog).WithSummary("A campaign's communication log, optionally of one status or whose customer's name or email contains {search}");
         api.MapGet("/{id:guid}/log.csv", DownloadLog).ProducesProblem(StatusCodes.Status403Forbidden).WithSummary("The communication log as CSV: all of it, or of one status and/or whose customer's name or email contains {search}");
+        api.MapGet("/{id:guid}/results", GetResults).WithSummary("What the campaign earned: conversions and revenue of the messaged and the held-out customers in the attribution window, the lift with its 95% interval, and a verdict");
         api.MapGet("/{id:guid}/timeline", GetTimeline).WithSummary("Deliveries over time (sent and failed per bucket), for a chart");
         api.MapPost("/test-send", TestSend).ProducesProblem(StatusCodes.Status403Forbidden).WithSummary("Send a message rendered for one customer, to them or to your own address, without a campaign: {message, customerId, to?: {email?, phone?}}; takes an Idempotency-Key")
             .RequireRateLimiting(AbuseLimits.Launch).WithBodyLimit(64 * 1024)
@@ -84,6 +85,10 @@ public static class CampaignsApi
 
     public static async Task<Results<Ok<CampaignView>, NotFound>> GetCampaign(Guid id, CampaignQueries campaigns, CancellationToken ct) =>
         (await campaigns.GetAsync(id, ct)).OkOrNotFound();
+
+    /// <summary>What the campaign earned (README: "What a campaign earned").</summary>
+    public static async Task<Results<Ok<CampaignResults>, NotFound>> GetResults(Guid id, CampaignOutcomes outcomes, CancellationToken ct) =>
+        (await outcomes.ResultsAsync(id, ct)).OkOrNotFound();
 
     /// <summary>Deliveries per time bucket (sent and failed, by when the receipt came), for a campaign's chart.</summary>
     public static async Task<Results<Ok<DeliveryTimeline>, NotFound>> GetTimeline(Guid id, CampaignQueries campaigns, CancellationToken ct) =>

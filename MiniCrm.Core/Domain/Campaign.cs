@@ -20,6 +20,9 @@ public enum DeliveryStatus
     Failed,
     /// <summary>Not sent: the campaign was cancelled first. A receipt that still comes for it (the vendor had it) counts as what it says.</summary>
     Cancelled,
+
+    /// <summary>In the campaign's control group (HELD_OUT): never sent, so the campaign's results can compare with them.</summary>
+    HeldOut,
 }
 
 public sealed class Campaign
@@ -59,6 +62,19 @@ public sealed class Campaign
 
     /// <summary>Customers the rules selected who were left out by smart sending (messaged in its window).</summary>
     public int ExcludedForSmartSending { get; set; }
+
+    /// <summary>
+    /// The share of the audience (0–50%) held out as a control group: chosen by a hash of the campaign's and the customer's
+    /// ids (random, and the same on every attempt), recorded as HELD_OUT, never messaged; after consent, the frequency
+    /// cap and smart sending, so both groups are alike.
+    /// </summary>
+    public int HoldoutPercent { get; set; }
+
+    /// <summary>How many customers were held out (not in <see cref="AudienceSize"/>, which counts those to message).</summary>
+    public int HeldOutCount { get; set; }
+
+    /// <summary>How many days after a delivery (or, held out, after the campaign's start) an order counts for the campaign (1–90).</summary>
+    public int AttributionDays { get; set; } = 7;
 
     public CampaignStatus Status { get; set; }
 

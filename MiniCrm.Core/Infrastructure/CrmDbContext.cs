@@ -69,6 +69,6 @@ public sealed class CrmDbContext(DbContextOptions<CrmDbContext> options) : DbCon
 
 /// <summary>Stores an enum as its upper-case name: PENDING, COMPLETED, ...</summary>
 public sealed class UpperCaseEnumConverter<TEnum>() : Microsoft.EntityFrameworkCore.Storage.ValueConversion.ValueConverter<TEnum, string>(
-    v => v.ToString().ToUpperInvariant(),
-    v => Enum.Parse<TEnum>(v, true))
+    v => System.Text.Json.JsonNamingPolicy.SnakeCaseUpper.ConvertName(v.ToString()),
+    v => Enum.Parse<TEnum>(v.Replace("_", ""), true))
     where TEnum : struct, Enum;

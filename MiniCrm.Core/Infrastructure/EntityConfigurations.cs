@@ -95,7 +95,10 @@ internal sealed class CampaignConfiguration : IEntityTypeConfiguration<Campaign>
             t.HasCheckConstraint("ck_campaigns_counters", "pending_count >= 0 AND sent_count >= 0 AND failed_count >= 0 AND cancelled_count >= 0");
             t.HasCheckConstraint("ck_campaigns_status", "status IN ('SCHEDULED','RUNNING','PAUSED','COMPLETED','CANCELLED')");
             t.HasCheckConstraint("ck_campaigns_send_rate", "send_rate_per_second IS NULL OR send_rate_per_second > 0");
+            t.HasCheckConstraint("ck_campaigns_holdout", "holdout_percent BETWEEN 0 AND 50 AND held_out_count >= 0");
+            t.HasCheckConstraint("ck_campaigns_attribution_days", "attribution_days BETWEEN 1 AND 90");
         });
+        campaign.Property(c => c.AttributionDays).HasDefaultValue(7);
         campaign.Property(c => c.Id).HasDefaultValueSql("gen_random_uuid()");
         campaign.Property(c => c.Name).HasMaxLength(200);
         campaign.Property(c => c.CreatedBy).HasMaxLength(64);
@@ -207,7 +210,7 @@ internal sealed class CommunicationLogConfiguration : IEntityTypeConfiguration<C
     public void Configure(EntityTypeBuilder<CommunicationLog> log)
     {
         log.ToTable("communication_logs", t =>
-            t.HasCheckConstraint("ck_communication_logs_status", "status IN ('PENDING','SENT','FAILED','CANCELLED')"));
+            t.HasCheckConstraint("ck_communication_logs_status", "status IN ('PENDING','SENT','FAILED','CANCELLED','HELD_OUT')"));
         // One message per customer per campaign. The key is also the order of dispatch and of the
         // log's pages. No other index and no foreign keys: a million-row campaign writes and updates
         // this table in bulk, and every index or per-row check would be paid a million times. The

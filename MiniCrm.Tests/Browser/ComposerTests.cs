@@ -65,8 +65,12 @@ public sealed partial class ComposerTests(AppHostFixture fixture, BrowserFixture
         await BrowserFixture.CheckAsync(list, "campaigns-with-drafts-desktop");
         await list.CloseAsync();
 
+        // A control group is the default (10%); these five are all to be messaged.
+        await Expect(page.GetByTestId("holdout")).ToHaveValueAsync("10");
+        await page.GetByTestId("holdout").SelectOptionAsync("0");
         await page.GetByTestId("launch").ClickAsync();
         await Expect(page.GetByTestId("confirm-size")).ToHaveTextAsync("It goes to 5 customers.");
+        await Expect(page.GetByTestId("confirm-holdout")).ToHaveCountAsync(0);
         await BrowserFixture.CheckAsync(page, "compose-confirm-desktop");
         await page.GetByTestId("confirm-launch").DblClickAsync();
         await Expect(page).ToHaveURLAsync(new Regex(@"/campaigns/[0-9a-f-]{36}$"));

@@ -117,7 +117,8 @@ public sealed class AppHostFixture : IAsyncLifetime
         {
             // The vendor also loses 2% of its receipts, and the Workers ask again after 3 quiet seconds:
             // every campaign test finishes through the reconciler as well.
-            Configure(builder, "vendorsim", ("Vendor__DuplicateRate", "1"), ("Vendor__LatencyMilliseconds", "20"), ("Vendor__ReceiptLossRate", "0.02"));
+            Configure(builder, "vendorsim", ("Vendor__DuplicateRate", "1"), ("Vendor__LatencyMilliseconds", "20"), ("Vendor__ReceiptLossRate", "0.02"),
+                ("Vendor__RecentMessages", "100000"));
             Configure(builder, "api", ("Ingestion__MaxPartitionLag", "200"),
                 ("Authentication__Google__ClientId", FakeGoogle.ClientId), ("Authentication__Google__ClientSecret", FakeGoogle.ClientSecret),
                 ("Authentication__Google__AuthorizationEndpoint", Google.BaseAddress + "/authorize"),
@@ -236,6 +237,22 @@ public sealed class AppHostFixture : IAsyncLifetime
         return (T)(await command.ExecuteScalarAsync())!;
     }
 
+    /// <summary>Every row of <paramref name="sql"/>, read by <paramref name="read"/>.</summary>
+    public async Task<List<T>> ListAsync<T>(string sql, Func<NpgsqlDataReader, T> read)
+    {
+        await using var connection = new NpgsqlConnection(DatabaseConnectionString);
+        await connection.OpenAsync();
+        await using var command = new NpgsqlCommand(sql, connection);
+        await using var reader = await command.ExecuteReaderAsync();
+        var rows = new List<T>();
+        while (await reader.ReadAsync())
+        {
+            rows.Add(read(reader));
+        }
+
+        return rows;
+    }
+
     /// <summary>
     /// Waits until the pipeline is quiet: the customers, orders and receipts consumers have committed
     /// every message to the end of their topics, and no campaign is running. Counting rows is exact then.
@@ -320,6 +337,7 @@ internal static class TestAppHost
         $"--LocalPostgres:DataDirectory={Path.Combine(dataRoot, "postgres")}",
         $"--LocalPostgres:Port={FreePort()}",
         $"--KafkaEmulator:Port={FreePort()}",
+        "--Shop:BuyRate=0", // the simulated shoppers buy only where a test asks (their orders would count with the test's own)
         .. more,
     ];
 

@@ -15,6 +15,9 @@ public sealed record DeliveryAccepted(int Accepted, int Duplicates, int Queued);
 
 public sealed record DeliveryStats(long Messaged, long DuplicatesDropped, long ReceiptsResent, long Queued);
 
+/// <summary>The simulated shoppers: the share of messaged customers who buy, within how many seconds; <see cref="Waiting"/> purchases to come.</summary>
+public sealed record ShopSettings(double BuyRate, int MaxDelaySeconds, int Waiting = 0);
+
 internal static class DeliveriesApi
 {
     public const int MaxBatch = 5_000;
@@ -36,6 +39,21 @@ internal static class DeliveriesApi
         app.MapGet("/deliveries/{deliveryId:guid}", Results<Ok<SentMessage>, NotFound> (Guid deliveryId, RecentMessages recent) =>
                 recent.Find(deliveryId) is { } message ? TypedResults.Ok(message) : TypedResults.NotFound())
             .WithSummary("One of the last messages taken, as the customer gets it (the sandbox inbox)")
+            .RequireOperationsKey(app.Configuration["Operations:Key"]);
+        app.MapPut("/shop", (ShopSettings settings, MiniCrm.VendorSim.Shop.Shoppers shoppers) =>
+            {
+                if (settings.BuyRate is not (>= 0 and <= 1) || settings.MaxDelaySeconds is not (>= 1 and <= 86_400))
+                {
+                    return Results.ValidationProblem(new Dictionary<string, string[]> { ["buyRate"] = ["buyRate 0 to 1, maxDelaySeconds 1 to 86400."] });
+                }
+
+                shoppers.Configure(settings.BuyRate, settings.MaxDelaySeconds);
+                return Results.Ok(new ShopSettings(shoppers.BuyRate, shoppers.MaxDelaySeconds, shoppers.Waiting));
+            })
+            .WithSummary("The simulated shoppers: the share of messaged customers who buy, and within how long")
+            .RequireOperationsKey(app.Configuration["Operations:Key"]);
+        app.MapGet("/shop", (MiniCrm.VendorSim.Shop.Shoppers shoppers) => TypedResults.Ok(new ShopSettings(shoppers.BuyRate, shoppers.MaxDelaySeconds, shoppers.Waiting)))
+            .WithSummary("The simulated shoppers' settings, and how many purchases wait to be made")
             .RequireOperationsKey(app.Configuration["Operations:Key"]);
         app.MapGet("/deliveries/stats", (DeliveryLedger ledger, DeliveryQueue queue) =>
                 TypedResults.Ok(new DeliveryStats(ledger.Messaged, ledger.DuplicatesDropped, ledger.ReceiptsResent, queue.Queued)))

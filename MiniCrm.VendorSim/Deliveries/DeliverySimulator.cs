@@ -1,11 +1,13 @@
 using Microsoft.Extensions.Options;
 using MiniCrm.VendorSim.Receipts;
+using MiniCrm.VendorSim.Shop;
 
 namespace MiniCrm.VendorSim.Deliveries;
 
 /// <summary>"Delivers" each batch after the configured latency: each message fails with the configured probability.</summary>
 internal sealed class DeliverySimulator(
-    DeliveryQueue deliveries, ReceiptQueue receipts, DeliveryLedger ledger, VendorBacklog backlog, IOptions<VendorOptions> options, TimeProvider clock) : BackgroundService
+    DeliveryQueue deliveries, ReceiptQueue receipts, DeliveryLedger ledger, VendorBacklog backlog, Shoppers shoppers, IOptions<VendorOptions> options, TimeProvider clock)
+    : BackgroundService
 {
     internal static readonly string[] FailureReasons =
     [
@@ -42,6 +44,11 @@ internal sealed class DeliverySimulator(
             {
                 var outcome = Random.Shared.NextDouble() < settings.FailureRate ? (short)(1 + Random.Shared.Next(FailureReasons.Length)) : DeliveryLedger.Sent;
                 ledger.Record(delivery.DeliveryId, outcome);
+                if (outcome == DeliveryLedger.Sent)
+                {
+                    shoppers.Delivered(batch.CampaignId, delivery.CustomerId);
+                }
+
                 if (Random.Shared.NextDouble() < settings.ReceiptLossRate)
                 {
                     lost++; // delivered, but its receipt never reaches the CRM (the CRM's reconciler asks again)

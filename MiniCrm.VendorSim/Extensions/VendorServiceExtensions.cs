@@ -5,6 +5,7 @@
 using System.ComponentModel.DataAnnotations;
 using MiniCrm.VendorSim.Deliveries;
 using MiniCrm.VendorSim.Receipts;
+using MiniCrm.VendorSim.Shop;
 
 namespace MiniCrm.VendorSim.Extensions;
 
@@ -37,6 +38,17 @@ internal static class VendorServiceExtensions
             })
             // A webhook sender retries each batch itself until the CRM takes it (ReceiptSender);
             // 503 + Retry-After is the CRM's flow control, not a fault for a circuit breaker.
+            .RemoveAllResilienceHandlers();
+        builder.Services.AddOptions<ShopOptions>().BindConfiguration(ShopOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        builder.Services.AddSingleton<Shoppers>();
+        builder.Services.AddHostedService<ShopperService>();
+        builder.Services.AddHttpClient(ShopperService.Client, (sp, http) =>
+            {
+                http.BaseAddress = new Uri(sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<VendorOptions>>().Value.CrmBaseAddress);
+                http.DefaultRequestHeaders.Add("X-Api-Key", sp.GetRequiredService<Microsoft.Extensions.Options.IOptions<ShopOptions>>().Value.IngestApiKey);
+                http.Timeout = TimeSpan.FromSeconds(30);
+            })
+            // The shoppers put back what the CRM did not take and send it again a second later.
             .RemoveAllResilienceHandlers();
     }
 }

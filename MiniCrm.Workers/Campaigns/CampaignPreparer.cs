@@ -3,6 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.Options;
 using MiniCrm.Core.Campaigns;
 using MiniCrm.Core.Consent;
+using MiniCrm.Core.Outcomes;
 using MiniCrm.Core.Segments;
 using Npgsql;
 using NpgsqlTypes;
@@ -43,13 +44,15 @@ public sealed partial class CampaignPreparer(
         DateTime measuredFrom;
         string? traceParent;
         bool scheduled, smartSending;
+        int holdout;
         // A launched campaign, or a scheduled one whose time has come. A scheduled campaign for a saved
         // audience takes the audience's rules as they are now, and records them; "days ago" counts from now.
         using (SuppressInstrumentationScope.Begin())
         await using (var pick = new NpgsqlCommand(
             """
             SELECT c.id, c.name, coalesce(CASE WHEN c.status = 'SCHEDULED' THEN s.rules END, c.segment)::text, c.message,
-                   CASE WHEN c.status = 'SCHEDULED' THEN now() ELSE c.created_at END, c.trace_parent, c.status = 'SCHEDULED', c.smart_sending
+                   CASE WHEN c.status = 'SCHEDULED' THEN now() ELSE c.created_at END, c.trace_parent, c.status = 'SCHEDULED', c.smart_sending,
+                   c.holdout_percent
             FROM campaigns c LEFT JOIN segments s ON s.id = c.segment_id
             WHERE c.prepared_at IS NULL AND (c.status IN ('RUNNING', 'PAUSED') OR (c.status = 'SCHEDULED' AND c.send_at <= now()))
             ORDER BY coalesce(c.send_at, c.created_at) LIMIT 1
@@ -63,9 +66,9 @@ public sealed partial class CampaignPreparer(
                 return false;
             }
 
-            (id, name, segmentJson, message, measuredFrom, traceParent, scheduled, smartSending) =
+            (id, name, segmentJson, message, measuredFrom, traceParent, scheduled, smartSending, holdout) =
                 (reader.GetGuid(0), reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetDateTime(4), reader.IsDBNull(5) ? null : reader.GetString(5),
-                 reader.GetBoolean(6), reader.GetBoolean(7));
+                 reader.GetBoolean(6), reader.GetBoolean(7), reader.GetInt32(8));
         }
 
         using var activity = CampaignTracing.Source.StartActivity("prepare campaign", ActivityKind.Internal, CampaignTracing.ParentOf(traceParent));
@@ -109,7 +112,8 @@ public sealed partial class CampaignPreparer(
             counted = AudienceEligibility.Read(reader);
         }
 
-        var audience = await WriteLogAsync(connection, transaction, id, segment, template, smartSending, activity, ct);
+        var (written, heldOut) = await WriteLogAsync(connection, transaction, id, segment, template, smartSending, holdout, activity, ct);
+        var audience = written - heldOut;
 
         // Smart sending's record: a campaign message was written for each of them now (and nothing older than its window is kept).
         if (audience > 0)
@@ -117,7 +121,7 @@ public sealed partial class CampaignPreparer(
             await using var remember = new NpgsqlCommand(
                 $"""
                 INSERT INTO last_campaign_messages (customer_id, at, campaign_id)
-                SELECT customer_id, now(), @campaign FROM communication_logs WHERE campaign_id = @campaign
+                SELECT customer_id, now(), @campaign FROM communication_logs WHERE campaign_id = @campaign AND status = 'PENDING'
                 ON CONFLICT (customer_id) DO UPDATE SET at = excluded.at, campaign_id = excluded.campaign_id
                 WHERE last_campaign_messages.at <= excluded.at;
                 {AudienceEligibility.ForgetOutsideWindow(consent)};
@@ -130,7 +134,7 @@ public sealed partial class CampaignPreparer(
         // read then sorts the whole campaign on every step (0.5 s instead of 5 ms at a million rows),
         // and receipt updates hash-join the table. ANALYZE samples a fixed number of rows (about
         // 0.2 s), and inside this transaction it counts the new rows.
-        if (audience > 0)
+        if (written > 0)
         {
             await using var analyze = new NpgsqlCommand("ANALYZE communication_logs", connection, transaction) { CommandTimeout = 0 };
             await analyze.ExecuteNonQueryAsync(ct);
@@ -138,12 +142,13 @@ public sealed partial class CampaignPreparer(
 
         await using (var update = new NpgsqlCommand(
             """
-            UPDATE campaigns SET prepared_at = clock_timestamp(), audience_size = @audience, pending_count = @audience, segment = @segment::jsonb,
+            UPDATE campaigns SET prepared_at = clock_timestamp(), audience_size = @audience, pending_count = @audience, held_out_count = @held_out, segment = @segment::jsonb,
                 excluded_for_consent = @unsubscribed, excluded_for_frequency_cap = @capped, excluded_for_smart_sending = @recent,
                 status = CASE WHEN @audience = 0 THEN 'COMPLETED' WHEN status = 'SCHEDULED' THEN 'RUNNING' ELSE status END,
                 dispatched_at = CASE WHEN @audience = 0 THEN clock_timestamp() END,
                 completed_at = CASE WHEN @audience = 0 THEN clock_timestamp() END,
-                summary = CASE WHEN @audience = 0 AND @unsubscribed + @capped + @recent = 0 THEN name || ' reached no customer: none matched the segment when it was prepared.'
+                summary = CASE WHEN @audience = 0 AND @held_out > 0 THEN name || format(' reached no customer: the %s who could be messaged were all held out as the control group.', @held_out)
+                               WHEN @audience = 0 AND @unsubscribed + @capped + @recent = 0 THEN name || ' reached no customer: none matched the segment when it was prepared.'
                                WHEN @audience = 0 THEN name || format(' reached no customer: the %s who matched when it was prepared were left out (%s unsubscribed, %s at the frequency cap, %s messaged recently: smart sending).',
                                                                       @unsubscribed + @capped + @recent, @unsubscribed, @capped, @recent) END,
                 summary_provider = CASE WHEN @audience = 0 THEN 'offline' END
@@ -153,6 +158,7 @@ public sealed partial class CampaignPreparer(
         {
             update.Parameters.Add(new NpgsqlParameter("campaign", NpgsqlDbType.Uuid) { Value = id });
             update.Parameters.Add(new NpgsqlParameter("audience", NpgsqlDbType.Integer) { Value = audience });
+            update.Parameters.Add(new NpgsqlParameter("held_out", NpgsqlDbType.Integer) { Value = heldOut });
             update.Parameters.Add(new NpgsqlParameter("segment", NpgsqlDbType.Text) { Value = SegmentText.ToJson(group).ToJsonString() });
             update.Parameters.Add(new NpgsqlParameter("unsubscribed", NpgsqlDbType.Integer) { Value = (int)counted.ExcludedForConsent });
             update.Parameters.Add(new NpgsqlParameter("capped", NpgsqlDbType.Integer) { Value = (int)counted.ExcludedForFrequencyCap });
@@ -186,21 +192,27 @@ public sealed partial class CampaignPreparer(
     /// pages, all reading the one snapshot exported by the transaction that holds the campaign: the
     /// audience is exactly that of a single statement, written in about half the time on two cores.
     /// The slices commit before the campaign is marked prepared; a prepare that dies in between
-    /// leaves rows that the next attempt deletes first.
+    /// leaves rows that the next attempt deletes first. The control group's rows (<paramref name="holdout"/>%) are written
+    /// HELD_OUT, by a hash of the campaign's and the customer's ids: the same customers on every attempt.
     /// </summary>
-    private async Task<int> WriteLogAsync(
+    /// <returns>The rows written, and how many of them are held out.</returns>
+    private async Task<(int Written, int HeldOut)> WriteLogAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, Guid campaign, SegmentSql segment, MessageTemplate template, bool smartSending,
-        Activity? activity, CancellationToken ct)
+        int holdout, Activity? activity, CancellationToken ct)
     {
-        async Task<int> InsertAsync(NpgsqlConnection on, NpgsqlTransaction within, string pages)
+        async Task<(int, int)> InsertAsync(NpgsqlConnection on, NpgsqlTransaction within, string pages)
         {
             await using var insert = new NpgsqlCommand(
                 $"""
-                INSERT INTO communication_logs (campaign_id, customer_id, customer_name, email, phone, personalized_msg, status, created_at)
-                SELECT @campaign, c.id, c.name, c.email, c.phone, {template.SqlExpression("@template_parts")}, 'PENDING', now()
-                FROM customers c WHERE ({segment.Condition}) AND {AudienceEligibility.Eligible(consentOptions.Value, smartSending)}{pages}
-                ORDER BY c.id
-                ON CONFLICT DO NOTHING
+                WITH written AS (
+                    INSERT INTO communication_logs (campaign_id, customer_id, customer_name, email, phone, personalized_msg, status, created_at)
+                    SELECT @campaign, c.id, c.name, c.email, c.phone, {template.SqlExpression("@template_parts")}, {HoldoutSplit.Sql("@campaign", "c.id", "@holdout")}, now()
+                    FROM customers c WHERE ({segment.Condition}) AND {AudienceEligibility.Eligible(consentOptions.Value, smartSending)}{pages}
+                    ORDER BY c.id
+                    ON CONFLICT DO NOTHING
+                    RETURNING status
+                )
+                SELECT count(*)::int, (count(*) FILTER (WHERE status = 'HELD_OUT'))::int FROM written
                 """,
                 on, within);
             insert.CommandTimeout = 0; // a million rows take longer than the default 30 s on a small machine
@@ -209,7 +221,10 @@ public sealed partial class CampaignPreparer(
             insert.Parameters.Add(new NpgsqlParameter("template_parts", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = template.SqlParts });
             insert.Parameters.Add(new NpgsqlParameter("link_base", NpgsqlDbType.Text) { Value = consentOptions.Value.PublicBaseUrl.TrimEnd('/') });
             insert.Parameters.Add(new NpgsqlParameter("link_key", NpgsqlDbType.Bytea) { Value = System.Text.Encoding.UTF8.GetBytes(consentOptions.Value.LinkSigningKey) });
-            return await insert.ExecuteNonQueryAsync(ct);
+            insert.Parameters.Add(new NpgsqlParameter("holdout", NpgsqlDbType.Integer) { Value = holdout });
+            await using var reader = await insert.ExecuteReaderAsync(ct);
+            await reader.ReadAsync(ct);
+            return (reader.GetInt32(0), reader.GetInt32(1));
         }
 
         await using (var leftovers = database.CreateCommand("DELETE FROM communication_logs WHERE campaign_id = @campaign"))
@@ -254,7 +269,7 @@ public sealed partial class CampaignPreparer(
             await sliceTransaction.CommitAsync(ct);
             return rows;
         }));
-        return written.Sum();
+        return (written.Sum(w => w.Item1), written.Sum(w => w.Item2));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Prepared campaign '{Name}' ({CampaignId}): {Audience} personalised messages in {Seconds:0.0} s.")]

@@ -17,4 +17,6 @@ public sealed record CampaignLaunch(
     [property: Description("optional: when to start, ISO 8601 with an offset, or a local time with timeZone")] string? SendAt = null,
     [property: Description("optional: the IANA time zone of a local sendAt, such as Asia/Kolkata")] string? TimeZone = null,
     [property: Description("optional, default true: skip customers with a campaign message from the last Consent:SmartSendingHours (16) hours")] bool? SmartSending = null,
-    [property: Description("optional: the draft this campaign is launched from; a draft is launched once")] Guid? DraftId = null);
+    [property: Description("optional: the draft this campaign is launched from; a draft is launched once")] Guid? DraftId = null,
+    [property: Description("optional, 0 to 50 (default 0): the percentage of the audience held out as a control group, never messaged, to measure lift")] int? HoldoutPercent = null,
+    [property: Description("optional, 1 to 90 (default 7): how many days after a delivery an order counts for the campaign")] int? AttributionDays = null);

@@ -114,6 +114,8 @@ public sealed class CampaignLauncher(
             CreatedAt = now,
             TraceParent = System.Diagnostics.Activity.Current?.Id,
             SendRatePerSecond = request.SendRatePerSecond,
+            HoldoutPercent = request.HoldoutPercent,
+            AttributionDays = request.AttributionDays,
         };
         db.Campaigns.Add(campaign);
         // Who launched it, for the campaign's history (written by the database, see CampaignControl).
@@ -159,8 +161,11 @@ public sealed class CampaignLauncher(
         var change = await CampaignControl.ChangeAsync(db, id, userId, CampaignAction.Edit,
             """
             name = @name, segment = @segment::jsonb, segment_id = @segment_id, intent = @intent, intent_provider = @intent_provider, message = @message,
-            smart_sending = @smart_sending, send_rate_per_second = @send_rate, send_at = @send_at, time_zone = @time_zone
+            smart_sending = @smart_sending, send_rate_per_second = @send_rate, send_at = @send_at, time_zone = @time_zone,
+            holdout_percent = @holdout, attribution_days = @attribution_days
             """, ct,
+            new NpgsqlParameter("holdout", NpgsqlDbType.Integer) { Value = request.HoldoutPercent },
+            new NpgsqlParameter("attribution_days", NpgsqlDbType.Integer) { Value = request.AttributionDays },
             new NpgsqlParameter("name", NpgsqlDbType.Varchar) { Value = request.Name },
             new NpgsqlParameter("segment", NpgsqlDbType.Text) { Value = SegmentText.ToJson(request.Rules).ToJsonString() },
             new NpgsqlParameter("segment_id", NpgsqlDbType.Uuid) { Value = (object?)request.Saved?.Id ?? DBNull.Value },
@@ -211,6 +216,16 @@ public sealed class CampaignLauncher(
             errors.Add(new FieldError("sendRatePerSecond", "Optional: a whole number of deliveries per second, 1 to 1,000,000."));
         }
 
+        if (launch.HoldoutPercent is not (null or (>= 0 and <= 50)))
+        {
+            errors.Add(new FieldError("holdoutPercent", "Optional: a whole percentage from 0 to 50 of the audience to hold out (not message), to measure what the campaign earned."));
+        }
+
+        if (launch.AttributionDays is not (null or (>= 1 and <= 90)))
+        {
+            errors.Add(new FieldError("attributionDays", "Optional: 1 to 90 days after a delivery in which an order counts for the campaign."));
+        }
+
         var message = launch.Message;
         if (message is not null && StoredText.Problem(message, allowLineBreaks: true) is { } problem)
         {
@@ -226,7 +241,8 @@ public sealed class CampaignLauncher(
 
         return errors.Count > 0 || group is null || template is null || name is null
             ? null
-            : new CampaignRequest(name, group, saved, template, schedule, launch.SendRatePerSecond, launch.SmartSending ?? true, launch.DraftId);
+            : new CampaignRequest(name, group, saved, template, schedule, launch.SendRatePerSecond, launch.SmartSending ?? true, launch.DraftId,
+                launch.HoldoutPercent ?? 0, launch.AttributionDays ?? 7);
     }
 
     /// <summary>

@@ -117,7 +117,7 @@ public sealed class CampaignQueries(CrmDbContext db, TimeProvider clock)
             parameters,
             r =>
             {
-                var status = Enum.Parse<DeliveryStatus>(r.GetString(5), ignoreCase: true);
+                var status = Enum.Parse<DeliveryStatus>(r.GetString(5).Replace("_", ""), ignoreCase: true);
                 DateTimeOffset? at = r.NullableField<DateTime>(6) is { } d ? new DateTimeOffset(d, TimeSpan.Zero) : null;
                 return new LogEntryView(r.GetGuid(0), r.GetString(1), r.GetString(2), r.NullableString(3), r.GetString(4), status,
                     status == DeliveryStatus.Failed ? null : at, r.NullableString(7), r.GetInt32(8), status == DeliveryStatus.Failed ? at : null);
@@ -148,14 +148,14 @@ public sealed class CampaignQueries(CrmDbContext db, TimeProvider clock)
         var filter = string.Concat(searched.Select(c => " AND " + c));
         if (!string.IsNullOrEmpty(status))
         {
-            if (status is "PENDING" or "SENT" or "FAILED" or "CANCELLED")
+            if (status is "PENDING" or "SENT" or "FAILED" or "CANCELLED" or "HELD_OUT")
             {
                 parameters.Add(new NpgsqlParameter("status", NpgsqlDbType.Text) { Value = status });
                 filter += " AND status = @status";
             }
             else
             {
-                errors.Add(new FieldError("status", "Use PENDING, SENT, FAILED or CANCELLED."));
+                errors.Add(new FieldError("status", "Use PENDING, SENT, FAILED, CANCELLED or HELD_OUT."));
             }
         }
 

@@ -5,4 +5,5 @@ namespace MiniCrm.Api.Application.Campaigns;
 
 /// <summary>A campaign as a request describes it, every field checked.</summary>
 public sealed record CampaignRequest(
-    string Name, RuleGroup Rules, Segment? Saved, MessageTemplate Template, SendTime? Schedule, int? SendRatePerSecond, bool SmartSending, Guid? DraftId);
+    string Name, RuleGroup Rules, Segment? Saved, MessageTemplate Template, SendTime? Schedule, int? SendRatePerSecond, bool SmartSending, Guid? DraftId,
+    int HoldoutPercent, int AttributionDays);

@@ -168,7 +168,7 @@ public sealed class CustomerQueries(CrmDbContext db, TimeProvider clock)
             """,
             [new NpgsqlParameter("customer", NpgsqlDbType.Uuid) { Value = id }],
             r => new CustomerCampaignView(r.GetGuid(0), r.GetString(1), new DateTimeOffset(r.GetFieldValue<DateTime>(2), TimeSpan.Zero),
-                Enum.Parse<DeliveryStatus>(r.GetString(3), ignoreCase: true),
+                Enum.Parse<DeliveryStatus>(r.GetString(3).Replace("_", ""), ignoreCase: true),
                 r.NullableField<DateTime>(4) is { } d ? new DateTimeOffset(d, TimeSpan.Zero) : null, r.NullableString(5)),
             ct);
         return Result<IReadOnlyList<CustomerCampaignView>>.Of(rows);

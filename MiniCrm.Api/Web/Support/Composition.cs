@@ -29,6 +29,12 @@ public sealed class Composition
 
     public bool SmartSending { get; set; } = true;
 
+    /// <summary>The control group's share of the audience (0–50): 10 by default in the composer, so every campaign can say what it earned.</summary>
+    public int HoldoutPercent { get; set; } = 10;
+
+    /// <summary>Days after a delivery in which an order counts for the campaign.</summary>
+    public int AttributionDays { get; set; } = 7;
+
     public bool Later { get; set; }
 
     /// <summary>When to send, on the marketer's clock (the browser's time zone).</summary>
@@ -111,7 +117,9 @@ public sealed class Composition
         SendAt: Later ? SendAt?.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture) : null,
         TimeZone: Later ? timeZone : null,
         SmartSending: SmartSending,
-        DraftId: draftId);
+        DraftId: draftId,
+        HoldoutPercent: HoldoutPercent,
+        AttributionDays: AttributionDays);
 
     /// <summary>Everything the composer holds, as a draft keeps it.</summary>
     public DraftContent ToDraft() => new()
@@ -127,6 +135,8 @@ public sealed class Composition
             ["audience"] = JsonSerializer.SerializeToElement(Audience == AudienceSource.None ? null : Audience.ToString().ToLowerInvariant()),
             ["objective"] = JsonSerializer.SerializeToElement(Objective.Length > 0 ? Objective : null),
             ["when"] = JsonSerializer.SerializeToElement(Later ? "later" : "now"),
+            ["holdoutPercent"] = JsonSerializer.SerializeToElement(HoldoutPercent),
+            ["attributionDays"] = JsonSerializer.SerializeToElement(AttributionDays),
         },
     };
 
@@ -142,6 +152,8 @@ public sealed class Composition
             SmartSending = draft?["smartSending"] is JsonValue smart && smart.TryGetValue<bool>(out var on) ? on : true,
             Later = Text(draft?["when"]) == "later" || (Text(draft?["when"]) is null && Text(draft?["sendAt"]) is not null),
             SendAt = DateTime.TryParse(Text(draft?["sendAt"]), CultureInfo.InvariantCulture, DateTimeStyles.None, out var at) ? at : null,
+            HoldoutPercent = draft?["holdoutPercent"] is JsonValue holdout && holdout.TryGetValue<int>(out var percent) && percent is >= 0 and <= 50 ? percent : 10,
+            AttributionDays = draft?["attributionDays"] is JsonValue window && window.TryGetValue<int>(out var days) && days is >= 1 and <= 90 ? days : 7,
         };
         if (draft?["rules"] is JsonObject rules)
         {

@@ -127,6 +127,12 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnName("id")
                         .HasDefaultValueSql("gen_random_uuid()");
 
+                    b.Property<int>("AttributionDays")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasDefaultValue(7)
+                        .HasColumnName("attribution_days");
+
                     b.Property<int>("AudienceSize")
                         .HasColumnType("integer")
                         .HasColumnName("audience_size");
@@ -180,6 +186,14 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                     b.Property<int>("FailedCount")
                         .HasColumnType("integer")
                         .HasColumnName("failed_count");
+
+                    b.Property<int>("HeldOutCount")
+                        .HasColumnType("integer")
+                        .HasColumnName("held_out_count");
+
+                    b.Property<int>("HoldoutPercent")
+                        .HasColumnType("integer")
+                        .HasColumnName("holdout_percent");
 
                     b.Property<string>("Intent")
                         .IsRequired()
@@ -297,7 +311,11 @@ namespace MiniCrm.Core.Infrastructure.Migrations
 
                     b.ToTable("campaigns", null, t =>
                         {
+                            t.HasCheckConstraint("ck_campaigns_attribution_days", "attribution_days BETWEEN 1 AND 90");
+
                             t.HasCheckConstraint("ck_campaigns_counters", "pending_count >= 0 AND sent_count >= 0 AND failed_count >= 0 AND cancelled_count >= 0");
+
+                            t.HasCheckConstraint("ck_campaigns_holdout", "holdout_percent BETWEEN 0 AND 50 AND held_out_count >= 0");
 
                             t.HasCheckConstraint("ck_campaigns_send_rate", "send_rate_per_second IS NULL OR send_rate_per_second > 0");
 
@@ -465,7 +483,7 @@ namespace MiniCrm.Core.Infrastructure.Migrations
 
                     b.ToTable("communication_logs", null, t =>
                         {
-                            t.HasCheckConstraint("ck_communication_logs_status", "status IN ('PENDING','SENT','FAILED','CANCELLED')");
+                            t.HasCheckConstraint("ck_communication_logs_status", "status IN ('PENDING','SENT','FAILED','CANCELLED','HELD_OUT')");
                         });
 
                     b.HasAnnotation("Npgsql:StorageParameter:fillfactor", 85);
