@@ -49,8 +49,10 @@ public sealed class WorkersCrashTests(ITestOutputHelper output) : IDisposable
             using var api = system.Api();
             using var vendor = system.WithOpsKey("vendorsim");
 
+            // Shoppers buy after a third of the delivered messages within seconds, so orders stream in through the crash.
+            Assert.True((await vendor.PutAsJsonAsync("/shop", new { buyRate = 0.3, maxDelaySeconds = 4 })).IsSuccessStatusCode);
             // Dispatched at once; the vendor takes several seconds to deliver it, so the crash lands mid-campaign.
-            var campaign = await CampaignTests.LaunchAsync(api, "Through a crash", Everyone, "Hi {{first_name}}");
+            var campaign = await CampaignTests.LaunchAsync(api, "Through a crash", Everyone, "Hi {{first_name}}", holdoutPercent: 10);
             await AppHostFixture.EventuallyAsync(async () =>
             {
                 var state = await api.GetFromJsonAsync<CampaignState>($"/api/campaigns/{campaign.Id}", Json);
@@ -75,6 +77,21 @@ public sealed class WorkersCrashTests(ITestOutputHelper output) : IDisposable
             var stats = await vendor.GetFromJsonAsync<VendorStats>("/deliveries/stats", Json);
             Assert.Equal(done.AudienceSize, stats!.Messaged); // each customer messaged once, whatever went out twice
             Assert.True(stats.DuplicatesDropped + stats.ReceiptsResent > 0, "nothing was sent twice after the restart: the test proved nothing");
+
+            // What it earned, kept by the Workers' attribution job through the crash, equals a count in SQL once the purchases are in.
+            var buyers = (long)Math.Floor(done.SentCount * 0.3);
+            await AppHostFixture.EventuallyAsync(async () => await system.ScalarAsync<long>("SELECT count(*) FROM orders WHERE id LIKE 'shop-%'") >= buyers,
+                TimeSpan.FromSeconds(60), $"{buyers} purchases stored");
+            const string Converted = """
+                SELECT count(DISTINCT l.customer_id) FROM communication_logs l JOIN orders o ON o.customer_id = l.customer_id AND o.status = 'COMPLETED'
+                AND o.order_date > l.delivered_at AND o.order_date <= l.delivered_at + interval '7 days' WHERE l.campaign_id = '{0}' AND l.status = 'SENT'
+                """;
+            var converted = await system.ScalarAsync<long>(string.Format(System.Globalization.CultureInfo.InvariantCulture, Converted, campaign.Id));
+            Assert.True(converted >= buyers * 9 / 10, $"{converted} of {buyers} purchases fall in the window: the shoppers did not buy as told");
+            var results = await CampaignResultsTests.ResultsWhenAsync(api, campaign.Id, r => r.GetProperty("messaged").GetProperty("conversions").GetInt64() == converted,
+                $"{converted} conversions", seconds: 60);
+            Assert.Equal(done.SentCount, results.GetProperty("messaged").GetProperty("customers").GetInt64());
+            Assert.True(results.GetProperty("heldOut").GetProperty("customers").GetInt64() > 0);
 
             // The orderly stop after it: drained at once, nothing left behind.
             var clock = Stopwatch.StartNew();

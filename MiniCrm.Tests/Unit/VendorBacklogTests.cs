@@ -37,4 +37,30 @@ public sealed class VendorBacklogTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => accepting);
         Assert.Equal(0, backlog.Deliveries);
     }
+
+    /// <summary>
+    /// A delivery the CRM sends again (its receipt was late) gets its receipt again with the time it was delivered: the
+    /// CRM starts the attribution window there, and a purchase made after the message must not fall before it.
+    /// </summary>
+    [Fact]
+    public void A_receipt_sent_again_says_when_the_message_was_delivered()
+    {
+        var clock = new SteppingClock(new DateTimeOffset(2026, 12, 7, 10, 0, 0, TimeSpan.Zero));
+        var ledger = new DeliveryLedger(Options.Create(new VendorOptions()), clock);
+        var delivery = Guid.NewGuid();
+        Assert.True(ledger.TryBegin(delivery, out _, out _));
+        ledger.Record(delivery, DeliveryLedger.Sent);
+        var delivered = clock.GetUtcNow();
+        clock.Now = clock.Now.AddMinutes(5);
+
+        Assert.False(ledger.TryBegin(delivery, out var outcome, out var at));
+        Assert.Equal((DeliveryLedger.Sent, delivered), (outcome, at));
+    }
+
+    private sealed class SteppingClock(DateTimeOffset start) : TimeProvider
+    {
+        public DateTimeOffset Now { get; set; } = start;
+
+        public override DateTimeOffset GetUtcNow() => Now;
+    }
 }

@@ -101,14 +101,14 @@ internal static class DeliveriesApi
         var at = clock.GetUtcNow();
         foreach (var delivery in deliveries)
         {
-            if (ledger.TryBegin(delivery.DeliveryId, out var outcome))
+            if (ledger.TryBegin(delivery.DeliveryId, out var outcome, out var deliveredAt))
             {
                 fresh.Add(delivery);
                 recent.Add(new SentMessage(delivery.DeliveryId, request.CampaignId, delivery.CustomerId, delivery.Email, delivery.Phone, delivery.Message, at));
             }
             else if (outcome != DeliveryLedger.OnItsWay)
             {
-                resent.Add(DeliverySimulator.ReceiptFor(request.CampaignId, delivery, outcome, at));
+                resent.Add(DeliverySimulator.ReceiptFor(request.CampaignId, delivery, outcome, deliveredAt));
             }
         }
 

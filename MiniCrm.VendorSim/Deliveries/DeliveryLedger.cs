@@ -27,16 +27,23 @@ public sealed class DeliveryLedger(IOptions<VendorOptions> options, TimeProvider
     public long ReceiptsResent => Interlocked.Read(ref _reported);
 
     /// <returns>true when the delivery is new and is to be messaged; otherwise its known outcome (or <see cref="OnItsWay"/>).</returns>
-    public bool TryBegin(Guid deliveryId, out short outcome)
+    public bool TryBegin(Guid deliveryId, out short outcome) => TryBegin(deliveryId, out outcome, out _);
+
+    /// <returns>
+    /// true when the delivery is new and is to be messaged; otherwise its known outcome (or <see cref="OnItsWay"/>) and when
+    /// that outcome happened: a receipt sent again says when the message was delivered, not when it was asked for again.
+    /// </returns>
+    public bool TryBegin(Guid deliveryId, out short outcome, out DateTimeOffset at)
     {
         outcome = OnItsWay;
+        at = default;
         if (deliveryId == Guid.Empty || _entries.TryAdd(deliveryId, new Entry(clock.GetUtcNow().UtcTicks, OnItsWay)))
         {
             Interlocked.Increment(ref _messaged);
             return true;
         }
 
-        outcome = _entries.TryGetValue(deliveryId, out var entry) ? entry.Outcome : OnItsWay;
+        (outcome, at) = _entries.TryGetValue(deliveryId, out var entry) ? (entry.Outcome, new DateTimeOffset(entry.Ticks, TimeSpan.Zero)) : (OnItsWay, default);
         Interlocked.Increment(ref outcome == OnItsWay ? ref _dropped : ref _reported);
         return false;
     }

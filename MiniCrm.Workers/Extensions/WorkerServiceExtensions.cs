@@ -52,6 +52,7 @@ internal static class WorkerServiceExtensions
         builder.Services.AddHostedService<CancellationFinisher>();
         builder.Services.AddCrmAssistant();
         builder.Services.AddHostedService<CampaignSummaryWriter>();
+        builder.Services.AddHostedService<MiniCrm.Workers.Outcomes.AttributionJob>();
         // One instance (AddCheck alone makes one per probe), so it remembers which campaigns it has logged.
         builder.Services.AddSingleton<StuckCampaignsHealthCheck>();
         builder.Services.AddHealthChecks().AddCheck<StuckCampaignsHealthCheck>("campaigns", failureStatus: Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
@@ -73,6 +74,7 @@ internal static class WorkerServiceExtensions
         services.AddOptions<ReconcileOptions>().BindConfiguration(ReconcileOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ConsentOptions>().BindConfiguration(ConsentOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SummaryOptions>().BindConfiguration(SummaryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<MiniCrm.Workers.Outcomes.AttributionOptions>().BindConfiguration(MiniCrm.Workers.Outcomes.AttributionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }
 }

@@ -1,5 +1,6 @@
 using MiniCrm.Core.Domain;
 using MiniCrm.Core.Messaging;
+using MiniCrm.Core.Outcomes;
 using MiniCrm.Workers.Messaging;
 using Npgsql;
 using NpgsqlTypes;
@@ -12,7 +13,8 @@ namespace MiniCrm.Workers.Orders;
 /// (<see cref="OrderLifecycle"/>: stage, then updatedAt, then submission), so a redelivered, repeated or late
 /// older version changes nothing, and the result is the same whatever order the versions arrive in. Each
 /// customer's total spend and visits move by (new contribution − old contribution) of the orders that changed;
-/// when an order that had completed changes, the customer's last order date is read again from their orders.
+/// when an order that had completed changes, the customer's last order date is read again from their orders. Customers
+/// of changed orders who are in a live campaign are queued for the attribution job in the same transaction.
 /// </summary>
 public sealed class OrderBatchHandler(NpgsqlDataSource database) : IBatchHandler<OrderSubmitted>
 {
@@ -71,6 +73,9 @@ public sealed class OrderBatchHandler(NpgsqlDataSource database) : IBatchHandler
             FROM delta d
             WHERE c.id = d.customer_id
             RETURNING CASE WHEN d.recount THEN c.id END AS recount
+        ), attributed AS (
+            -- What live campaigns earned changes with these orders: their customers are recomputed (AttributionSql).
+            {AttributionSql.Enqueue("written")}
         )
         SELECT recount, NULL FROM moved WHERE recount IS NOT NULL
         UNION ALL

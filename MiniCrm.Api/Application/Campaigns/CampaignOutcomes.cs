@@ -6,17 +6,20 @@ using NpgsqlTypes;
 namespace MiniCrm.Api.Application.Campaigns;
 
 /// <summary>
-/// What a campaign earned, from the stored facts (its log rows and the customers' orders), in one set-based query: each
-/// messaged customer's COMPLETED orders from their delivery to the end of the attribution window, each held-out customer's
-/// from the campaign's start; per group the customers, conversions, orders and revenue (and the sum of squares of the
-/// revenue per customer, for its interval); the last-touch revenue (an order no later delivery of another campaign came
-/// before). Orders that arrive late, twice, refunded or through an import change the stored facts, and the figures follow
-/// them. The lift and its intervals are <see cref="Lift"/>'s.
+/// What a campaign earned, read from the kept tally (<see cref="AttributionSql"/>: one row per customer who ordered in the
+/// window, recomputed by the Workers whenever a customer's orders change) and the campaign's exact counters (the messaged
+/// customers are those with a SENT delivery, the held-out ones its HELD_OUT rows): per group the customers, conversions,
+/// orders and revenue (and the sum of squares of the revenue per customer, for its interval), the last-touch revenue, and
+/// the cumulative conversions over time. Reading never recounts the campaign: it sums the rows of the customers who ordered.
+/// The lift and its intervals are <see cref="Lift"/>'s.
 /// </summary>
 public sealed class CampaignOutcomes(CrmDbContext db, TimeProvider clock)
 {
     /// <summary>Below this many customers in either group the verdict is "too early to tell", whatever the interval says.</summary>
     public const int SmallestGroup = 100;
+
+    /// <summary>How many steps the cumulative conversions are drawn in, from the start to now (or the window's close).</summary>
+    public const int Steps = 24;
 
     public async Task<Result<CampaignResults>> ResultsAsync(Guid id, CancellationToken ct)
     {
@@ -31,19 +34,17 @@ public sealed class CampaignOutcomes(CrmDbContext db, TimeProvider clock)
             return Empty(campaign, none, "Not started yet: results begin when its messages go out.");
         }
 
-        var groups = await db.ListAsync(Sql,
-            [new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = id }, new NpgsqlParameter("start", NpgsqlDbType.TimestampTz) { Value = start.UtcDateTime },
-             new NpgsqlParameter("days", NpgsqlDbType.Integer) { Value = campaign.AttributionDays }],
-            r => (Held: r.GetBoolean(0), Customers: r.GetInt64(1), Converted: r.GetInt64(2), Orders: r.GetInt64(3), Revenue: r.GetDecimal(4),
-                  SumOfSquares: r.GetDecimal(5), LastTouch: r.GetDecimal(6), LastDelivery: r.IsDBNull(7) ? (DateTime?)null : r.GetDateTime(7)), ct);
+        var parameter = new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = id };
+        var groups = await db.ListAsync(Sql, [parameter],
+            r => (Held: r.GetBoolean(0), Converted: r.GetInt64(1), Orders: r.GetInt64(2), Revenue: r.GetDecimal(3), SumOfSquares: r.GetDecimal(4), LastTouch: r.GetDecimal(5)), ct);
         var messaged = groups.FirstOrDefault(g => !g.Held);
         var held = groups.FirstOrDefault(g => g.Held);
-        var lastDelivery = messaged.LastDelivery is { } last ? new DateTimeOffset(last, TimeSpan.Zero) : start;
-        var closes = (lastDelivery > start ? lastDelivery : start).AddDays(campaign.AttributionDays);
-        var final = campaign.Status is CampaignStatus.Completed or CampaignStatus.Cancelled && clock.GetUtcNow() >= closes;
+        var now = clock.GetUtcNow();
+        var closes = WindowClosesAt(campaign, now);
+        var final = campaign.Status is CampaignStatus.Completed or CampaignStatus.Cancelled && now >= closes.AddHours(AttributionSql.LateHours);
 
-        var m = Group(messaged.Customers, messaged.Converted, messaged.Orders, messaged.Revenue);
-        var h = Group(held.Customers, held.Converted, held.Orders, held.Revenue);
+        var m = Group(campaign.SentCount, messaged.Converted, messaged.Orders, messaged.Revenue);
+        var h = Group(campaign.HeldOutCount, held.Converted, held.Orders, held.Revenue);
         var rates = m.ConversionRate - h.ConversionRate;
         var conversion = new Difference(rates, null, null);
         if (m.Customers > 0 && h.Customers > 0)
@@ -61,8 +62,47 @@ public sealed class CampaignOutcomes(CrmDbContext db, TimeProvider clock)
         }
 
         var incremental = h.Customers > 0 ? Math.Round((decimal)(m.RevenuePerCustomer - h.RevenuePerCustomer) * m.Customers, 2) : 0m;
+        var over = await CumulativeAsync(id, start, now < closes ? now : closes, ct);
         return new CampaignResults(id, campaign.AttributionDays, campaign.HoldoutPercent, final, closes, m, h, m.Revenue, messaged.LastTouch,
-            conversion, perCustomer, incremental, Verdict(m, h, conversion, final, closes, campaign.AttributionDays));
+            conversion, perCustomer, incremental, Verdict(m, h, conversion, final, closes, campaign.AttributionDays), over);
+    }
+
+    /// <summary>
+    /// When the campaign's window closes: its attribution days after its last receipt, or after now while it still sends
+    /// (the same as <see cref="AttributionSql.ClosesAt"/>).
+    /// </summary>
+    public static DateTimeOffset WindowClosesAt(Campaign campaign, DateTimeOffset now)
+    {
+        var last = campaign.CompletedAt is { } completed
+            ? (campaign.LastReceiptAt is { } receipt && receipt > completed ? receipt : completed)
+            : now;
+        return last.AddDays(campaign.AttributionDays);
+    }
+
+    /// <summary>
+    /// Conversions so far per group at <see cref="Steps"/> even steps from the start to <paramref name="until"/> (a customer
+    /// converts at their first attributed order).
+    /// </summary>
+    private async Task<IReadOnlyList<ConversionPoint>> CumulativeAsync(Guid id, DateTimeOffset start, DateTimeOffset until, CancellationToken ct)
+    {
+        var stride = Math.Max(1, Math.Ceiling((until - start).TotalSeconds / Steps));
+        var counts = await db.ListAsync(Series,
+            [new NpgsqlParameter("id", NpgsqlDbType.Uuid) { Value = id }, new NpgsqlParameter("start", NpgsqlDbType.TimestampTz) { Value = start.UtcDateTime },
+             new NpgsqlParameter("stride", NpgsqlDbType.Double) { Value = stride }],
+            r => (Step: r.GetInt32(0), Messaged: r.GetInt64(1), Held: r.GetInt64(2)), ct);
+        var points = new List<ConversionPoint>(Steps + 1) { new(start, 0, 0) };
+        long messaged = 0, held = 0;
+        for (var step = 1; step <= Steps; step++)
+        {
+            foreach (var c in counts.Where(c => c.Step == step))
+            {
+                (messaged, held) = (messaged + c.Messaged, held + c.Held);
+            }
+
+            points.Add(new ConversionPoint(start.AddSeconds(stride * step), messaged, held));
+        }
+
+        return points;
     }
 
     /// <summary>The verdict in words: the difference in points and its interval, and whether it says anything yet.</summary>
@@ -114,41 +154,20 @@ public sealed class CampaignOutcomes(CrmDbContext db, TimeProvider clock)
     private static double Sd(decimal sum, decimal sumOfSquares, long n) => Lift.StandardDeviation((double)sum, (double)sumOfSquares, n);
 
     private static CampaignResults Empty(Campaign campaign, GroupResult none, string verdict) =>
-        new(campaign.Id, campaign.AttributionDays, campaign.HoldoutPercent, false, null, none, none, 0, 0, new Difference(0, null, null), new Difference(0, null, null), 0, verdict);
+        new(campaign.Id, campaign.AttributionDays, campaign.HoldoutPercent, false, null, none, none, 0, 0, new Difference(0, null, null), new Difference(0, null, null), 0, verdict, []);
 
-    /// <summary>
-    /// Per group (held out or messaged): its customers, those with an attributed order, the orders, their revenue, the sum of
-    /// squared revenue per customer, the last-touch revenue, and the last delivery. The later deliveries that take an order
-    /// away from last touch are looked up only for the customers who ordered, among rows written since this campaign started
-    /// (the log's BRIN index on created_at).
-    /// </summary>
+    /// <summary>Per group (held out or messaged): the customers who ordered, their orders, revenue, sum of squared revenue, last-touch revenue.</summary>
     private const string Sql = """
-        WITH members AS (
-            SELECT l.customer_id, l.status = 'HELD_OUT' AS held, CASE WHEN l.status = 'HELD_OUT' THEN @start ELSE l.delivered_at END AS since
-            FROM communication_logs l
-            WHERE l.campaign_id = @id AND l.status IN ('SENT', 'HELD_OUT')
-        ), hits AS (
-            SELECT m.held, m.customer_id, m.since, o.amount, o.order_date
-            FROM members m
-            JOIN orders o ON o.customer_id = m.customer_id AND o.status = 'COMPLETED'
-                         AND o.order_date > m.since AND o.order_date <= m.since + make_interval(days => @days)
-        ), later AS (
-            SELECT l.customer_id, l.delivered_at
-            FROM communication_logs l
-            WHERE l.created_at >= @start AND l.campaign_id <> @id AND l.status = 'SENT'
-              AND l.customer_id IN (SELECT customer_id FROM hits WHERE NOT held)
-        ), per_customer AS (
-            SELECT h.held, h.customer_id, count(*) AS orders, sum(h.amount) AS revenue,
-                   coalesce(sum(h.amount) FILTER (WHERE NOT h.held AND NOT EXISTS (
-                       SELECT 1 FROM later x WHERE x.customer_id = h.customer_id AND x.delivered_at > h.since AND x.delivered_at < h.order_date)), 0) AS last_touch
-            FROM hits h
-            GROUP BY h.held, h.customer_id
-        ), sizes AS (
-            SELECT held, count(*) AS customers, max(since) AS last_since FROM members GROUP BY held
-        )
-        SELECT s.held, s.customers, count(p.customer_id), coalesce(sum(p.orders), 0)::bigint, coalesce(sum(p.revenue), 0),
-               coalesce(sum(p.revenue * p.revenue), 0), coalesce(sum(p.last_touch), 0), CASE WHEN NOT s.held THEN s.last_since END
-        FROM sizes s LEFT JOIN per_customer p ON p.held = s.held
-        GROUP BY s.held, s.customers, s.last_since
+        SELECT held, count(*), sum(orders)::bigint, sum(revenue), sum(revenue * revenue), sum(last_touch)
+        FROM campaign_conversions WHERE campaign_id = @id
+        GROUP BY held
+        """;
+
+    /// <summary>First orders per step of @stride seconds from @start (step 1 ends one stride after the start), per group.</summary>
+    private static readonly string Series = $"""
+        SELECT least(greatest(ceil(extract(epoch FROM first_order_at - @start) / @stride), 1), {Steps})::int AS step,
+               count(*) FILTER (WHERE NOT held), count(*) FILTER (WHERE held)
+        FROM campaign_conversions WHERE campaign_id = @id
+        GROUP BY 1
         """;
 }
