@@ -31,6 +31,8 @@ public static class CampaignsApi
             .ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapGet("/", ListCampaigns).WithSummary("Campaigns, newest first");
+        app.MapGet("/api/overview", GetOverview).WithTags("Campaigns").RequireAuthorization(CrmAuthentication.MarketerPolicy).ProducesProblem(StatusCodes.Status401Unauthorized)
+            .WithSummary("The last {days} days (30 by default, up to 365): campaigns started, messages delivered, attributed and incremental revenue, the best campaigns by incremental revenue");
         api.MapGet("/{id:guid}", GetCampaign).WithName("GetCampaign").WithSummary("One campaign with its live counters");
         api.MapGet("/{id:guid}/log", GetCampaignLog).WithSummary("A campaign's communication log, optionally of one status or whose customer's name or email contains {search}");
         api.MapGet("/{id:guid}/log.csv", DownloadLog).ProducesProblem(StatusCodes.Status403Forbidden).WithSummary("The communication log as CSV: all of it, or of one status and/or whose customer's name or email contains {search}");
@@ -89,6 +91,10 @@ public static class CampaignsApi
     /// <summary>What the campaign earned (README: "What a campaign earned").</summary>
     public static async Task<Results<Ok<CampaignResults>, NotFound>> GetResults(Guid id, CampaignOutcomes outcomes, CancellationToken ct) =>
         (await outcomes.ResultsAsync(id, ct)).OkOrNotFound();
+
+    /// <param name="days">The period, in days up to now: 1 to 365, 30 when absent.</param>
+    public static async Task<Results<Ok<Overview>, ValidationProblem>> GetOverview(CampaignOverview overview, int? days, CancellationToken ct) =>
+        (await overview.ReadAsync(days, ct)).OkOrInvalid();
 
     /// <summary>Deliveries per time bucket (sent and failed, by when the receipt came), for a campaign's chart.</summary>
     public static async Task<Results<Ok<DeliveryTimeline>, NotFound>> GetTimeline(Guid id, CampaignQueries campaigns, CancellationToken ct) =>

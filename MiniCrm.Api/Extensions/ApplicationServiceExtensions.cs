@@ -53,6 +53,7 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddScoped<MiniCrm.Api.Application.Segments.SegmentCatalog>();
         builder.Services.AddScoped<MiniCrm.Api.Application.Campaigns.CampaignQueries>();
         builder.Services.AddScoped<MiniCrm.Api.Application.Campaigns.CampaignOutcomes>();
+        builder.Services.AddScoped<MiniCrm.Api.Application.Campaigns.CampaignOverview>();
         builder.Services.AddScoped<MiniCrm.Api.Application.Campaigns.CampaignActions>();
         builder.Services.AddScoped<MiniCrm.Api.Application.Campaigns.TestSends>();
         builder.Services.AddScoped<MiniCrm.Api.Application.Imports.ImportQueries>();

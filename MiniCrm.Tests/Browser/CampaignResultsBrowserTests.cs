@@ -8,7 +8,7 @@ using static Microsoft.Playwright.Assertions;
 
 namespace MiniCrm.Tests.Browser;
 
-/// <summary>A campaign's Results panel after its customers bought: the groups, the lift drawn with its interval, the verdict.</summary>
+/// <summary>A campaign's Results panel after its customers bought (the groups, the lift drawn with its interval, the verdict, the conversions over time), the home page and the revenue in the campaigns list.</summary>
 [Collection(AppHostCollection.Name)]
 public sealed class CampaignResultsBrowserTests(AppHostFixture fixture, BrowserFixture browser) : IClassFixture<BrowserFixture>
 {
@@ -40,6 +40,9 @@ public sealed class CampaignResultsBrowserTests(AppHostFixture fixture, BrowserF
         await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>($"SELECT count(*) FROM orders WHERE id LIKE 'panel-{id:N}-%'") == 32,
             TimeSpan.FromSeconds(60), "the orders stored");
 
+        await CampaignResultsTests.ResultsWhenAsync(api, id, r => r.GetProperty("messaged").GetProperty("conversions").GetInt64() == 30
+                                                                   && r.GetProperty("heldOut").GetProperty("conversions").GetInt64() == 2, "32 conversions");
+
         await using var context = await browser.SignedInAsync(fixture);
         var page = await BrowserFixture.OpenAsync(context, fixture, $"/campaigns/{id}");
         var panel = page.GetByTestId("results");
@@ -48,7 +51,9 @@ public sealed class CampaignResultsBrowserTests(AppHostFixture fixture, BrowserF
         await Expect(page.GetByTestId("results-held-out")).ToContainTextAsync("2");
         await Expect(page.GetByTestId("attributed-revenue")).ToContainTextAsync("7,500.00");
         await Expect(page.GetByTestId("verdict")).ToContainTextAsync("Too early to tell"); // the groups are small, the window open
-        await Expect(panel.GetByRole(AriaRole.Img)).ToHaveAttributeAsync("aria-label", new System.Text.RegularExpressions.Regex("^Conversion lift"));
+        await Expect(panel.GetByRole(AriaRole.Img).First).ToHaveAttributeAsync("aria-label", new System.Text.RegularExpressions.Regex("^Conversion lift"));
+        // The cumulative conversions of both groups, said in words too.
+        await Expect(page.GetByTestId("conversion-chart")).ToHaveAttributeAsync("aria-label", new System.Text.RegularExpressions.Regex(@"^Customers who ordered since the start: \d+\.\d% of the messaged, \d+\.\d% of the held out$"));
         await Expect(page.GetByTestId("held-out")).ToBeVisibleAsync();
         await BrowserFixture.CheckAsync(page, "campaign-results-desktop");
 
@@ -56,5 +61,61 @@ public sealed class CampaignResultsBrowserTests(AppHostFixture fixture, BrowserF
         var small = await BrowserFixture.OpenAsync(phone, fixture, $"/campaigns/{id}");
         await Expect(small.GetByTestId("results")).ToBeVisibleAsync();
         await BrowserFixture.CheckAsync(small, "campaign-results-phone");
+
+        // The home page: the last 30 days as GET /api/overview has them, which add up from each campaign's results.
+        var overview = await OverviewWhenConsistentAsync(api);
+        var home = await BrowserFixture.OpenAsync(context, fixture, "/");
+        await Expect(home.GetByRole(AriaRole.Heading, new() { Name = "What your campaigns earned", Level = 1 })).ToBeVisibleAsync();
+        await Expect(home.GetByTestId("overview-campaigns")).ToHaveTextAsync(overview.GetProperty("campaignsSent").GetInt32().ToString("N0", System.Globalization.CultureInfo.GetCultureInfo("en-US")));
+        await Expect(home.GetByTestId("overview-messages")).ToHaveTextAsync(overview.GetProperty("messages").GetInt64().ToString("N0", System.Globalization.CultureInfo.GetCultureInfo("en-US")));
+        await Expect(home.GetByTestId("best-row").First).ToBeVisibleAsync();
+        Assert.Equal(overview.GetProperty("best").GetArrayLength(), await home.GetByTestId("best-row").CountAsync());
+        await BrowserFixture.CheckAsync(home, "home-desktop");
+        var homeSmall = await BrowserFixture.OpenAsync(phone, fixture, "/");
+        await Expect(homeSmall.GetByTestId("overview")).ToBeVisibleAsync();
+        await BrowserFixture.CheckAsync(homeSmall, "home-phone");
+
+        // The campaigns list has each campaign's attributed revenue.
+        var list = await BrowserFixture.OpenAsync(context, fixture, $"/campaigns");
+        await list.GetByLabel("Search by name").FillAsync("Results " + city);
+        await Expect(list.GetByTestId("campaign-row")).ToHaveCountAsync(1);
+        await Expect(list.GetByTestId("campaign-revenue")).ToHaveTextAsync("7,500.00");
+    }
+
+    /// <summary>
+    /// GET /api/overview once it agrees with a count in SQL (campaigns started in the last 30 days and their SENT
+    /// deliveries) and with the sum of those campaigns' results (attributed and incremental revenue, best by incremental).
+    /// </summary>
+    private async Task<JsonElement> OverviewWhenConsistentAsync(HttpClient api)
+    {
+        JsonElement overview = default;
+        string seen = "";
+        await AppHostFixture.EventuallyAsync(async () =>
+        {
+            overview = await api.GetFromJsonAsync<JsonElement>("/api/overview", Json);
+            var from = overview.GetProperty("from").GetDateTimeOffset();
+            var ids = await fixture.ListAsync($"SELECT id FROM campaigns WHERE prepared_at >= '{from.UtcDateTime:O}'::timestamptz", r => r.GetGuid(0));
+            var messages = await fixture.ScalarAsync<long>(
+                $"SELECT count(*) FROM communication_logs l JOIN campaigns c ON c.id = l.campaign_id WHERE c.prepared_at >= '{from.UtcDateTime:O}'::timestamptz AND l.status = 'SENT'");
+            decimal attributed = 0, incremental = 0;
+            var earned = new List<(Guid Id, decimal Incremental)>();
+            foreach (var id in ids)
+            {
+                var results = await api.GetFromJsonAsync<JsonElement>($"/api/campaigns/{id}/results", Json);
+                attributed += results.GetProperty("attributedRevenue").GetDecimal();
+                if (results.GetProperty("heldOut").GetProperty("customers").GetInt64() > 0)
+                {
+                    incremental += results.GetProperty("incrementalRevenue").GetDecimal();
+                    earned.Add((id, results.GetProperty("incrementalRevenue").GetDecimal()));
+                }
+            }
+
+            var best = overview.GetProperty("best").EnumerateArray().Select(b => b.GetProperty("incrementalRevenue").GetDecimal()).ToList();
+            seen = $"overview {overview}; counted {ids.Count} campaigns, {messages} messages, {attributed} attributed, {incremental} incremental";
+            return overview.GetProperty("campaignsSent").GetInt32() == ids.Count && overview.GetProperty("messages").GetInt64() == messages
+                   && overview.GetProperty("attributedRevenue").GetDecimal() == attributed && overview.GetProperty("incrementalRevenue").GetDecimal() == incremental
+                   && best.SequenceEqual(earned.Select(e => e.Incremental).OrderDescending().Take(5));
+        }, TimeSpan.FromSeconds(60), () => "the overview to add up: " + seen);
+        return overview;
     }
 }

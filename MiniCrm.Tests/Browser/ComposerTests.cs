@@ -60,7 +60,7 @@ public sealed partial class ComposerTests(AppHostFixture fixture, BrowserFixture
         await Expect(page.GetByTestId("count")).ToHaveTextAsync("5");
         // Opening a draft and counting its audience is not an edit: it was not saved again.
         Assert.Equal(savedAt, await fixture.ScalarAsync<DateTime>($"SELECT updated_at FROM campaign_drafts WHERE name = '{name}'"));
-        var list = await BrowserFixture.OpenAsync(context, fixture, "/");
+        var list = await BrowserFixture.OpenAsync(context, fixture, "/campaigns");
         await Expect(list.GetByTestId("draft-row").Filter(new() { HasText = name })).ToBeVisibleAsync();
         await BrowserFixture.CheckAsync(list, "campaigns-with-drafts-desktop");
         await list.CloseAsync();

@@ -278,7 +278,8 @@ public sealed partial class MarketerJourneyTests(AppHostFixture fixture, Browser
 
         (string Name, string Path, string Heading)[] pages =
         [
-            ("campaigns", "/", "Campaigns"),
+            ("home", "/", "What your campaigns earned"),
+            ("campaigns", "/campaigns", "Campaigns"),
             ("campaign", $"/campaigns/{campaign.Id}", $"Every page {city}"),
             ("compose", "/campaigns/new", "New campaign"),
             ("audiences", "/audiences", "Audiences"),

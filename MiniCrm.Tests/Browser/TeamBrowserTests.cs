@@ -22,6 +22,8 @@ public sealed class TeamBrowserTests(AppHostFixture fixture, BrowserFixture brow
         // An Analyst: campaigns to read, nothing to launch with; the API says 403 to the same session.
         await using var analystBrowser = await browser.AnonymousAsync();
         var analyst = await SignInAsAsync(analystBrowser, $"ana.{tag}@{AppHostFixture.AllowedDomain}", "Ana Lyst", "Analyst");
+        await Expect(analyst.GetByRole(AriaRole.Heading, new() { Name = "What your campaigns earned", Level = 1 })).ToBeVisibleAsync();
+        await analyst.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Campaigns" }).ClickAsync();
         await Expect(analyst.GetByRole(AriaRole.Heading, new() { Name = "Campaigns", Level = 1 })).ToBeVisibleAsync();
         await Expect(analyst.GetByTestId("user-role")).ToHaveTextAsync("Analyst");
         await Expect(analyst.GetByTestId("new-campaign")).ToHaveCountAsync(0);

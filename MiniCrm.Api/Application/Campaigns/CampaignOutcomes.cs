@@ -61,11 +61,25 @@ public sealed class CampaignOutcomes(CrmDbContext db, TimeProvider clock)
             perCustomer = perCustomer with { Low = interval.Low, High = interval.High };
         }
 
-        var incremental = h.Customers > 0 ? Math.Round((decimal)(m.RevenuePerCustomer - h.RevenuePerCustomer) * m.Customers, 2) : 0m;
+        var incremental = h.Customers > 0 ? Incremental(m.Customers, m.Revenue, h.Customers, h.Revenue) : 0m;
         var over = await CumulativeAsync(id, start, now < closes ? now : closes, ct);
         return new CampaignResults(id, campaign.AttributionDays, campaign.HoldoutPercent, final, closes, m, h, m.Revenue, messaged.LastTouch,
             conversion, perCustomer, incremental, Verdict(m, h, conversion, final, closes, campaign.AttributionDays), over);
     }
+
+    /// <summary>
+    /// What the messaged customers spent beyond what as many held-out customers spent: messaged revenue − held-out revenue ×
+    /// messaged ÷ held out (the difference in revenue per customer times the messaged customers), to the cent.
+    /// </summary>
+    public static decimal Incremental(long messaged, decimal revenue, long heldOut, decimal heldOutRevenue) =>
+        heldOut == 0 ? 0m : Math.Round(revenue - heldOutRevenue * messaged / heldOut, 2);
+
+    /// <summary>The revenue attributed to each of <paramref name="ids"/> (its messaged customers' orders in their windows), for the campaigns list.</summary>
+    public async Task<Dictionary<Guid, decimal>> RevenueOfAsync(IReadOnlyCollection<Guid> ids, CancellationToken ct) =>
+        ids.Count == 0 ? [] : (await db.ListAsync(
+            "SELECT campaign_id, sum(revenue) FROM campaign_conversions WHERE campaign_id = ANY(@ids) AND NOT held GROUP BY campaign_id",
+            [new NpgsqlParameter("ids", NpgsqlDbType.Array | NpgsqlDbType.Uuid) { Value = ids.ToArray() }], r => (Id: r.GetGuid(0), Revenue: r.GetDecimal(1)), ct))
+            .ToDictionary(r => r.Id, r => r.Revenue);
 
     /// <summary>
     /// When the campaign's window closes: its attribution days after its last receipt, or after now while it still sends
@@ -115,13 +129,13 @@ public sealed class CampaignOutcomes(CrmDbContext db, TimeProvider clock)
 
         if (held.Customers == 0)
         {
-            return $"{messaged.Conversions:N0} of {messaged.Customers:N0} messaged customers ordered within {days} days ({Percent(messaged.ConversionRate)}). " +
+            return $"{messaged.Conversions:N0} of {messaged.Customers:N0} messaged customers ordered within {days} days ({Figures.Percent(messaged.ConversionRate)}). " +
                    "There is no control group, so how many would have ordered anyway is unknown: hold some customers out next time.";
         }
 
         var range = conversion is { Low: { } low, High: { } high }
-            ? $"{Points(conversion.Estimate)}, between {Points(low)} and {Points(high)}"
-            : Points(conversion.Estimate);
+            ? $"{Figures.Points(conversion.Estimate)}, between {Figures.Points(low)} and {Figures.Points(high)}"
+            : Figures.Points(conversion.Estimate);
         if (messaged.Customers < SmallestGroup || held.Customers < SmallestGroup)
         {
             return $"Too early to tell: {range}, but the groups are small ({messaged.Customers:N0} messaged, {held.Customers:N0} held out).";
@@ -142,11 +156,6 @@ public sealed class CampaignOutcomes(CrmDbContext db, TimeProvider clock)
             ? $"No clear difference: {range}."
             : $"Too early to tell: {range}; the window closes {when}.";
     }
-
-    private static string Points(double difference) =>
-        (difference >= 0 ? "+" : "−") + Math.Abs(difference * 100).ToString("0.0", CultureInfo.InvariantCulture) + " points";
-
-    private static string Percent(double rate) => (rate * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
 
     private static GroupResult Group(long customers, long converted, long orders, decimal revenue) =>
         new(customers, converted, orders, revenue, customers == 0 ? 0 : (double)converted / customers, customers == 0 ? 0 : (double)revenue / customers);

@@ -1,0 +1,18 @@
+using System.Globalization;
+
+namespace MiniCrm.Api.Application.Campaigns;
+
+/// <summary>How the outcome figures read, in the verdicts and on the pages alike: rates as percents, differences in points, money to the cent.</summary>
+public static class Figures
+{
+    /// <summary>0.0805 → "8.1%".</summary>
+    public static string Percent(double rate) => (rate * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%";
+
+    /// <summary>0.019 → "+1.9 points"; −0.03 → "−3.0 points".</summary>
+    public static string Points(double difference) =>
+        (difference >= 0 ? "+" : "−") + Math.Abs(difference * 100).ToString("0.0", CultureInfo.InvariantCulture) + " points";
+
+    /// <summary>An amount with thousands separators and cents: 243100 → "243,100.00" (negative with a minus sign).</summary>
+    public static string Money(decimal amount) =>
+        (amount < 0 ? "−" : "") + Math.Abs(amount).ToString("N2", CultureInfo.GetCultureInfo("en-US"));
+}
