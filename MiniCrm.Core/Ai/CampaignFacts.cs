@@ -8,12 +8,13 @@ public sealed record FailureCount(string Reason, int Count);
 /// <summary>
 /// What a finished campaign's summary may say: its reach, delivered and failed counts, success rate and
 /// the failure reasons seen (<see cref="Failures"/>, the most frequent first; when there were more kinds of reason than
-/// those listed, <see cref="ReasonKinds"/> says how many). The offline provider renders them; a model's summary is checked against them.
+/// those listed, <see cref="ReasonKinds"/> says how many), and once its results are final what it earned (<see cref="Outcome"/>).
+/// The offline provider renders them; a model's summary is checked against them.
 /// </summary>
 public sealed partial record CampaignFacts(string Name, int AudienceSize, int Delivered, int Failed, IReadOnlyList<FailureCount> Failures, int Cancelled = 0,
-    int? ReasonKinds = null)
+    int? ReasonKinds = null, OutcomeFacts? Outcome = null)
 {
-    public const int MaxSummaryLength = 700;
+    public const int MaxSummaryLength = 1_000;
 
     /// <summary>The failure reasons a summary names; the rest are counted together, never left out as if they were not there.</summary>
     public const int ReasonsNamed = 3;
@@ -38,7 +39,9 @@ public sealed partial record CampaignFacts(string Name, int AudienceSize, int De
     public decimal SuccessRate => Math.Round(100m * Delivered / Math.Max(AudienceSize, 1), 1, MidpointRounding.AwayFromZero);
 
     /// <summary>The offline provider's summary: every number from the campaign's own counters.</summary>
-    public string Render()
+    public string Render() => Outcome is { } earned && AudienceSize > 0 ? Delivery() + " " + earned.Render() : Delivery();
+
+    private string Delivery()
     {
         if (AudienceSize == 0)
         {
@@ -80,9 +83,10 @@ public sealed partial record CampaignFacts(string Name, int AudienceSize, int De
         }
 
         var sentences = SentenceEnd().Matches(summary).Count;
-        if (sentences is < 1 or > 4)
+        var most = Outcome is null ? 4 : 6;
+        if (sentences < 1 || sentences > most)
         {
-            return $"a summary is two or three sentences, not {sentences}";
+            return $"a summary is {(Outcome is null ? "two or three" : "three to five")} sentences, not {sentences}";
         }
 
         var allowed = AllowedNumbers();
@@ -104,6 +108,7 @@ public sealed partial record CampaignFacts(string Name, int AudienceSize, int De
         };
         allowed.UnionWith(Failures.Select(f => (decimal)f.Count));
         allowed.UnionWith([OtherFailures.Reasons, OtherFailures.Deliveries, Failures.Count, ReasonsNamed]);
+        allowed.UnionWith(Outcome?.Numbers() ?? []);
         // Numbers that are part of a name or a reason ("Diwali 2026", "HTTP 503") may be repeated.
         allowed.UnionWith(NumbersIn(Name));
         allowed.UnionWith(Failures.SelectMany(f => NumbersIn(f.Reason)));

@@ -47,7 +47,10 @@ public sealed partial class CrmAssistant : IDisposable
             answer => OneLine(answer.Intent, 200) is { } line ? (line, null) : (null, "an intent is one line of 3 to 200 characters"),
             () => SegmentText.Describe(rules), ct);
 
-    /// <summary>Two or three sentences on a finished campaign; a model's must state only the campaign's own numbers.</summary>
+    /// <summary>
+    /// Two or three sentences on a finished campaign (and what it earned, once its results are final); a model's must state
+    /// only the campaign's own numbers.
+    /// </summary>
     public Task<AiAnswer<string>> SummaryAsync(CampaignFacts facts, CancellationToken ct) =>
         RunAsync<SummaryAnswer, string>(AiPrompts.Summary,
             new
@@ -59,6 +62,15 @@ public sealed partial class CrmAssistant : IDisposable
                 cancelledUnsent = facts.Cancelled,
                 successRatePercent = facts.SuccessRate,
                 failureReasons = facts.Failures.Select(f => new { reason = f.Reason, deliveries = f.Count }),
+                outcome = facts.Outcome is { } o
+                    ? new
+                    {
+                        attributionDays = o.AttributionDays, messagedCustomers = o.Messaged, messagedWhoOrdered = o.Conversions, messagedRatePercent = o.Rate,
+                        messagedRevenue = o.Revenue, heldOutCustomers = o.HeldOut, heldOutWhoOrdered = o.HeldOutConversions, heldOutRatePercent = o.HeldOutRate,
+                        heldOutRevenue = o.HeldOutRevenue, liftPoints = o.LiftPoints, liftLowPoints = o.Interval?.Low, liftHighPoints = o.Interval?.High,
+                        incrementalRevenue = o.IncrementalRevenue, verdict = o.Render(),
+                    }
+                    : null,
             },
             answer => OneLine(answer.Summary, CampaignFacts.MaxSummaryLength) is { } text
                 ? facts.Problem(text) is { } problem ? (null, problem) : (text, null)

@@ -11,7 +11,8 @@ public static class CampaignFactsSql
     /// <summary>
     /// id, name, audience, delivered, failed, cancelled, and the failure reasons as JSON: the 100 most frequent with their
     /// counts, and how many kinds there were in all (the summary names the first <see cref="CampaignFacts.ReasonsNamed"/>
-    /// and counts the rest).
+    /// and counts the rest); once its results are final, what it earned as JSON (<see cref="OutcomeFacts"/>, from the kept
+    /// conversion rows).
     /// </summary>
     public const string Columns = """
         campaigns.id, campaigns.name, campaigns.audience_size, campaigns.sent_count, campaigns.failed_count, campaigns.cancelled_count,
@@ -22,18 +23,24 @@ public static class CampaignFactsSql
                       row_number() OVER (ORDER BY count(*) DESC, coalesce(l.failure_reason, 'no reason given')) AS rank
                FROM communication_logs l
                WHERE l.campaign_id = campaigns.id AND l.status = 'FAILED'
-               GROUP BY 1) r) AS failures
+               GROUP BY 1) r) AS failures,
+        CASE WHEN campaigns.results_final_at IS NOT NULL THEN
+            (SELECT json_build_object('attributionDays', campaigns.attribution_days, 'messaged', campaigns.sent_count, 'heldOut', campaigns.held_out_count,
+                        'conversions', count(*) FILTER (WHERE NOT x.held), 'revenue', coalesce(sum(x.revenue) FILTER (WHERE NOT x.held), 0),
+                        'heldOutConversions', count(*) FILTER (WHERE x.held), 'heldOutRevenue', coalesce(sum(x.revenue) FILTER (WHERE x.held), 0))::text
+             FROM campaign_conversions x WHERE x.campaign_id = campaigns.id) END AS outcome
         """;
 
-    public const int Count = 7;
+    public const int Count = 8;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
     public static (Guid Id, CampaignFacts Facts) Read(DbDataReader reader)
     {
         var failures = JsonSerializer.Deserialize<Failures>(reader.GetString(6), Json)!;
+        var outcome = reader.IsDBNull(7) ? null : JsonSerializer.Deserialize<OutcomeFacts>(reader.GetString(7), Json);
         return (reader.GetGuid(0), new CampaignFacts(reader.GetString(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4),
-            failures.Reasons, reader.GetInt32(5), failures.Kinds));
+            failures.Reasons, reader.GetInt32(5), failures.Kinds, outcome));
     }
 
     private sealed record Failures(List<FailureCount> Reasons, int Kinds);

@@ -125,6 +125,9 @@ public sealed class Campaign
 
     /// <summary>When a receipt last changed a delivery of this campaign: the reconciler re-dispatches only a campaign that has gone quiet.</summary>
     public DateTimeOffset? LastReceiptAt { get; set; }
+
+    /// <summary>When its attribution window had closed and its results stopped changing: its summary then says what it earned.</summary>
+    public DateTimeOffset? ResultsFinalAt { get; set; }
 }
 
 /// <summary>One change of a campaign's status: when, and who made it (null for the system: the scheduler, the last receipt).</summary>

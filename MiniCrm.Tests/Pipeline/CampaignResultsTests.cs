@@ -182,6 +182,22 @@ public sealed class CampaignResultsTests(AppHostFixture fixture)
         Assert.Equal(interval.High, lift.GetProperty("high").GetDouble(), 1e-9);
         Assert.False(results.GetProperty("final").GetBoolean());
         Assert.StartsWith("Too early to tell", results.GetProperty("verdict").GetString()); // the window is open (and 8% against 10% says nothing yet)
+
+        // As if it had finished nine days ago: its window has closed, its results are final, and its summary says what it earned.
+        await fixture.ScalarAsync<long>($"WITH c AS (UPDATE campaigns SET completed_at = completed_at - interval '9 days', last_receipt_at = last_receipt_at - interval '9 days' " +
+                                        $"WHERE id = '{id}' RETURNING 1) SELECT count(*) FROM c");
+        var summary = "";
+        await AppHostFixture.EventuallyAsync(async () =>
+        {
+            summary = await fixture.ScalarAsync<string>($"SELECT summary FROM campaigns WHERE id = '{id}' AND results_final_at IS NOT NULL") ?? "";
+            return summary.Length > 0;
+        }, TimeSpan.FromSeconds(30), () => "the results marked final and the summary written again");
+        Assert.Contains($"Within 7 days of their message, {expected["SENT"].Converted} of the {sent.Count} customers it reached ordered", summary);
+        Assert.Contains($"of the {held.Count} held out, {expected["HELD_OUT"].Converted} ordered", summary);
+        Assert.Contains(expected["SENT"].Revenue.ToString("N2", System.Globalization.CultureInfo.InvariantCulture), summary);
+        var after = await api.GetFromJsonAsync<JsonElement>($"/api/campaigns/{id}/results", Json);
+        Assert.True(after.GetProperty("final").GetBoolean());
+        Assert.DoesNotContain("Too early", after.GetProperty("verdict").GetString());
     }
 
     /// <summary>The campaign's results once <paramref name="reached"/> holds (the attribution job has caught up with the orders).</summary>

@@ -202,6 +202,43 @@ public sealed class ModelAiTests(AppHostFixture fixture)
         Assert.Contains(fixture.Telemetry.Spans, s => s.TraceId == traceId && s.Service == "workers" && s.Name == "summarise campaign");
     }
 
+    /// <summary>
+    /// Once its window has closed, the campaign's summary is written again with what it earned: the model gets the outcome
+    /// in the facts, and its summary, checked against them, replaces the offline one.
+    /// </summary>
+    [Fact]
+    public async Task Once_the_results_are_final_the_model_writes_the_summary_again_with_the_outcome()
+    {
+        var city = Token();
+        fixture.OpenAi.Script(city, request => request.IsJob(AiPrompts.Summary)
+            ? new FakeOpenAiReply.Content(SummaryFrom(request, wrongNumbers: false))
+            : new FakeOpenAiReply.Status(503));
+        await AddCustomersAsync(city, 6);
+        using var api = fixture.Api();
+        var launched = await LaunchAsync(api, $"Earned summary {city}", city);
+        var id = launched.GetProperty("id").GetGuid();
+        var done = await SummarisedAsync(api, id);
+        Assert.DoesNotContain("ordered", done.GetProperty("summary").GetString());
+
+        // Two of its customers buy the day after their message; then, as if it had finished nine days ago, its window closes.
+        var buyers = await fixture.ListAsync($"SELECT customer_id, delivered_at FROM communication_logs WHERE campaign_id = '{id}' AND status = 'SENT' ORDER BY customer_id LIMIT 2",
+            r => (Customer: r.GetGuid(0), At: new DateTimeOffset(r.GetDateTime(1), TimeSpan.Zero)));
+        Assert.Equal(2, buyers.Count);
+        using var ingest = fixture.IngestingApi();
+        var orders = buyers.Select((b, i) => new { orderId = $"earned-{id:N}-{i}", customerId = b.Customer, amount = 120m, status = "COMPLETED", orderDate = b.At.AddMinutes(1),
+            items = new[] { new { name = "Lamp", quantity = 1, unitPrice = 120m } } }).ToArray();
+        Assert.Equal(HttpStatusCode.Accepted, (await ingest.PostAsJsonAsync("/api/orders", orders)).StatusCode);
+        await CampaignResultsTests.ResultsWhenAsync(api, id, r => r.GetProperty("messaged").GetProperty("conversions").GetInt64() == 2, "2 conversions");
+        await fixture.ScalarAsync<long>($"WITH c AS (UPDATE campaigns SET completed_at = completed_at - interval '9 days', last_receipt_at = last_receipt_at - interval '9 days' " +
+                                        $"WHERE id = '{id}' RETURNING 1) SELECT count(*) FROM c");
+        await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<bool>($"SELECT results_final_at IS NOT NULL AND summary_due_at IS NULL FROM campaigns WHERE id = '{id}'"),
+            TimeSpan.FromSeconds(60), "the results final and the model's summary written again");
+        var final = await api.GetFromJsonAsync<JsonElement>($"/api/campaigns/{id}", Json);
+        Assert.Equal(Compatible, final.GetProperty("summaryProvider").GetString());
+        Assert.EndsWith($"Within 7 days, 2 of the {final.GetProperty("sentCount").GetInt32()} messaged customers ordered.", final.GetProperty("summary").GetString());
+        Assert.Contains(fixture.OpenAi.Received(city), r => r.Message("user").Contains("\"messagedWhoOrdered\":2", StringComparison.Ordinal));
+    }
+
     [Fact]
     public async Task A_model_summary_with_numbers_the_campaign_does_not_have_is_refused_and_the_offline_summary_stays()
     {
@@ -229,6 +266,12 @@ public sealed class ModelAiTests(AppHostFixture fixture)
         using var facts = JsonDocument.Parse(request.Message("user"));
         var audience = wrongNumbers ? 987_654 : facts.RootElement.GetProperty("audienceSize").GetInt32();
         var text = $"The campaign reached {audience} customers. {facts.RootElement.GetProperty("delivered").GetInt32()} were delivered and {facts.RootElement.GetProperty("failed").GetInt32()} failed.";
+        if (facts.RootElement.TryGetProperty("outcome", out var outcome) && outcome.ValueKind == JsonValueKind.Object)
+        {
+            text += $" Within {outcome.GetProperty("attributionDays").GetInt32()} days, {outcome.GetProperty("messagedWhoOrdered").GetInt64()} of the " +
+                    $"{outcome.GetProperty("messagedCustomers").GetInt64()} messaged customers ordered.";
+        }
+
         return JsonSerializer.Serialize(new { summary = text });
     }
 

@@ -58,7 +58,50 @@ public sealed class CampaignFactsTests
     [InlineData("The campaign reached 12480 customers. Most of them got it.", "does not state the 11210 delivered")]
     [InlineData("One. Two 11210. Three. Four. Five.", "not 5")]
     [InlineData("Hi {{name}}, 11210 delivered.", "placeholders")]
-    [InlineData("", "1 to 700")]
+    [InlineData("", "1 to 1000")]
     public void A_summary_with_numbers_the_campaign_does_not_have_or_without_its_delivered_count_is_refused(string summary, string reason) =>
         Assert.Contains(reason, Diwali.Problem(summary));
+
+    /// <summary>Diwali's outcome once final: 1,121 of 11,210 messaged ordered, 100 of 1,248 held out.</summary>
+    private static readonly OutcomeFacts Earned = new(7, 11_210, 1_121, 2_242_000m, 1_248, 100, 180_000m);
+
+    [Fact]
+    public void Once_final_the_offline_summary_says_what_the_campaign_earned_against_its_control_group()
+    {
+        var interval = MiniCrm.Core.Outcomes.Lift.ProportionDifference(1_121, 11_210, 100, 1_248);
+        Assert.True(interval.Low > 0, "the example is a clear lift");
+        Assert.Equal((10.0m, 8.0m, 2.0m), (Earned.Rate, Earned.HeldOutRate, Earned.LiftPoints));
+        Assert.Equal(625_173.08m, Earned.IncrementalRevenue); // 2,242,000 − 180,000 × 11,210 ÷ 1,248
+        var low = Math.Round((decimal)interval.Low * 100, 1, MidpointRounding.AwayFromZero);
+        var high = Math.Round((decimal)interval.High * 100, 1, MidpointRounding.AwayFromZero);
+        var facts = Diwali with { Outcome = Earned };
+        Assert.Equal(Diwali.Render() + " Within 7 days of their message, 1,121 of the 11,210 customers it reached ordered (10.0%), for 2,242,000.00 in revenue; " +
+                     $"of the 1,248 held out, 100 ordered (8.0%). A lift of +2.0 points, between +{low:0.0} and +{high:0.0}: the campaign made a difference, " +
+                     "worth 625,173.08 beyond its control group.", facts.Render());
+        Assert.Null(facts.Problem(facts.Render()));
+    }
+
+    [Fact]
+    public void A_models_summary_may_state_the_outcome_only_once_it_is_final_and_only_its_numbers()
+    {
+        var final = Diwali with { Outcome = Earned };
+        const string Said = "Diwali 2026 reached 11,210 of 12,480 customers (89.8%); 1,270 messages failed. Within 7 days 1,121 of them ordered, " +
+                            "10.0% against 8.0% of the 1,248 held out: a lift of 2.0 points worth 625,173.08.";
+        Assert.Null(final.Problem(Said));
+        Assert.Contains("which is not in the campaign's numbers", Diwali.Problem(Said)); // before the results are final, the outcome's numbers are not the campaign's
+        Assert.Contains("2.5", final.Problem(Said.Replace("2.0 points", "2.5 points"))); // an invented lift
+        Assert.Contains("700000", final.Problem(Said.Replace("625,173.08", "700,000"))); // an invented revenue
+    }
+
+    [Fact]
+    public void Without_a_control_group_or_with_small_groups_the_summary_claims_no_difference()
+    {
+        var none = new OutcomeFacts(3, 500, 40, 8_000m, 0, 0, 0m);
+        Assert.Equal("Within 3 days of their message, 40 of the 500 customers it reached ordered (8.0%), for 8,000.00 in revenue; " +
+                     "with no control group, how many would have ordered anyway is unknown.", none.Render());
+        var small = new OutcomeFacts(1, 90, 30, 900m, 10, 1, 10m);
+        Assert.Contains("The groups were too small to tell what the campaign changed (+23.3 points, between", small.Render());
+        Assert.DoesNotContain("made a difference", small.Render());
+        Assert.Equal("Within 1 day of their message, 30 of the 90", small.Render()[..43]);
+    }
 }

@@ -1,6 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
+using MiniCrm.Core.Ai;
+using MiniCrm.Core.Campaigns;
 using MiniCrm.Core.Outcomes;
 using MiniCrm.ServiceDefaults.Operations;
 using MiniCrm.Workers.Jobs;
@@ -32,8 +34,17 @@ public sealed class AttributionOptions
 /// nothing is due. A crash mid-chunk rolls the claim back, so the chunk is done again, to the same result.
 /// </summary>
 public sealed partial class AttributionJob(
-    NpgsqlDataSource database, IOptions<AttributionOptions> options, DrainSignal drain, ILogger<AttributionJob> logger) : PollingJob(drain, logger)
+    NpgsqlDataSource database, IOptions<AttributionOptions> options, IOptions<AiOptions> ai, DrainSignal drain, ILogger<AttributionJob> logger)
+    : PollingJob(drain, logger)
 {
+    /// <summary>Finished campaigns whose window (and its late hour) has closed: their results are final from now.</summary>
+    private static readonly string Finalise = $"""
+        UPDATE campaigns c SET results_final_at = clock_timestamp()
+        WHERE c.results_final_at IS NULL AND c.status IN ('COMPLETED', 'CANCELLED') AND c.pending_count = 0 AND NOT ({AttributionSql.Live("c")})
+          AND c.prepared_at IS NOT NULL
+        RETURNING c.id
+        """;
+
     private static readonly ActivitySource Source = MiniCrm.Core.Telemetry.CrmTelemetry.Source;
 
     protected override TimeSpan Interval => TimeSpan.FromMilliseconds(options.Value.IntervalMilliseconds);
@@ -43,6 +54,37 @@ public sealed partial class AttributionJob(
         while (!ct.IsCancellationRequested && await RunChunkAsync(ct) == options.Value.ChunkSize)
         {
         }
+
+        await FinaliseAsync(ct);
+    }
+
+    /// <summary>
+    /// Marks the campaigns whose results stopped changing final and writes their summary again, now with what they
+    /// earned (the offline one at once, a model's after it when one is configured), in one transaction.
+    /// </summary>
+    public async Task FinaliseAsync(CancellationToken ct)
+    {
+        await using var connection = await database.OpenConnectionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var final = new List<Guid>();
+        using (SuppressInstrumentationScope.Begin())
+        {
+            await using var mark = new NpgsqlCommand(Finalise, connection, transaction);
+            await using var reader = await mark.ExecuteReaderAsync(ct);
+            while (await reader.ReadAsync(ct))
+            {
+                final.Add(reader.GetGuid(0));
+            }
+        }
+
+        if (final.Count > 0)
+        {
+            using var activity = Source.StartActivity("finalise campaign results");
+            await CampaignFactsSql.ResummariseAsync(connection, transaction, final, ai.Value.UsesModel, ct);
+            LogFinal(final.Count);
+        }
+
+        await transaction.CommitAsync(ct);
     }
 
     /// <returns>How many customers the chunk took.</returns>
@@ -92,6 +134,9 @@ public sealed partial class AttributionJob(
         LogAttributed(customers.Count, pending.Count);
         return customers.Count;
     }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Attribution: the results of {Campaigns} campaigns are final; their summaries say what they earned.")]
+    private partial void LogFinal(int campaigns);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Attribution: {Customers} customers recomputed, {Pending} with a delivery still pending queued again.")]
     private partial void LogAttributed(int customers, int pending);

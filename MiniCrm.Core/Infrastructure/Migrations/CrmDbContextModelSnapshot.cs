@@ -232,6 +232,10 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("prepared_at");
 
+                    b.Property<DateTimeOffset?>("ResultsFinalAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("results_final_at");
+
                     b.Property<string>("Segment")
                         .IsRequired()
                         .HasColumnType("jsonb")
