@@ -60,6 +60,9 @@ public sealed class CrmFakers
 
     public NewOrder NextOrder(Guid customerId) => NextOrder(null, customerId);
 
+    /// <summary>An order placed now, for a stored customer (the stream's background orders).</summary>
+    public NewOrder OrderNow(Guid customerId) => NextOrder(null, customerId) with { OrderDate = DateTimeOffset.UtcNow };
+
     private NewOrder NextOrder(string? customerEmail, Guid? customerId)
     {
         var n = Interlocked.Increment(ref _orders);

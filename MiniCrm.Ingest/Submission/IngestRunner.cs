@@ -116,15 +116,39 @@ public sealed class IngestRunner(CrmIngestionClient crm, Microsoft.Extensions.Op
         }, ct);
     }
 
-    /// <summary>A steady flow: each second, <paramref name="perSecond"/> items, one in four a new customer, the rest orders.</summary>
+    /// <summary>Of a stream's orders, one in this many is a background order: placed now, by any stored customer.</summary>
+    public const int BackgroundShare = 5;
+
+    /// <summary>
+    /// A steady flow: each second, <paramref name="perSecond"/> items, one in four a new customer, the rest orders: one in
+    /// <see cref="BackgroundShare"/> of them placed now by a customer picked at random from everyone stored (up to
+    /// 100,000, read again every minute), so held-out customers buy at a background rate too and a campaign's control group
+    /// has a baseline; the others by the stream's own new customers, dated over the past year like the seed's.
+    /// </summary>
     public async Task StreamAsync(int perSecond, IngestProgress progress, CancellationToken ct)
     {
         var fakers = new CrmFakers();
         var emails = new List<string>();
+        var everyone = new List<Guid>();
+        var readAt = DateTime.MinValue;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
         while (await timer.WaitForNextTickAsync(ct))
         {
+            if (DateTime.UtcNow - readAt > TimeSpan.FromMinutes(1))
+            {
+                everyone = await crm.GetCustomerIdsAsync(100_000, ct);
+                readAt = DateTime.UtcNow;
+            }
+
             var newCustomers = Math.Max(1, perSecond / 4);
+            var ordersNow = Math.Max(0, perSecond - newCustomers);
+            var background = everyone.Count == 0 ? 0 : (ordersNow + BackgroundShare - 1) / BackgroundShare;
+            if (background > 0)
+            {
+                var placed = Enumerable.Range(0, background).Select(_ => fakers.OrderNow(everyone[Random.Shared.Next(everyone.Count)])).ToList();
+                Record(progress, await crm.SubmitOrdersAsync(placed, progress.AddThrottled, ct), isCustomer: false);
+            }
+
             var customers = Enumerable.Range(0, newCustomers).Select(_ => fakers.NextCustomer()).ToList();
             var result = await crm.SubmitCustomersAsync(customers, progress.AddThrottled, ct);
             Record(progress, result, isCustomer: true);
@@ -135,7 +159,7 @@ public sealed class IngestRunner(CrmIngestionClient crm, Microsoft.Extensions.Op
             var ready = emails.Count - customers.Count + rejected.Count;
             if (ready > 0)
             {
-                var orders = Enumerable.Range(0, perSecond - newCustomers).Select(_ => fakers.NextOrder(emails[Random.Shared.Next(ready)])).ToList();
+                var orders = Enumerable.Range(0, ordersNow - background).Select(_ => fakers.NextOrder(emails[Random.Shared.Next(ready)])).ToList();
                 if (orders.Count > 0)
                 {
                     Record(progress, await crm.SubmitOrdersAsync(orders, progress.AddThrottled, ct), isCustomer: false);
