@@ -28,7 +28,8 @@ internal static class IngestApi
         control.MapGet("/status", Status).WithSummary("Progress of the current or last run");
     }
 
-    public static Results<Accepted<IngestStatus>, Conflict<string>, BadRequest<string>> Seed(IngestJobs jobs, long customers = 1_000, long orders = 3_000)
+    /// <param name="placedNow">Orders placed now (for stored customers, when no customers are seeded), as shoppers buying after a campaign; otherwise dated over the past year.</param>
+    public static Results<Accepted<IngestStatus>, Conflict<string>, BadRequest<string>> Seed(IngestJobs jobs, long customers = 1_000, long orders = 3_000, bool placedNow = false)
     {
         if (customers < 0 || orders < 0 || customers > 10_000_000 || orders > 50_000_000)
         {
@@ -36,7 +37,7 @@ internal static class IngestApi
         }
 
         var progress = new IngestProgress { Kind = "seed", CustomersTarget = customers, OrdersTarget = orders };
-        return jobs.TryStart(progress, (runner, p, ct) => runner.SeedAsync(customers, orders, p, ct))
+        return jobs.TryStart(progress, (runner, p, ct) => runner.SeedAsync(customers, orders, p, ct, placedNow))
             ? TypedResults.Accepted("/status", IngestStatus.From(progress))
             : TypedResults.Conflict("A run is in progress; POST /stop first.");
     }

@@ -48,7 +48,7 @@ public sealed class IngestRunner(CrmIngestionClient crm, Microsoft.Extensions.Op
     /// its way through the pipeline is rejected as unknown; it is submitted again until the customer
     /// arrives (for up to two minutes).
     /// </summary>
-    public async Task SeedAsync(long customers, long orders, IngestProgress progress, CancellationToken ct)
+    public async Task SeedAsync(long customers, long orders, IngestProgress progress, CancellationToken ct, bool placedNow = false)
     {
         var fakers = new CrmFakers();
         var emails = new ConcurrentBag<string>();
@@ -76,7 +76,8 @@ public sealed class IngestRunner(CrmIngestionClient crm, Microsoft.Extensions.Op
 
         // Orders for this run's customers (by email), or, with none, for up to 100,000 stored ones (by id).
         var known = emails.ToArray();
-        var stored = known.Length > 0 || customers > 0 ? [] : await crm.GetCustomerIdsAsync(100_000, ct);
+        // Orders placed now (a benchmark's shoppers) go to up to a million of them, so a large campaign's customers buy.
+        var stored = known.Length > 0 || customers > 0 ? [] : await crm.GetCustomerIdsAsync(placedNow ? 1_000_000 : 100_000, ct);
         if (known.Length == 0 && stored.Count == 0)
         {
             progress.SampleRejections.Enqueue(customers > 0 ? "no customer was accepted, so no order was sent" : "there are no customers to give orders to: seed some first");
@@ -87,7 +88,8 @@ public sealed class IngestRunner(CrmIngestionClient crm, Microsoft.Extensions.Op
         await ForEachBatchAsync(orders, async size =>
         {
             var pending = Enumerable.Range(0, size)
-                .Select(_ => known.Length > 0 ? fakers.NextOrder(known[Random.Shared.Next(known.Length)]) : fakers.NextOrder(stored[Random.Shared.Next(stored.Count)]))
+                .Select(_ => known.Length > 0 ? fakers.NextOrder(known[Random.Shared.Next(known.Length)])
+                    : placedNow ? fakers.OrderNow(stored[Random.Shared.Next(stored.Count)]) : fakers.NextOrder(stored[Random.Shared.Next(stored.Count)]))
                 .ToList();
             var deadline = DateTime.UtcNow + CustomerWait;
             while (pending.Count > 0)

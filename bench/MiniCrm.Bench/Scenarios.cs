@@ -41,6 +41,8 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
         await QuietAsync();
         await CampaignFloorAsync();
         await QuietAsync();
+        await AttributionAsync();
+        await QuietAsync();
         await ImportAsync();
         return _results;
     }
@@ -299,10 +301,78 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
         _results.Set("campaign", "ratio", _results.Get("campaign", "total_s") / (insert + update));
     }
 
-    private async Task<long> SeedAsync(long customers, long orders, Func<JsonElement, long> accepted)
+    /// <summary>
+    /// What a campaign earned, kept as orders arrive: the same number of orders twice, placed now by the stored customers,
+    /// first with no campaign live (every window moved into the past: nothing to attribute), then after a campaign to
+    /// everyone with a 10% control group. Order throughput with attribution against without, the seconds from the last
+    /// order stored until the attribution queue is empty and the results are final for those orders, and whether the
+    /// results equal a count in SQL.
+    /// </summary>
+    private async Task AttributionAsync()
+    {
+        if (options.Orders == 0)
+        {
+            return;
+        }
+
+        Console.WriteLine($"attribution: {options.Orders:N0} orders with no campaign live, then a campaign to everyone with 10% held out, then {options.Orders:N0} orders again");
+        await system.ExecuteAsync("UPDATE campaigns SET completed_at = completed_at - interval '200 days', last_receipt_at = last_receipt_at - interval '200 days' WHERE completed_at IS NOT NULL");
+        await QuietAsync();
+        var without = await OrdersPlacedNowAsync();
+        _results.Set("attribution", "orders_without_per_s", without.Rows / without.Seconds);
+
+        using var http = system.Api();
+        using var response = await http.PostAsJsonAsync("/api/campaigns", new
+        {
+            name = "Attribution benchmark", rules = new { combinator = "AND", rules = Array.Empty<object>() }, smartSending = false, holdoutPercent = 10,
+            message = "Hi {{name}}, something new for {{city}}.",
+        });
+        response.EnsureSuccessStatusCode();
+        var id = (await response.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("id").GetGuid();
+        await UntilAsync(async () => (await http.GetFromJsonAsync<JsonElement>($"/api/campaigns/{id}", Json)).GetProperty("status").GetString() == "COMPLETED", "the attribution campaign to complete");
+        await QuietAsync();
+
+        var with = await OrdersPlacedNowAsync();
+        var clock = Stopwatch.StartNew();
+        while (await system.ScalarAsync<long>("SELECT count(*) FROM attribution_queue") > 0 && clock.Elapsed < TimeSpan.FromMinutes(30))
+        {
+            await Task.Delay(50);
+        }
+
+        var caughtUp = clock.Elapsed.TotalSeconds;
+        var results = await http.GetFromJsonAsync<JsonElement>($"/api/campaigns/{id}/results", Json);
+        var counted = await system.ScalarAsync<long>(
+            $"SELECT count(DISTINCT l.customer_id) FROM communication_logs l JOIN orders o ON o.customer_id = l.customer_id AND o.status = 'COMPLETED' " +
+            $"AND o.order_date > l.delivered_at AND o.order_date <= l.delivered_at + interval '7 days' WHERE l.campaign_id = '{id}' AND l.status = 'SENT'");
+        _results.Set("attribution", "campaign_customers", await system.ScalarAsync<int>($"SELECT audience_size + held_out_count FROM campaigns WHERE id = '{id}'"));
+        _results.Set("attribution", "held_out", await system.ScalarAsync<int>($"SELECT held_out_count FROM campaigns WHERE id = '{id}'"));
+        _results.Set("attribution", "orders", with.Rows);
+        _results.Set("attribution", "orders_with_per_s", with.Rows / with.Seconds);
+        _results.Set("attribution", "throughput_ratio", (with.Rows / with.Seconds) / (without.Rows / without.Seconds));
+        _results.Set("attribution", "final_after_last_order_s", caughtUp);
+        _results.Set("attribution", "conversions", results.GetProperty("messaged").GetProperty("conversions").GetInt64());
+        _results.Set("attribution", "held_out_conversions", results.GetProperty("heldOut").GetProperty("conversions").GetInt64());
+        _results.Set("attribution", "exact", results.GetProperty("messaged").GetProperty("conversions").GetInt64() == counted ? 1 : 0);
+    }
+
+    /// <summary>options.Orders orders placed now by stored customers, through Ingest, until all are in the table.</summary>
+    private async Task<(long Rows, double Seconds)> OrdersPlacedNowAsync()
+    {
+        var before = await system.ScalarAsync<long>("SELECT count(*) FROM orders");
+        var clock = Stopwatch.StartNew();
+        var accepted = await SeedAsync(0, options.Orders, s => s.GetProperty("ordersAccepted").GetInt64(), placedNow: true);
+        while (await system.ScalarAsync<long>("SELECT count(*) FROM orders") < before + accepted)
+        {
+            await Task.Delay(50);
+        }
+
+        return (accepted, clock.Elapsed.TotalSeconds);
+    }
+
+    private async Task<long> SeedAsync(long customers, long orders, Func<JsonElement, long> accepted, bool placedNow = false)
     {
         using var ingest = system.Ingest();
-        (await ingest.PostAsync($"/seed?customers={customers}&orders={orders}", null)).EnsureSuccessStatusCode();
+        (await ingest.PostAsync($"/seed?customers={customers}&orders={orders}{(placedNow ? "&placedNow=true" : "")}", null)).EnsureSuccessStatusCode();
         JsonElement status;
         var lastPrint = Stopwatch.StartNew();
         do
