@@ -30,13 +30,18 @@ public static class AttributionSql
 
     /// <summary>
     /// Queues the customers of a CTE named <paramref name="changed"/> (a <c>customer_id</c> column) who are in a live
-    /// campaign's log: a statement of its own, or a CTE of a larger one. Customers in no live campaign cost one probe per
-    /// live campaign and nothing else. Ordered, so concurrent batches take the queue's rows in one order.
+    /// campaign's log: a statement of its own, or a CTE of a larger one. The live campaigns are read once per statement,
+    /// and each customer costs one probe of the log's key (a LATERAL with LIMIT 1, which the planner cannot turn into a
+    /// join over the whole log); customers in no live campaign cost that and nothing else. Ordered, so concurrent
+    /// batches take the queue's rows in one order.
     /// </summary>
     public static string Enqueue(string changed) => $"""
         INSERT INTO attribution_queue (customer_id)
         SELECT DISTINCT x.customer_id FROM {changed} x
-        WHERE EXISTS (SELECT 1 FROM campaigns c JOIN communication_logs l ON l.campaign_id = c.id AND l.customer_id = x.customer_id WHERE {Live("c")})
+        CROSS JOIN LATERAL (SELECT 1 FROM communication_logs l
+                            WHERE l.campaign_id = ANY(ARRAY(SELECT c.id FROM campaigns c WHERE {Live("c")}))
+                              AND l.customer_id = x.customer_id
+                            LIMIT 1) live
         ORDER BY x.customer_id
         ON CONFLICT (customer_id) DO NOTHING
         """;
