@@ -31,6 +31,14 @@ public sealed record OutcomeFacts(int AttributionDays, long Messaged, long Conve
     /// <summary>The outcome in words, one or two sentences, every number from these facts.</summary>
     public string Render()
     {
+        if (Messaged == 0)
+        {
+            return HeldOut == 0
+                ? "No message was delivered, so no order is attributed to it."
+                : string.Create(CultureInfo.InvariantCulture,
+                    $"No message was delivered, so no order is attributed to it; of the {HeldOut:N0} held out, {HeldOutConversions:N0} ordered within {AttributionDays} {(AttributionDays == 1 ? "day" : "days")} ({HeldOutRate:0.0}%).");
+        }
+
         var reached = string.Create(CultureInfo.InvariantCulture,
             $"Within {AttributionDays} {(AttributionDays == 1 ? "day" : "days")} of their message, {Conversions:N0} of the {Messaged:N0} customers it reached ordered ({Rate:0.0}%), for {Money(Revenue)} in revenue");
         if (HeldOut == 0)

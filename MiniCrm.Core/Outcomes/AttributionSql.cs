@@ -20,20 +20,32 @@ public static class AttributionSql
     /// <summary>How long after its window closes a campaign still takes orders dated inside it that arrive late.</summary>
     public const int LateHours = 1;
 
-    /// <summary>When campaign <paramref name="c"/>'s window closes: its attribution days after its last receipt (or now, while it runs).</summary>
+    /// <summary>
+    /// When campaign <paramref name="c"/>'s window closes: its attribution days after its completion or its last receipt,
+    /// whichever came later (a receipt of a cancelled campaign may come after the cancel); while it sends, after now.
+    /// </summary>
     public static string ClosesAt(string c) =>
-        $"coalesce(greatest({c}.completed_at, {c}.last_receipt_at), now()) + make_interval(days => {c}.attribution_days)";
+        $"CASE WHEN {c}.completed_at IS NULL THEN now() ELSE greatest({c}.completed_at, {c}.last_receipt_at) END + make_interval(days => {c}.attribution_days)";
 
-    /// <summary>The campaigns whose figures can still change (alias <paramref name="c"/>).</summary>
-    public static string Live(string c) =>
-        $"{c}.prepared_at IS NOT NULL AND {ClosesAt(c)} + interval '{LateHours} hours' > now()";
+    /// <summary>
+    /// The campaigns whose figures can still change (alias <paramref name="c"/>): started and not yet final. The job marks a
+    /// campaign final (<see cref="Closed"/>) only after it has recomputed every customer queued before, so an order that
+    /// reached the queue in time is never dropped at the boundary.
+    /// </summary>
+    public static string Live(string c) => $"{c}.prepared_at IS NOT NULL AND {c}.results_final_at IS NULL";
+
+    /// <summary>Campaign <paramref name="c"/> finished, and its window and the late hour after it are over.</summary>
+    public static string Closed(string c) =>
+        $"{c}.status IN ('COMPLETED', 'CANCELLED') AND {c}.pending_count = 0 AND {c}.prepared_at IS NOT NULL AND {ClosesAt(c)} + interval '{LateHours} hours' <= now()";
 
     /// <summary>
     /// Queues the customers of a CTE named <paramref name="changed"/> (a <c>customer_id</c> column) who are in a live
     /// campaign's log: a statement of its own, or a CTE of a larger one. The live campaigns are read once per statement,
     /// and each customer costs one probe of the log's key (a LATERAL with LIMIT 1, which the planner cannot turn into a
     /// join over the whole log); customers in no live campaign cost that and nothing else. Ordered, so concurrent
-    /// batches take the queue's rows in one order.
+    /// batches take the queue's rows in one order. A customer queued already has their row locked (DO UPDATE, not DO
+    /// NOTHING): a job claiming it with SKIP LOCKED passes it by until this transaction commits, so its recompute cannot
+    /// miss the orders this one stores.
     /// </summary>
     public static string Enqueue(string changed) => $"""
         INSERT INTO attribution_queue (customer_id)
@@ -43,7 +55,7 @@ public static class AttributionSql
                               AND l.customer_id = x.customer_id
                             LIMIT 1) live
         ORDER BY x.customer_id
-        ON CONFLICT (customer_id) DO NOTHING
+        ON CONFLICT (customer_id) DO UPDATE SET due_at = least(attribution_queue.due_at, excluded.due_at)
         """;
 
     /// <summary>Takes up to @limit queued customers that are due, locked for this transaction (deleted; a rollback puts them back).</summary>
@@ -76,10 +88,12 @@ public static class AttributionSql
             JOIN orders o ON o.customer_id = m.customer_id AND o.status = 'COMPLETED'
                          AND o.order_date > m.since AND o.order_date <= m.since + make_interval(days => m.attribution_days)
         ), deliveries AS (
-            -- Every delivery of these customers that can take an order away from an earlier campaign's last touch.
+            -- Every delivery of these customers that can take an order away from a live campaign's last touch: of the
+            -- campaigns that were still delivering when the earliest live one started.
             SELECT l.campaign_id, l.customer_id, l.delivered_at
             FROM campaigns c JOIN communication_logs l ON l.campaign_id = c.id AND l.customer_id = ANY(@customers)
-            WHERE l.status = 'SENT' AND c.prepared_at >= (SELECT min(prepared_at) FROM live)
+            WHERE l.status = 'SENT' AND c.prepared_at IS NOT NULL
+              AND coalesce(greatest(c.completed_at, c.last_receipt_at), now()) >= (SELECT min(prepared_at) FROM live)
         ), tallied AS (
             SELECT h.campaign_id, h.customer_id, h.held, count(*)::int AS orders, sum(h.amount) AS revenue,
                    coalesce(sum(h.amount) FILTER (WHERE NOT h.held AND NOT EXISTS (

@@ -184,8 +184,7 @@ public sealed class CampaignResultsTests(AppHostFixture fixture)
         Assert.StartsWith("Too early to tell", results.GetProperty("verdict").GetString()); // the window is open (and 8% against 10% says nothing yet)
 
         // As if it had finished nine days ago: its window has closed, its results are final, and its summary says what it earned.
-        await fixture.ScalarAsync<long>($"WITH c AS (UPDATE campaigns SET completed_at = completed_at - interval '9 days', last_receipt_at = last_receipt_at - interval '9 days' " +
-                                        $"WHERE id = '{id}' RETURNING 1) SELECT count(*) FROM c");
+        await CampaignResultsTests.FinishedDaysAgoAsync(fixture, id, 9);
         var summary = "";
         await AppHostFixture.EventuallyAsync(async () =>
         {
@@ -211,4 +210,10 @@ public sealed class CampaignResultsTests(AppHostFixture fixture)
         }, TimeSpan.FromSeconds(seconds), () => $"the results to show {what}; last seen: {results}");
         return results;
     }
+
+    /// <summary>As if campaign <paramref name="id"/> had finished <paramref name="days"/> days ago (its completion and last receipt moved back), so its window may have closed.</summary>
+    internal static async Task FinishedDaysAgoAsync(AppHostFixture fixture, Guid id, int days) =>
+        Assert.Equal(1L, await fixture.ScalarAsync<long>(
+            $"WITH c AS (UPDATE campaigns SET completed_at = completed_at - make_interval(days => {days}), last_receipt_at = last_receipt_at - make_interval(days => {days}) " +
+            $"WHERE id = '{id}' RETURNING 1) SELECT count(*) FROM c"));
 }

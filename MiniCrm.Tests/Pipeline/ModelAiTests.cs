@@ -229,8 +229,7 @@ public sealed class ModelAiTests(AppHostFixture fixture)
             items = new[] { new { name = "Lamp", quantity = 1, unitPrice = 120m } } }).ToArray();
         Assert.Equal(HttpStatusCode.Accepted, (await ingest.PostAsJsonAsync("/api/orders", orders)).StatusCode);
         await CampaignResultsTests.ResultsWhenAsync(api, id, r => r.GetProperty("messaged").GetProperty("conversions").GetInt64() == 2, "2 conversions");
-        await fixture.ScalarAsync<long>($"WITH c AS (UPDATE campaigns SET completed_at = completed_at - interval '9 days', last_receipt_at = last_receipt_at - interval '9 days' " +
-                                        $"WHERE id = '{id}' RETURNING 1) SELECT count(*) FROM c");
+        await CampaignResultsTests.FinishedDaysAgoAsync(fixture, id, 9);
         await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<bool>($"SELECT results_final_at IS NOT NULL AND summary_due_at IS NULL FROM campaigns WHERE id = '{id}'"),
             TimeSpan.FromSeconds(60), "the results final and the model's summary written again");
         var final = await api.GetFromJsonAsync<JsonElement>($"/api/campaigns/{id}", Json);

@@ -104,4 +104,15 @@ public sealed class CampaignFactsTests
         Assert.DoesNotContain("made a difference", small.Render());
         Assert.Equal("Within 1 day of their message, 30 of the 90", small.Render()[..43]);
     }
+
+    /// <summary>A campaign cancelled before anything went out (or whose every delivery failed) with a control group: no interval, no claim.</summary>
+    [Fact]
+    public void With_nobody_messaged_the_outcome_says_so_and_claims_nothing()
+    {
+        var nobody = new OutcomeFacts(7, 0, 0, 0m, 40, 3, 150m);
+        Assert.Null(nobody.Interval);
+        Assert.Equal("No message was delivered, so no order is attributed to it; of the 40 held out, 3 ordered within 7 days (7.5%).", nobody.Render());
+        var facts = new CampaignFacts("Stopped", 400, 0, 0, [], Cancelled: 400, Outcome: nobody);
+        Assert.Null(facts.Problem(facts.Render()));
+    }
 }

@@ -37,12 +37,15 @@ public sealed partial class AttributionJob(
     NpgsqlDataSource database, IOptions<AttributionOptions> options, IOptions<AiOptions> ai, DrainSignal drain, ILogger<AttributionJob> logger)
     : PollingJob(drain, logger)
 {
-    /// <summary>Finished campaigns whose window (and its late hour) has closed: their results are final from now.</summary>
+    /// <summary>
+    /// Finished campaigns whose window (and its late hour) has closed: their results are final from now. Run after the queue
+    /// is drained, so every customer queued before is in them. Those that messaged nobody keep the summary their
+    /// preparation wrote (why nobody), which says more than a summary of nothing.
+    /// </summary>
     private static readonly string Finalise = $"""
         UPDATE campaigns c SET results_final_at = clock_timestamp()
-        WHERE c.results_final_at IS NULL AND c.status IN ('COMPLETED', 'CANCELLED') AND c.pending_count = 0 AND NOT ({AttributionSql.Live("c")})
-          AND c.prepared_at IS NOT NULL
-        RETURNING c.id
+        WHERE c.results_final_at IS NULL AND {AttributionSql.Closed("c")}
+        RETURNING c.id, c.audience_size > 0
         """;
 
     private static readonly ActivitySource Source = MiniCrm.Core.Telemetry.CrmTelemetry.Source;
@@ -73,7 +76,10 @@ public sealed partial class AttributionJob(
             await using var reader = await mark.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
             {
-                final.Add(reader.GetGuid(0));
+                if (reader.GetBoolean(1))
+                {
+                    final.Add(reader.GetGuid(0));
+                }
             }
         }
 

@@ -42,6 +42,11 @@ public sealed class ReceiptApplier(NpgsqlDataSource database, IOptions<AiOptions
             SELECT customer_id, created_at, campaign_id FROM changed
             ON CONFLICT (customer_id) DO UPDATE SET at = excluded.at, campaign_id = excluded.campaign_id
             WHERE last_campaign_messages.at <= excluded.at
+        ), attributed AS (
+            -- A delivered message the cancel had counted out: what the campaign earned is looked at again for its customer.
+            INSERT INTO attribution_queue (customer_id)
+            SELECT DISTINCT customer_id FROM changed WHERE status = 'SENT' ORDER BY customer_id
+            ON CONFLICT (customer_id) DO UPDATE SET due_at = least(attribution_queue.due_at, excluded.due_at)
         )
         """ : "")}, counts AS (
             SELECT campaign_id,

@@ -41,7 +41,7 @@ public sealed class CampaignOutcomes(CrmDbContext db, TimeProvider clock)
         var held = groups.FirstOrDefault(g => g.Held);
         var now = clock.GetUtcNow();
         var closes = WindowClosesAt(campaign, now);
-        var final = campaign.Status is CampaignStatus.Completed or CampaignStatus.Cancelled && now >= closes.AddHours(AttributionSql.LateHours);
+        var final = campaign.ResultsFinalAt is not null; // marked by the Workers once the window and its late hour are over
 
         var m = Group(campaign.SentCount, messaged.Converted, messaged.Orders, messaged.Revenue);
         var h = Group(campaign.HeldOutCount, held.Converted, held.Orders, held.Revenue);

@@ -30,22 +30,22 @@ public sealed class CampaignOverview(CrmDbContext db, TimeProvider clock)
             {
                 Id = r.GetGuid(0), Name = r.GetString(1), Status = Enum.Parse<CampaignStatus>(r.GetString(2), ignoreCase: true),
                 Started = new DateTimeOffset(r.GetDateTime(3), TimeSpan.Zero), Sent = (long)r.GetInt32(4), Held = (long)r.GetInt32(5),
-                Conversions = r.GetInt64(6), Revenue = r.GetDecimal(7), HeldRevenue = r.GetDecimal(8), Closes = new DateTimeOffset(r.GetDateTime(9), TimeSpan.Zero),
+                Conversions = r.GetInt64(6), Revenue = r.GetDecimal(7), HeldRevenue = r.GetDecimal(8), Final = r.GetBoolean(9),
             }, ct);
         var campaigns = rows.Select(c => new CampaignEarnings(c.Id, c.Name, c.Status, c.Started, c.Sent, c.Held, c.Conversions, c.Revenue,
             c.Held > 0 ? CampaignOutcomes.Incremental(c.Sent, c.Revenue, c.Held, c.HeldRevenue) : null,
-            c.Status is CampaignStatus.Completed or CampaignStatus.Cancelled && now >= c.Closes.AddHours(AttributionSql.LateHours))).ToList();
+            c.Final)).ToList();
         var best = campaigns.Where(c => c.IncrementalRevenue is not null).OrderByDescending(c => c.IncrementalRevenue).ThenByDescending(c => c.StartedAt)
             .Take(BestShown).ToList();
         return new Overview(from, now, span, campaigns.Count, campaigns.Sum(c => c.Messaged), campaigns.Sum(c => c.HeldOut),
             campaigns.Sum(c => c.Revenue), campaigns.Sum(c => c.IncrementalRevenue ?? 0), campaigns.Count(c => c.IncrementalRevenue is not null), best);
     }
 
-    /// <summary>Per campaign that started since @from: its counters, its messaged group's conversions and revenue, the held-out group's revenue, when its window closes.</summary>
-    private static readonly string Sql = $"""
+    /// <summary>Per campaign that started since @from: its counters, its messaged group's conversions and revenue, the held-out group's revenue, whether its results are final.</summary>
+    private const string Sql = """
         SELECT c.id, c.name, c.status, c.prepared_at, c.sent_count, c.held_out_count,
                count(x.customer_id) FILTER (WHERE NOT x.held), coalesce(sum(x.revenue) FILTER (WHERE NOT x.held), 0),
-               coalesce(sum(x.revenue) FILTER (WHERE x.held), 0), {AttributionSql.ClosesAt("c")}
+               coalesce(sum(x.revenue) FILTER (WHERE x.held), 0), c.results_final_at IS NOT NULL
         FROM campaigns c LEFT JOIN campaign_conversions x ON x.campaign_id = c.id
         WHERE c.prepared_at >= @from
         GROUP BY c.id

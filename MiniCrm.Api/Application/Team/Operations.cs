@@ -45,4 +45,11 @@ public static class Operations
     public static readonly Operation SignIn = new("user.sign_in", Role.Analyst, "Signing in", "user");
     public static readonly Operation SignOut = new("user.sign_out", Role.Analyst, "Signing out", "user");
     public static readonly Operation SetOwnPhone = new("user.phone", Role.Analyst, "Setting your own phone", "user");
+
+    /// <summary>Every operation above, in the order written (declared last, so the fields above are set when it is read).</summary>
+    public static readonly IReadOnlyList<Operation> All =
+        [.. typeof(Operations).GetFields().Where(f => f.FieldType == typeof(Operation)).Select(f => (Operation)f.GetValue(null)!)];
+
+    /// <summary>An operation by its action name ("campaign.cancel"), as the audit trail stores it.</summary>
+    public static readonly IReadOnlyDictionary<string, Operation> ByAction = All.ToDictionary(o => o.Action, StringComparer.Ordinal);
 }
