@@ -64,7 +64,7 @@ public sealed class CampaignOutcomes(CrmDbContext db, TimeProvider clock)
         var incremental = h.Customers > 0 ? Incremental(m.Customers, m.Revenue, h.Customers, h.Revenue) : 0m;
         var over = await CumulativeAsync(id, start, now < closes ? now : closes, ct);
         return new CampaignResults(id, campaign.AttributionDays, campaign.HoldoutPercent, final, closes, m, h, m.Revenue, messaged.LastTouch,
-            conversion, perCustomer, incremental, Verdict(m, h, conversion, final, closes, campaign.AttributionDays), over);
+            conversion, perCustomer, incremental, Verdict(m, h, conversion, final, campaign.AttributionDays), over);
     }
 
     /// <summary>
@@ -82,8 +82,9 @@ public sealed class CampaignOutcomes(CrmDbContext db, TimeProvider clock)
             .ToDictionary(r => r.Id, r => r.Revenue);
 
     /// <summary>
-    /// When the campaign's window closes: its attribution days after its last receipt, or after now while it still sends
-    /// (the same as <see cref="AttributionSql.ClosesAt"/>).
+    /// When the campaign's window closes: its attribution days after its completion or last receipt, whichever came later,
+    /// or after now while it still sends (the same as <see cref="AttributionSql.ClosesAt"/>). The verdict does not repeat
+    /// it: a page shows it in the reader's own time zone, the API as <c>windowClosesAt</c>.
     /// </summary>
     public static DateTimeOffset WindowClosesAt(Campaign campaign, DateTimeOffset now)
     {
@@ -120,7 +121,7 @@ public sealed class CampaignOutcomes(CrmDbContext db, TimeProvider clock)
     }
 
     /// <summary>The verdict in words: the difference in points and its interval, and whether it says anything yet.</summary>
-    public static string Verdict(GroupResult messaged, GroupResult held, Difference conversion, bool final, DateTimeOffset closes, int days)
+    public static string Verdict(GroupResult messaged, GroupResult held, Difference conversion, bool final, int days)
     {
         if (messaged.Customers == 0 && held.Customers == 0)
         {
@@ -141,20 +142,19 @@ public sealed class CampaignOutcomes(CrmDbContext db, TimeProvider clock)
             return $"Too early to tell: {range}, but the groups are small ({messaged.Customers:N0} messaged, {held.Customers:N0} held out).";
         }
 
-        var when = string.Create(CultureInfo.InvariantCulture, $"{closes:yyyy-MM-dd HH:mm} UTC");
         if (conversion is { Low: > 0 })
         {
-            return $"{range}: the campaign made a difference{(final ? "" : $" so far (the window closes {when})")}.";
+            return $"{range}: the campaign made a difference{(final ? "" : " so far (the window is still open)")}.";
         }
 
         if (conversion is { High: < 0 })
         {
-            return $"{range}: fewer of the messaged customers ordered than of those held out{(final ? "" : $" so far (the window closes {when})")}.";
+            return $"{range}: fewer of the messaged customers ordered than of those held out{(final ? "" : " so far (the window is still open)")}.";
         }
 
         return final
             ? $"No clear difference: {range}."
-            : $"Too early to tell: {range}; the window closes {when}.";
+            : $"Too early to tell: {range}; the window is still open.";
     }
 
     private static GroupResult Group(long customers, long converted, long orders, decimal revenue) =>
