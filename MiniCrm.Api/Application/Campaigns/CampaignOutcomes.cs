@@ -63,8 +63,10 @@ public sealed class CampaignOutcomes(CrmDbContext db, TimeProvider clock)
 
         var incremental = h.Customers > 0 ? Incremental(m.Customers, m.Revenue, h.Customers, h.Revenue) : 0m;
         var over = await CumulativeAsync(id, start, now < closes ? now : closes, ct);
+        // Other campaigns that went out while this one's window was open: its held-out customers may have got them.
+        var overlapping = await db.Campaigns.CountAsync(c => c.Id != id && c.PreparedAt != null && c.PreparedAt > start && c.PreparedAt < closes, ct);
         return new CampaignResults(id, campaign.AttributionDays, campaign.HoldoutPercent, final, closes, m, h, m.Revenue, messaged.LastTouch,
-            conversion, perCustomer, incremental, Verdict(m, h, conversion, final, campaign.AttributionDays), over);
+            conversion, perCustomer, incremental, Verdict(m, h, conversion, final, campaign.AttributionDays), over, overlapping);
     }
 
     /// <summary>
@@ -163,7 +165,7 @@ public sealed class CampaignOutcomes(CrmDbContext db, TimeProvider clock)
     private static double Sd(decimal sum, decimal sumOfSquares, long n) => Lift.StandardDeviation((double)sum, (double)sumOfSquares, n);
 
     private static CampaignResults Empty(Campaign campaign, GroupResult none, string verdict) =>
-        new(campaign.Id, campaign.AttributionDays, campaign.HoldoutPercent, false, null, none, none, 0, 0, new Difference(0, null, null), new Difference(0, null, null), 0, verdict, []);
+        new(campaign.Id, campaign.AttributionDays, campaign.HoldoutPercent, false, null, none, none, 0, 0, new Difference(0, null, null), new Difference(0, null, null), 0, verdict, [], 0);
 
     /// <summary>Per group (held out or messaged): the customers who ordered, their orders, revenue, sum of squared revenue, last-touch revenue.</summary>
     private const string Sql = """

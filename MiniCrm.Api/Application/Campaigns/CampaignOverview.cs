@@ -35,7 +35,7 @@ public sealed class CampaignOverview(CrmDbContext db, TimeProvider clock)
         var campaigns = rows.Select(c => new CampaignEarnings(c.Id, c.Name, c.Status, c.Started, c.Sent, c.Held, c.Conversions, c.Revenue,
             c.Held > 0 ? CampaignOutcomes.Incremental(c.Sent, c.Revenue, c.Held, c.HeldRevenue) : null,
             c.Final)).ToList();
-        var best = campaigns.Where(c => c.IncrementalRevenue is not null).OrderByDescending(c => c.IncrementalRevenue).ThenByDescending(c => c.StartedAt)
+        var best = campaigns.Where(c => c.IncrementalRevenue > 0).OrderByDescending(c => c.IncrementalRevenue).ThenByDescending(c => c.StartedAt)
             .Take(BestShown).ToList();
         return new Overview(from, now, span, campaigns.Count, campaigns.Sum(c => c.Messaged), campaigns.Sum(c => c.HeldOut),
             campaigns.Sum(c => c.Revenue), campaigns.Sum(c => c.IncrementalRevenue ?? 0), campaigns.Count(c => c.IncrementalRevenue is not null), best);
@@ -56,7 +56,8 @@ public sealed class CampaignOverview(CrmDbContext db, TimeProvider clock)
 /// <summary>
 /// The last <see cref="Days"/> days: campaigns started, messages delivered (SENT), customers held out, the revenue
 /// attributed to the messaged customers, the incremental revenue of the campaigns that had a control group (how many:
-/// <see cref="CampaignsWithControlGroup"/>), and the best of those by incremental revenue.
+/// <see cref="CampaignsWithControlGroup"/>), and the best of those by incremental revenue (those that earned more than
+/// their control group).
 /// </summary>
 public sealed record Overview(
     DateTimeOffset From, DateTimeOffset To, int Days, int CampaignsSent, long Messages, long HeldOut, decimal AttributedRevenue,
