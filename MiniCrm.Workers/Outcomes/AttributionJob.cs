@@ -67,10 +67,11 @@ public sealed partial class AttributionJob(
     /// </summary>
     public async Task FinaliseAsync(CancellationToken ct)
     {
+        var quiet = SuppressInstrumentationScope.Begin();
         await using var connection = await database.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var final = new List<Guid>();
-        using (SuppressInstrumentationScope.Begin())
+        using (quiet)
         {
             await using var mark = new NpgsqlCommand(Finalise, connection, transaction);
             await using var reader = await mark.ExecuteReaderAsync(ct);
@@ -90,16 +91,19 @@ public sealed partial class AttributionJob(
             LogFinal(final.Count);
         }
 
+        // Marked final (campaigns that messaged nobody included, with no summary to write), or nothing: one commit either way.
         await transaction.CommitAsync(ct);
     }
 
     /// <returns>How many customers the chunk took.</returns>
     private async Task<int> RunChunkAsync(CancellationToken ct)
     {
+        // Looking for work is not work: the connection, the transaction and the claim leave no trace.
+        var quiet = SuppressInstrumentationScope.Begin();
         await using var connection = await database.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var customers = new List<Guid>();
-        using (SuppressInstrumentationScope.Begin())
+        using (quiet)
         {
             await using var claim = new NpgsqlCommand(AttributionSql.Claim, connection, transaction);
             claim.Parameters.Add(new NpgsqlParameter<int>("limit", options.Value.ChunkSize));
