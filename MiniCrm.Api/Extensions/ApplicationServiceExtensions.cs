@@ -51,6 +51,7 @@ internal static class ApplicationServiceExtensions
         builder.Services.AddScoped<MiniCrm.Api.Application.Customers.CustomerQueries>();
         builder.Services.AddScoped<MiniCrm.Api.Application.Orders.OrderQueries>();
         builder.Services.AddScoped<MiniCrm.Api.Application.Segments.SegmentCatalog>();
+        builder.Services.AddScoped<MiniCrm.Api.Application.Journeys.JourneyService>();
         builder.Services.AddScoped<MiniCrm.Api.Application.Campaigns.CampaignQueries>();
         builder.Services.AddScoped<MiniCrm.Api.Application.Campaigns.CampaignOutcomes>();
         builder.Services.AddScoped<MiniCrm.Api.Application.Campaigns.CampaignOverview>();
@@ -101,6 +102,7 @@ internal static class ApplicationServiceExtensions
         app.MapSegmentsApi();
         app.MapCampaignsApi();
         app.MapCampaignDraftsApi();
+        app.MapJourneysApi();
         app.MapReceiptsApi();
         app.MapAiApi();
         app.MapConsentApi();

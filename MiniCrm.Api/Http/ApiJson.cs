@@ -20,6 +20,8 @@ namespace MiniCrm.Api.Http;
 [JsonSerializable(typeof(TestSendRequest))]
 [JsonSerializable(typeof(DraftContent))]
 [JsonSerializable(typeof(SegmentRequest))]
+[JsonSerializable(typeof(Application.Journeys.JourneyRequest))]
+[JsonSerializable(typeof(Core.Journeys.JourneyDefinition))]
 [JsonSerializable(typeof(RuleNode))]
 [JsonSerializable(typeof(RulesRequest))]
 [JsonSerializable(typeof(MessagesRequest))]

@@ -55,7 +55,7 @@ public static class CampaignFactsSql
         var finished = new List<(Guid Id, CampaignFacts Facts)>();
         await using (var read = new NpgsqlCommand(
             $"""
-            UPDATE campaigns SET summary_provider = 'offline', summary_due_at = CASE WHEN @ask_model THEN clock_timestamp() END
+            UPDATE campaigns SET summary_provider = 'offline', summary_due_at = CASE WHEN @ask_model AND journey_id IS NULL THEN clock_timestamp() END
             WHERE id = ANY(@ids)
             RETURNING {Columns}
             """, connection, transaction))

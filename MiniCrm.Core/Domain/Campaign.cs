@@ -76,6 +76,9 @@ public sealed class Campaign
     /// <summary>How many days after a delivery (or, held out, after the campaign's start) an order counts for the campaign (1–90).</summary>
     public int AttributionDays { get; set; } = 7;
 
+    /// <summary>Set on the campaigns a journey sends through (one per send step and chunk of customers): not listed with the marketer's campaigns.</summary>
+    public Guid? JourneyId { get; set; }
+
     public CampaignStatus Status { get; set; }
 
     public int PendingCount { get; set; }

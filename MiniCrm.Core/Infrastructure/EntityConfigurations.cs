@@ -125,6 +125,8 @@ internal sealed class CampaignConfiguration : IEntityTypeConfiguration<Campaign>
         campaign.HasIndex(c => c.CreatedAt, "ix_campaigns_unfinished")
             .HasDatabaseName("ix_campaigns_unfinished")
             .HasFilter("dispatched_at IS NULL");
+        // A journey's messages (its send campaigns), for its counters.
+        campaign.HasIndex(c => c.JourneyId, "ix_campaigns_journey").HasDatabaseName("ix_campaigns_journey").HasFilter("journey_id IS NOT NULL");
     }
 }
 

@@ -91,7 +91,7 @@ public sealed class AppHostStartupTests(AppHostFixture fixture)
             "SELECT string_agg(table_name, ',' ORDER BY table_name) FROM information_schema.tables WHERE table_schema = 'public' AND table_name <> '__EFMigrationsHistory'",
             connection);
         Assert.Equal("attribution_queue,audit_events,campaign_conversions,campaign_drafts,campaign_events,campaigns,communication_logs,consent_events,customer_aliases,customers,data_protection_keys,idempotency_keys,import_batches,import_chunks," +
-                     "import_rejections,imports,last_campaign_messages,order_items,orders,segments,users", await tables.ExecuteScalarAsync());
+                     "import_rejections,imports,journey_enrolments,journey_timers,journey_versions,journeys,last_campaign_messages,order_items,orders,segments,users", await tables.ExecuteScalarAsync());
 
         // The schema's own rules hold, not only the API's: a phone must be ten digits.
         await using var badPhone = new NpgsqlCommand(

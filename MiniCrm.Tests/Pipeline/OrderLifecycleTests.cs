@@ -144,7 +144,8 @@ public sealed class OrderLifecycleTests(AppHostFixture fixture, ITestOutputHelpe
         }
 
         await using var database = Npgsql.NpgsqlDataSource.Create(fixture.DatabaseConnectionString);
-        var handler = new MiniCrm.Workers.Orders.OrderBatchHandler(database);
+        var handler = new MiniCrm.Workers.Orders.OrderBatchHandler(database,
+            new MiniCrm.Workers.Journeys.JourneyTriggers(new MiniCrm.Workers.Journeys.JourneyPlans(Microsoft.Extensions.Logging.Abstractions.NullLogger<MiniCrm.Workers.Journeys.JourneyPlans>.Instance), TimeProvider.System));
         var later = new OrderSubmitted(orderId, customer, 250, OrderStatus.Completed, DateTimeOffset.UtcNow.AddDays(-1), [new OrderLineSubmitted("Tea", 1, 250)],
             DateTimeOffset.UtcNow, Guid.CreateVersion7());
         var batch = new[] { new MiniCrm.Workers.Messaging.Consumed<OrderSubmitted>(later, default) };

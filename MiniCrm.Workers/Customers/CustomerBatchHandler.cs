@@ -1,4 +1,5 @@
 using MiniCrm.Core.Messaging;
+using MiniCrm.Workers.Journeys;
 using MiniCrm.Workers.Messaging;
 using Npgsql;
 using NpgsqlTypes;
@@ -12,15 +13,17 @@ namespace MiniCrm.Workers.Customers;
 /// whole, and the batch is then inserted with ON CONFLICT DO NOTHING, which skips such customers:
 /// a redelivered message changes nothing. A skipped customer whose id is new (two requests raced with
 /// the same email or phone, and each got an id) has that id recorded as an alias of the stored
-/// customer, so every id the Api answered with names a customer.
+/// customer, so every id the Api answered with names a customer. The customers stored are entered into the journeys they
+/// start (welcome journeys, audiences they are in from the start) in the same transaction (<see cref="JourneyTriggers"/>).
 /// </summary>
-public sealed class CustomerBatchHandler(NpgsqlDataSource database) : IBatchHandler<CustomerSubmitted>
+public sealed class CustomerBatchHandler(NpgsqlDataSource database, JourneyTriggers journeys) : IBatchHandler<CustomerSubmitted>
 {
     private const string InsertMissing = """
         INSERT INTO customers (id, name, email, phone, city, created_at)
         SELECT id, name, email, phone, city, created_at
         FROM unnest(@ids, @names, @emails, @phones, @cities, @created) AS c(id, name, email, phone, city, created_at)
         ON CONFLICT DO NOTHING
+        RETURNING id
         """;
 
     private const string RecordAliases = """
@@ -50,7 +53,8 @@ public sealed class CustomerBatchHandler(NpgsqlDataSource database) : IBatchHand
     private async Task CopyAsync(List<CustomerSubmitted> messages, CancellationToken ct)
     {
         await using var connection = await database.OpenConnectionAsync(ct);
-        await using var copy = await connection.BeginBinaryImportAsync(
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        var copy = await connection.BeginBinaryImportAsync(
             "COPY customers (id, name, email, phone, city, created_at) FROM STDIN (FORMAT BINARY)", ct);
         foreach (var customer in messages)
         {
@@ -64,6 +68,9 @@ public sealed class CustomerBatchHandler(NpgsqlDataSource database) : IBatchHand
         }
 
         await copy.CompleteAsync(ct);
+        await copy.DisposeAsync();
+        await journeys.CustomersCreatedAsync(connection, transaction, [.. messages.Select(m => m.CustomerId)], ct);
+        await transaction.CommitAsync(ct);
     }
 
     private static async Task WriteNullableAsync(NpgsqlBinaryImporter copy, string? value, CancellationToken ct)
@@ -89,7 +96,14 @@ public sealed class CustomerBatchHandler(NpgsqlDataSource database) : IBatchHand
         command.Parameters.Add(new NpgsqlParameter("phones", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = messages.Select(m => (object?)m.Phone ?? DBNull.Value).ToArray() });
         command.Parameters.Add(new NpgsqlParameter("cities", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = messages.Select(m => (object?)m.City ?? DBNull.Value).ToArray() });
         command.Parameters.Add(new NpgsqlParameter<DateTime[]>("created", [.. messages.Select(m => m.SubmittedAt.UtcDateTime)]));
-        await command.ExecuteNonQueryAsync(ct);
+        var created = new List<Guid>();
+        await using (var reader = await command.ExecuteReaderAsync(ct))
+        {
+            while (await reader.ReadAsync(ct))
+            {
+                created.Add(reader.GetGuid(0));
+            }
+        }
 
         // A second statement, so it sees the rows the first one inserted.
         await using var aliases = new NpgsqlCommand(RecordAliases, connection, transaction);
@@ -97,6 +111,7 @@ public sealed class CustomerBatchHandler(NpgsqlDataSource database) : IBatchHand
         aliases.Parameters.Add(new NpgsqlParameter<string[]>("emails", [.. messages.Select(m => m.Email)]));
         aliases.Parameters.Add(new NpgsqlParameter("phones", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = messages.Select(m => (object?)m.Phone ?? DBNull.Value).ToArray() });
         await aliases.ExecuteNonQueryAsync(ct);
+        await journeys.CustomersCreatedAsync(connection, transaction, [.. created], ct);
         await transaction.CommitAsync(ct);
     }
 }

@@ -9,6 +9,7 @@ using MiniCrm.Core.Messaging;
 using MiniCrm.Workers.Campaigns;
 using MiniCrm.Workers.Customers;
 using MiniCrm.Workers.Deliveries;
+using MiniCrm.Workers.Journeys;
 using MiniCrm.Workers.Messaging;
 using MiniCrm.Workers.Orders;
 using MiniCrm.Workers.Receipts;
@@ -53,6 +54,9 @@ internal static class WorkerServiceExtensions
         builder.Services.AddCrmAssistant();
         builder.Services.AddHostedService<CampaignSummaryWriter>();
         builder.Services.AddHostedService<MiniCrm.Workers.Outcomes.AttributionJob>();
+        builder.Services.AddSingleton<JourneyPlans>();
+        builder.Services.AddSingleton<JourneyTriggers>();
+        builder.Services.AddHostedService<JourneyRunner>();
         // One instance (AddCheck alone makes one per probe), so it remembers which campaigns it has logged.
         builder.Services.AddSingleton<StuckCampaignsHealthCheck>();
         builder.Services.AddHealthChecks().AddCheck<StuckCampaignsHealthCheck>("campaigns", failureStatus: Microsoft.Extensions.Diagnostics.HealthChecks.HealthStatus.Degraded);
@@ -74,6 +78,7 @@ internal static class WorkerServiceExtensions
         services.AddOptions<ReconcileOptions>().BindConfiguration(ReconcileOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ConsentOptions>().BindConfiguration(ConsentOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<SummaryOptions>().BindConfiguration(SummaryOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<JourneyOptions>().BindConfiguration(JourneyOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<MiniCrm.Workers.Outcomes.AttributionOptions>().BindConfiguration(MiniCrm.Workers.Outcomes.AttributionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         return services;
     }

@@ -1,6 +1,7 @@
 using MiniCrm.Core.Domain;
 using MiniCrm.Core.Messaging;
 using MiniCrm.Core.Outcomes;
+using MiniCrm.Workers.Journeys;
 using MiniCrm.Workers.Messaging;
 using Npgsql;
 using NpgsqlTypes;
@@ -14,9 +15,10 @@ namespace MiniCrm.Workers.Orders;
 /// older version changes nothing, and the result is the same whatever order the versions arrive in. Each
 /// customer's total spend and visits move by (new contribution − old contribution) of the orders that changed;
 /// when an order that had completed changes, the customer's last order date is read again from their orders. Customers
-/// of changed orders who are in a live campaign are queued for the attribution job in the same transaction.
+/// of changed orders who are in a live campaign are queued for the attribution job in the same transaction, and the journeys the
+/// orders start or end (order placed, audience entered, goal met, inactivity timers) move with them (<see cref="JourneyTriggers"/>).
 /// </summary>
-public sealed class OrderBatchHandler(NpgsqlDataSource database) : IBatchHandler<OrderSubmitted>
+public sealed class OrderBatchHandler(NpgsqlDataSource database, JourneyTriggers journeys) : IBatchHandler<OrderSubmitted>
 {
     private static readonly string Apply = $"""
         WITH submitted AS (
@@ -113,6 +115,8 @@ public sealed class OrderBatchHandler(NpgsqlDataSource database) : IBatchHandler
         await using var connection = await database.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         var previous = await StoredAsync(connection, transaction, orders, ct);
+        var customers = orders.Select(o => o.CustomerId).Distinct().ToArray();
+        var triggers = await journeys.BeforeOrdersAsync(connection, transaction, customers, ct);
 
         var items = orders.SelectMany(o => o.Items.Select(i => (o.OrderId, Item: i))).ToList();
         var recount = new List<Guid>();
@@ -153,6 +157,10 @@ public sealed class OrderBatchHandler(NpgsqlDataSource database) : IBatchHandler
             await command.ExecuteNonQueryAsync(ct);
         }
 
+        var was = previous.ToDictionary(p => p.Id, p => p.Status, StringComparer.Ordinal);
+        await journeys.OrdersStoredAsync(connection, transaction, triggers, customers,
+            [.. orders.Select(o => (o.OrderId, was.GetValueOrDefault(o.OrderId)))],
+            [.. orders.Where(o => !was.ContainsKey(o.OrderId)).Select(o => o.CustomerId).Distinct()], ct);
         await transaction.CommitAsync(ct);
     }
 

@@ -47,7 +47,7 @@ public sealed class CampaignOverview(CrmDbContext db, TimeProvider clock)
                count(x.customer_id) FILTER (WHERE NOT x.held), coalesce(sum(x.revenue) FILTER (WHERE NOT x.held), 0),
                coalesce(sum(x.revenue) FILTER (WHERE x.held), 0), c.results_final_at IS NOT NULL
         FROM campaigns c LEFT JOIN campaign_conversions x ON x.campaign_id = c.id
-        WHERE c.prepared_at >= @from
+        WHERE c.prepared_at >= @from AND c.journey_id IS NULL -- journeys have their own page
         GROUP BY c.id
         ORDER BY c.prepared_at DESC
         """;

@@ -12,7 +12,8 @@ public sealed class CampaignQueries(CrmDbContext db, TimeProvider clock)
     /// <param name="search">Only campaigns whose name contains these words.</param>
     public async Task<Result<Page<CampaignView>>> ListAsync(int? limit, string? cursor, string? status, string? search, CancellationToken ct)
     {
-        var conditions = new List<string>();
+        // A journey's campaigns (one per send step and chunk of customers) are listed with their journey.
+        var conditions = new List<string> { "journey_id IS NULL" };
         var parameters = new List<NpgsqlParameter>();
         var errors = new List<FieldError>();
         if (!string.IsNullOrEmpty(status))

@@ -27,6 +27,15 @@ public static class Operations
     public static readonly Operation DeleteDraft = new("draft.delete", Role.Marketer, "Throwing a draft away", "draft");
     public static readonly Operation SuggestMessages = new("ai.messages", Role.Marketer, "Asking for message suggestions", Audited: false);
 
+    // Journeys
+    public static readonly Operation CreateJourney = new("journey.create", Role.Marketer, "Creating a journey", "journey");
+    public static readonly Operation EditJourney = new("journey.edit", Role.Marketer, "Changing a journey (a new version)", "journey");
+    public static readonly Operation DryRunJourney = new("journey.dry_run", Role.Analyst, "Trying a journey against the last 30 days", Audited: false);
+    public static readonly Operation ActivateJourney = new("journey.activate", Role.Marketer, "Activating a journey", "journey");
+    public static readonly Operation PauseJourney = new("journey.pause", Role.Marketer, "Pausing a journey", "journey");
+    public static readonly Operation ResumeJourney = new("journey.resume", Role.Marketer, "Resuming a journey", "journey");
+    public static readonly Operation StopJourney = new("journey.stop", Role.Marketer, "Stopping a journey", "journey");
+
     // Customers and data
     public static readonly Operation Unsubscribe = new("customer.unsubscribe", Role.Marketer, "Unsubscribing a customer", "customer");
     public static readonly Operation Resubscribe = new("customer.resubscribe", Role.Marketer, "Resubscribing a customer", "customer");

@@ -208,6 +208,10 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasDefaultValue("offline")
                         .HasColumnName("intent_provider");
 
+                    b.Property<Guid?>("JourneyId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("journey_id");
+
                     b.Property<DateTimeOffset?>("LastReceiptAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("last_receipt_at");
@@ -300,6 +304,10 @@ namespace MiniCrm.Core.Infrastructure.Migrations
 
                     b.HasIndex("CreatedAt", "Id")
                         .HasDatabaseName("ix_campaigns_created_at_id");
+
+                    b.HasIndex(new[] { "JourneyId" }, "ix_campaigns_journey")
+                        .HasDatabaseName("ix_campaigns_journey")
+                        .HasFilter("journey_id IS NOT NULL");
 
                     b.HasIndex(new[] { "SendAt" }, "ix_campaigns_scheduled")
                         .HasDatabaseName("ix_campaigns_scheduled")

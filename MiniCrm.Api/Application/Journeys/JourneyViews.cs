@@ -1,0 +1,42 @@
+using MiniCrm.Core.Journeys;
+
+namespace MiniCrm.Api.Application.Journeys;
+
+/// <summary>
+/// A journey with its counts. Entered counts every entry (a customer who entered again counts again); the others count
+/// customers by their latest entry: inside now, left (completed the steps, left at an exit step, met the goal, or stopped).
+/// Messages are those of the journey's campaigns (one per send step and chunk of customers), as receipts settle them;
+/// not messaged counts customers a send step skipped (unsubscribed, or at the frequency cap). Conversions and revenue are
+/// the messaged customers' orders within each message's attribution window (the campaigns' definition).
+/// </summary>
+public sealed record JourneyView(
+    Guid Id, string Name, string Status, int Version, int? LiveVersion, string TriggerKind, string Trigger,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? ActivatedAt, JourneyCounts Counts);
+
+public sealed record JourneyCounts(
+    long Entered, long Inside, long Completed, long ExitedAtStep, long GoalMet, long Stopped,
+    long MessagesSent, long MessagesFailed, long MessagesPending, long HeldOut, long NotMessaged, long Conversions, decimal Revenue)
+{
+    public static readonly JourneyCounts None = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0m);
+
+    public long Left => Completed + ExitedAtStep + GoalMet + Stopped;
+}
+
+/// <summary>A journey with its definition, its steps as the builder shows them (with who is in each now), and its versions.</summary>
+public sealed record JourneyDetail(
+    JourneyView Journey, JourneyDefinition Definition, IReadOnlyList<JourneyStepView> Steps, long InOlderVersions,
+    IReadOnlyList<JourneyVersionView> Versions, IReadOnlyList<JourneyHistoryEntry> History);
+
+/// <summary>
+/// One step of the latest version, top to bottom: its id ("3.yes.1"), type, words, how deep it is in branches, the path
+/// it is on ("yes", "no", "path b"), the customers waiting in it now (a wait) and the messages it sent.
+/// </summary>
+public sealed record JourneyStepView(string Id, string Type, string Description, int Depth, string? Path, long InStepNow, long Sent, string? Message);
+
+public sealed record JourneyVersionView(int Version, string CreatedBy, DateTimeOffset CreatedAt, bool Live);
+
+/// <summary>Who changed what, from the audit trail.</summary>
+public sealed record JourneyHistoryEntry(DateTimeOffset At, string Who, string Action, string? Detail);
+
+/// <summary>How many customers would have entered in the last 30 days, and how that was counted.</summary>
+public sealed record JourneyDryRun(long WouldHaveEntered, string Explanation);

@@ -1,0 +1,296 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using Aspire.Hosting.Testing;
+using MiniCrm.Core.Messaging;
+using MiniCrm.ServiceDefaults.Kafka;
+using MiniCrm.Tests.Infrastructure;
+using static MiniCrm.Tests.Infrastructure.JourneyDriver;
+
+namespace MiniCrm.Tests.Pipeline;
+
+/// <summary>
+/// Journeys on the shared system: started by the pipeline (a customer created, a first order, an audience entered by a new
+/// order), each step once per customer, goals that take customers out, pause and resume. Each test stops its journeys, so
+/// the customers and orders of the tests after it start nothing.
+/// </summary>
+[Collection(AppHostCollection.Name)]
+public sealed class JourneyTests(AppHostFixture fixture)
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    [Fact]
+    public async Task A_welcome_journey_messages_each_new_customer_once_whatever_the_pipeline_repeats()
+    {
+        using var api = fixture.Api();
+        var journey = await StartAsync(api, "Welcome " + Guid.NewGuid().ToString("N")[..6],
+            new { trigger = new { kind = "CUSTOMER_CREATED" }, steps = new[] { Wait(1), Send("Welcome, {{first_name}}! {{unsubscribe_url}}") } });
+        try
+        {
+            var city = await TestCustomers.InNewCityAsync(fixture, "Welcome", 25);
+            var customers = await fixture.ListAsync($"SELECT id FROM customers WHERE city = '{city}' ORDER BY id", r => r.GetGuid(0));
+
+            // The same customers again, as a source that retries sends them (refused: they exist), and their stored
+            // messages again on the topic, as a redelivery after a crash gives them.
+            using (var ingest = fixture.IngestingApi())
+            {
+                var again = Enumerable.Range(0, 25).Select(i => new { name = $"Customer {i} of {city}", email = $"{city}.{i}@minicrm.test", city }).ToArray();
+                using var refused = await ingest.PostAsJsonAsync("/api/customers", again);
+                Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+                Assert.Contains("exists already", await refused.Content.ReadAsStringAsync());
+            }
+
+            var stored = await fixture.ListAsync($"SELECT id, name, email, created_at FROM customers WHERE city = '{city}'",
+                r => new CustomerSubmitted(r.GetGuid(0), r.GetString(1), r.GetString(2), null, city, r.GetFieldValue<DateTimeOffset>(3)));
+            await using (var kafka = new KafkaTestProducer(await fixture.App.GetConnectionStringAsync("kafka") ?? ""))
+            {
+                foreach (var customer in stored.Concat(stored))
+                {
+                    await kafka.ProduceJsonAsync(KafkaTopics.Customers, customer.CustomerId.ToString(), customer);
+                }
+            }
+
+            // Once every topic is consumed and every message has its receipt:
+            await fixture.WaitUntilQuietAsync(TimeSpan.FromMinutes(2));
+            await AppHostFixture.EventuallyAsync(async () => (await MessagesAsync(fixture, journey)).Count(m => m.Status is "SENT" or "FAILED") == 25,
+                TimeSpan.FromMinutes(2), "25 welcome messages with their receipts");
+
+            var messages = await MessagesAsync(fixture, journey);
+            Assert.Equal(customers, messages.Select(m => m.Customer).Order());
+            Assert.All(messages, m => Assert.StartsWith("Welcome, Customer! http", m.Message));
+            Assert.All(await EnrolmentsAsync(fixture, journey), e => Assert.Equal((null, "COMPLETED", 1), (e.Step, e.ExitReason, e.Entries)));
+
+            // The vendor got each message once, as the customer reads it.
+            using var vendor = fixture.WithOpsKey("vendorsim");
+            var campaigns = await fixture.ListAsync($"SELECT l.campaign_id, l.customer_id FROM communication_logs l JOIN campaigns c ON c.id = l.campaign_id WHERE c.journey_id = '{journey}'",
+                r => (r.GetGuid(0), r.GetGuid(1)));
+            foreach (var (campaign, customer) in campaigns.Take(5))
+            {
+                var inbox = await vendor.GetFromJsonAsync<JsonElement>($"/deliveries/{DeliveryIds.For(campaign, customer)}", Json);
+                Assert.StartsWith("Welcome, Customer!", inbox.GetProperty("message").GetString());
+            }
+
+            var view = await GetAsync(api, journey);
+            var counts = view.GetProperty("journey").GetProperty("counts");
+            Assert.Equal(25, counts.GetProperty("entered").GetInt64());
+            Assert.Equal(25, counts.GetProperty("completed").GetInt64());
+            Assert.Equal(25, counts.GetProperty("messagesSent").GetInt64() + counts.GetProperty("messagesFailed").GetInt64());
+            Assert.Equal(0, counts.GetProperty("inside").GetInt64());
+            var send = view.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("type").GetString() == "SEND");
+            Assert.Equal(counts.GetProperty("messagesSent").GetInt64(), send.GetProperty("sent").GetInt64());
+
+            // A journey's messages are its own: not in the campaigns list.
+            var listed = await api.GetFromJsonAsync<JsonElement>("/api/campaigns?limit=100", Json);
+            Assert.DoesNotContain(listed.GetProperty("items").EnumerateArray(), c => campaigns.Any(x => x.Item1 == c.GetProperty("id").GetGuid()));
+        }
+        finally
+        {
+            await StopQuietlyAsync(api, journey);
+        }
+    }
+
+    [Fact]
+    public async Task A_first_order_journey_takes_out_a_customer_who_orders_again_before_its_second_message()
+    {
+        using var api = fixture.Api();
+        var city = await TestCustomers.InNewCityAsync(fixture, "FirstOrder", 2);
+        var (again, once) = await TwoOfAsync(city);
+        var journey = await StartAsync(api, "First order " + city, new
+        {
+            trigger = new { kind = "ORDER_PLACED", firstOrder = true },
+            goal = "ORDER_PLACED",
+            steps = new[] { Send("Thank you for your first order, {{first_name}}"), Wait(8), Send("How was it? 10% off your next one") },
+        });
+        try
+        {
+            using var ingest = fixture.IngestingApi();
+            await OrderAsync(ingest, again, "first-" + city, 40);
+            await OrderAsync(ingest, once, "first-b-" + city, 40);
+            await AppHostFixture.EventuallyAsync(async () => (await MessagesAsync(fixture, journey)).Count == 2, TimeSpan.FromSeconds(60), "two thank-you messages");
+
+            // The second order, stored well before the 8-second wait ends: its customer has met the goal and leaves.
+            await OrderAsync(ingest, again, "second-" + city, 25);
+            await AppHostFixture.EventuallyAsync(async () => (await EnrolmentsAsync(fixture, journey)).All(e => e.ExitReason is not null),
+                TimeSpan.FromSeconds(60), "both out of the journey");
+
+            var enrolments = (await EnrolmentsAsync(fixture, journey)).ToDictionary(e => e.Customer);
+            Assert.Equal("GOAL", enrolments[again].ExitReason);
+            Assert.Equal("COMPLETED", enrolments[once].ExitReason);
+            var messages = await MessagesAsync(fixture, journey);
+            Assert.Equal(["1"], messages.Where(m => m.Customer == again).Select(m => m.Step));
+            Assert.Equal(["1", "3"], messages.Where(m => m.Customer == once).Select(m => m.Step));
+            var counts = (await GetAsync(api, journey)).GetProperty("journey").GetProperty("counts");
+            Assert.Equal((2, 1, 1), (counts.GetProperty("entered").GetInt64(), counts.GetProperty("goalMet").GetInt64(), counts.GetProperty("completed").GetInt64()));
+
+            // Her second order was not a first order: she did not enter again.
+            Assert.Equal(1, enrolments[again].Entries);
+        }
+        finally
+        {
+            await StopQuietlyAsync(api, journey);
+        }
+    }
+
+    [Fact]
+    public async Task An_audience_entry_journey_starts_once_when_a_new_order_takes_a_customer_over_the_threshold()
+    {
+        using var api = fixture.Api();
+        var city = await TestCustomers.InNewCityAsync(fixture, "Gold", 3);
+        var ids = await fixture.ListAsync($"SELECT id FROM customers WHERE city = '{city}' ORDER BY email", r => r.GetGuid(0));
+        var (crosses, stays, already) = (ids[0], ids[1], ids[2]);
+        using var ingest = fixture.IngestingApi();
+        await OrderAsync(ingest, crosses, "c1-" + city, 4_000);
+        await OrderAsync(ingest, stays, "s1-" + city, 1_000);
+        await OrderAsync(ingest, already, "a1-" + city, 6_000);
+        await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<decimal>($"SELECT sum(total_spend) FROM customers WHERE city = '{city}'") == 11_000m,
+            TimeSpan.FromSeconds(60), "the first orders stored");
+
+        using var saved = await api.PostAsJsonAsync("/api/segments", new { name = "Gold of " + city, rules = CityRules(city, new { attribute = "total_spend", @operator = ">", value = 5000 }) });
+        Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
+        var segment = (await saved.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("id").GetGuid();
+        var journey = await StartAsync(api, "Gold " + city, new { trigger = new { kind = "AUDIENCE_ENTERED", segmentId = segment }, steps = new[] { Send("Welcome to gold, {{name}}") } });
+        try
+        {
+            // Over 5,000 by a new order; a further order keeps her in (no new entry); one stays under; one was in before.
+            await OrderAsync(ingest, crosses, "c2-" + city, 2_000);
+            await OrderAsync(ingest, stays, "s2-" + city, 500);
+            await OrderAsync(ingest, already, "a2-" + city, 700);
+            await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<decimal>($"SELECT sum(total_spend) FROM customers WHERE city = '{city}'") == 14_200m,
+                TimeSpan.FromSeconds(60), "the second orders stored");
+            await OrderAsync(ingest, crosses, "c3-" + city, 300);
+            await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<decimal>($"SELECT total_spend FROM customers WHERE id = '{crosses}'") == 6_300m,
+                TimeSpan.FromSeconds(60), "the third order stored");
+            await AppHostFixture.EventuallyAsync(async () => (await MessagesAsync(fixture, journey)).Any(m => m.Status != "PENDING"), TimeSpan.FromSeconds(60), "the gold message's receipt");
+
+            var messages = await MessagesAsync(fixture, journey);
+            var message = Assert.Single(messages);
+            Assert.Equal(crosses, message.Customer);
+            Assert.Equal($"Welcome to gold, Customer 0 of {city}", message.Message);
+            var enrolment = Assert.Single(await EnrolmentsAsync(fixture, journey));
+            Assert.Equal((crosses, 1), (enrolment.Customer, enrolment.Entries));
+
+            // The version keeps the audience's rules as they were: changing the saved audience changes no journey.
+            var view = await GetAsync(api, journey);
+            Assert.Contains("5000", view.GetProperty("definition").GetProperty("trigger").GetProperty("rules").GetRawText());
+        }
+        finally
+        {
+            await StopQuietlyAsync(api, journey);
+        }
+    }
+
+    [Fact]
+    public async Task A_paused_journey_sends_nothing_while_paused_and_resumes_every_waiting_customer()
+    {
+        using var api = fixture.Api();
+        var held = await TestCustomers.InNewCityAsync(fixture, "Paused", 30);
+        var witnessed = await TestCustomers.InNewCityAsync(fixture, "Witness", 5);
+        var paused = await StartAsync(api, "Paused " + held, new { trigger = new { kind = "AUDIENCE_NOW", rules = CityRules(held) }, steps = new[] { Wait(3), Send("Still here, {{first_name}}?") } });
+        await AppHostFixture.EventuallyAsync(async () => (await EnrolmentsAsync(fixture, paused)).Count == 30, TimeSpan.FromSeconds(30), "30 customers entered");
+        var pausedView = await ActAsync(api, paused, "pause");
+        Assert.Equal("PAUSED", pausedView.GetProperty("journey").GetProperty("status").GetString());
+        Assert.Equal(30, pausedView.GetProperty("steps")[0].GetProperty("inStepNow").GetInt64());
+        Guid witness = default;
+        try
+        {
+            // A journey of the same shape activated after the pause: once the runner has moved its customers on, it has
+            // passed the paused journey's customers, whose wait is over too, and left them where they were.
+            witness = await StartAsync(api, "Witness " + witnessed, new { trigger = new { kind = "AUDIENCE_NOW", rules = CityRules(witnessed) }, steps = new[] { Wait(3), Send("Hello") } });
+            await AppHostFixture.EventuallyAsync(async () => (await MessagesAsync(fixture, witness)).Count == 5, TimeSpan.FromSeconds(60), "the witness journey's 5 messages");
+            Assert.Equal(0L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM journey_enrolments WHERE journey_id = '{paused}' AND due_at > now()"));
+            Assert.Empty(await MessagesAsync(fixture, paused));
+            Assert.All(await EnrolmentsAsync(fixture, paused), e => Assert.Equal(("1", null), (e.Step, e.ExitReason)));
+
+            // Pausing twice is refused, and says why.
+            var again = await ActAsync(api, paused, "pause", HttpStatusCode.Conflict);
+            Assert.Contains("ACTIVE", again.GetProperty("detail").GetString());
+
+            await ActAsync(api, paused, "resume");
+            var afterResume = "";
+            await AppHostFixture.EventuallyAsync(async () =>
+            {
+                var sent = await MessagesAsync(fixture, paused);
+                afterResume = $"messages {string.Join(", ", sent.GroupBy(m => m.Status).Select(g => $"{g.Key} {g.Count()}"))}; enrolments " +
+                              string.Join(", ", (await EnrolmentsAsync(fixture, paused)).GroupBy(e => (e.Step, e.ExitReason)).Select(g => $"{g.Key} {g.Count()}"));
+                return sent.Count(m => m.Status is "SENT" or "FAILED") == 30; // the vendor fails some, as a real one does
+            }, TimeSpan.FromSeconds(60), () => "30 messages after the resume; " + afterResume);
+            var messages = await MessagesAsync(fixture, paused);
+            Assert.Equal(30, messages.Select(m => m.Customer).Distinct().Count());
+            Assert.All(await EnrolmentsAsync(fixture, paused), e => Assert.Equal("COMPLETED", e.ExitReason));
+        }
+        finally
+        {
+            await StopQuietlyAsync(api, paused);
+            await StopQuietlyAsync(api, witness);
+        }
+    }
+
+    [Fact]
+    public async Task A_live_journey_edited_keeps_its_customers_on_their_version_and_stopping_ends_every_enrolment()
+    {
+        using var api = fixture.Api();
+        var city = await TestCustomers.InNewCityAsync(fixture, "Versions", 4);
+        var journey = await StartAsync(api, "Versions " + city, new { trigger = new { kind = "AUDIENCE_NOW", rules = CityRules(city) }, steps = new[] { Wait(1, "HOURS"), Send("Version one") } });
+        await AppHostFixture.EventuallyAsync(async () => (await EnrolmentsAsync(fixture, journey)).Count == 4, TimeSpan.FromSeconds(30), "4 customers entered");
+
+        using (var edit = await api.PutAsJsonAsync($"/api/journeys/{journey}", new { definition = new { trigger = new { kind = "AUDIENCE_NOW", rules = CityRules(city) }, steps = new[] { Send("Version two") } } }))
+        {
+            var body = await edit.Content.ReadAsStringAsync();
+            Assert.True(edit.StatusCode == HttpStatusCode.OK, body);
+            var view = JsonDocument.Parse(body).RootElement;
+            Assert.Equal((2, 2), (view.GetProperty("journey").GetProperty("version").GetInt32(), view.GetProperty("journey").GetProperty("liveVersion").GetInt32()));
+            Assert.Equal(4, view.GetProperty("inOlderVersions").GetInt64());
+            Assert.Equal([2, 1], view.GetProperty("versions").EnumerateArray().Select(v => v.GetProperty("version").GetInt32()));
+        }
+
+        // The customers inside still wait in version one.
+        Assert.Equal(4L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM journey_enrolments WHERE journey_id = '{journey}' AND version = 1 AND step = '1' AND exited_at IS NULL"));
+
+        var stopped = await ActAsync(api, journey, "stop");
+        Assert.Equal("STOPPED", stopped.GetProperty("journey").GetProperty("status").GetString());
+        Assert.All(await EnrolmentsAsync(fixture, journey), e => Assert.Equal((null, "STOPPED"), (e.Step, e.ExitReason)));
+        Assert.Equal(4, stopped.GetProperty("journey").GetProperty("counts").GetProperty("stopped").GetInt64());
+        using var edited = await api.PutAsJsonAsync($"/api/journeys/{journey}", new { name = "Too late" });
+        Assert.Equal(HttpStatusCode.Conflict, edited.StatusCode);
+
+        // The audit trail has each change, and the journey's history shows them.
+        var history = (await GetAsync(api, journey)).GetProperty("history").EnumerateArray().Select(h => h.GetProperty("action").GetString()).ToList();
+        Assert.Equal(["Stopping a journey", "Changing a journey (a new version)", "Activating a journey", "Creating a journey"], history);
+    }
+
+    [Fact]
+    public async Task A_journey_that_cannot_work_is_refused_with_every_problem_named_and_a_dry_run_counts_the_last_30_days()
+    {
+        using var api = fixture.Api();
+        using var bad = await api.PostAsJsonAsync("/api/journeys", new { name = "", definition = new { trigger = new { kind = "WHENEVER" }, steps = new object[] { new { type = "SEND", message = "Hi {{nick}}" } } } });
+        Assert.Equal(HttpStatusCode.BadRequest, bad.StatusCode);
+        var problem = await bad.Content.ReadFromJsonAsync<JsonElement>(Json);
+        var fields = problem.GetProperty("errors").EnumerateObject().Select(e => e.Name).ToList();
+        Assert.Contains("name", fields);
+        Assert.Contains("definition.trigger.kind", fields);
+        Assert.Contains("definition.steps[0].message", fields);
+        Assert.Equal(0L, await fixture.ScalarAsync<long>("SELECT count(*) FROM journeys WHERE name = ''"));
+
+        var city = await TestCustomers.InNewCityAsync(fixture, "DryRun", 3);
+        using var dry = await api.PostAsJsonAsync("/api/journeys/dry-run", new { trigger = new { kind = "CUSTOMER_CREATED" }, steps = new[] { Send("Hi") } });
+        Assert.Equal(HttpStatusCode.OK, dry.StatusCode);
+        var answer = await dry.Content.ReadFromJsonAsync<JsonElement>(Json);
+        Assert.Equal(await fixture.ScalarAsync<long>("SELECT count(*) FROM customers WHERE created_at >= now() - interval '30 days'"), answer.GetProperty("wouldHaveEntered").GetInt64());
+        using var audience = await api.PostAsJsonAsync("/api/journeys/dry-run", new { trigger = new { kind = "AUDIENCE_NOW", rules = CityRules(city) }, steps = new[] { Send("Hi") } });
+        Assert.Equal(3, (await audience.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("wouldHaveEntered").GetInt64());
+    }
+
+    private async Task<(Guid, Guid)> TwoOfAsync(string city)
+    {
+        var ids = await fixture.ListAsync($"SELECT id FROM customers WHERE city = '{city}' ORDER BY email", r => r.GetGuid(0));
+        return (ids[0], ids[1]);
+    }
+
+    private static async Task OrderAsync(HttpClient ingest, Guid customer, string orderId, decimal amount)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var order = new { orderId, customerId = customer, amount, status = "COMPLETED", orderDate = now, updatedAt = now, items = new[] { new { name = "Tea", quantity = 1, unitPrice = amount } } };
+        using var response = await ingest.PostAsJsonAsync("/api/orders", new[] { order });
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+    }
+}
