@@ -112,7 +112,7 @@ public sealed class WorkersCrashTests(ITestOutputHelper output) : IDisposable
     }
 
     /// <summary>Kills a service's process and its children at once (SIGKILL: no drain, no goodbye) and answers its pid.</summary>
-    private static int KillTree(AppHostFixture system, string resource)
+    internal static int KillTree(AppHostFixture system, string resource)
     {
         Assert.True(system.App.ResourceNotifications.TryGetCurrentState(resource, out var current), $"no state for {resource}");
         var pid = current!.Snapshot.Properties.FirstOrDefault(p => p.Name == "executable.pid")?.Value switch
