@@ -263,7 +263,7 @@ public sealed class JourneyService(CrmDbContext db, IdempotencyKeys keys, Access
         }
 
         var count = (await db.ListAsync(sql, parameters, r => r.GetInt64(0), ct))[0];
-        return new JourneyDryRun(count, $"{count:N0} {explanation}.");
+        return new JourneyDryRun(count, $"{count:N0} would have entered: {explanation}.");
     }
 
     private async Task<JourneyDetail?> ReadAsync(Guid id, CancellationToken ct)

@@ -1,0 +1,141 @@
+using System.Text.Json;
+using MiniCrm.Core.Journeys;
+using MiniCrm.Core.Segments;
+
+namespace MiniCrm.Api.Web.Support;
+
+/// <summary>A journey as the builder edits it: the trigger's fields, the entry policy, the goal and the steps.</summary>
+public sealed class JourneyDraft
+{
+    public string Trigger { get; set; } = "CUSTOMER_CREATED";
+    public Guid? SegmentId { get; set; }
+    public GroupDraft Audience { get; set; } = new();
+    public bool FirstOrder { get; set; }
+    public string MinAmount { get; set; } = "";
+    public string OrderStatus { get; set; } = "";
+    public int InactiveDays { get; set; } = 60;
+    public bool AgainAfter { get; set; }
+    public int ReentryDays { get; set; } = 30;
+    public bool GoalOrderPlaced { get; set; }
+    public string TimeZone { get; set; } = "UTC";
+    public int HoldoutPercent { get; set; }
+    public List<StepDraft> Steps { get; } = [];
+
+    public bool TakesAudience => Trigger is "AUDIENCE_ENTERED" or "AUDIENCE_NOW";
+
+    /// <summary>A new journey: a welcome that waits a minute and says hello.</summary>
+    public static JourneyDraft Welcome() => new()
+    {
+        Steps = { new StepDraft { Type = "WAIT", Amount = 1, Unit = "MINUTES" }, new StepDraft { Type = "SEND", Message = "Welcome, {{first_name}}! Reply STOP or unsubscribe: {{unsubscribe_url}}" } },
+    };
+
+    public JourneyDefinition ToDefinition() => new(
+        new JourneyTriggerNode(Trigger,
+            TakesAudience && SegmentId is { } id ? id : null,
+            TakesAudience && SegmentId is null ? Audience.ToNode() : null,
+            Trigger == "ORDER_PLACED" && FirstOrder ? true : null,
+            Trigger == "ORDER_PLACED" && decimal.TryParse(MinAmount, System.Globalization.NumberStyles.Number, System.Globalization.CultureInfo.InvariantCulture, out var min) ? min : null,
+            Trigger == "ORDER_PLACED" && OrderStatus.Length > 0 ? OrderStatus : null,
+            Trigger == "INACTIVE" ? InactiveDays : null),
+        [.. Steps.Select(s => (JourneyStepNode?)s.ToNode())],
+        AgainAfter ? "AGAIN_AFTER" : "ONCE",
+        AgainAfter ? ReentryDays : null,
+        GoalOrderPlaced ? "ORDER_PLACED" : null,
+        TimeZone is "" or "UTC" ? null : TimeZone,
+        HoldoutPercent > 0 ? HoldoutPercent : null);
+
+    public static JourneyDraft From(JourneyDefinition definition)
+    {
+        var trigger = definition.Trigger ?? new JourneyTriggerNode("CUSTOMER_CREATED");
+        var draft = new JourneyDraft
+        {
+            Trigger = trigger.Kind ?? "CUSTOMER_CREATED",
+            SegmentId = null, // a saved audience's rules are copied into the version: the builder shows them
+            Audience = trigger.Rules is { } rules ? GroupDraft.From(JsonSerializer.SerializeToNode(rules, SegmentJson.Default.RuleNode)) : new GroupDraft(),
+            FirstOrder = trigger.FirstOrder == true,
+            MinAmount = trigger.MinAmount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
+            OrderStatus = trigger.Status ?? "",
+            InactiveDays = trigger.Days ?? 60,
+            AgainAfter = definition.Entry == "AGAIN_AFTER",
+            ReentryDays = definition.ReentryDays ?? 30,
+            GoalOrderPlaced = definition.Goal == "ORDER_PLACED",
+            TimeZone = definition.TimeZone ?? "UTC",
+            HoldoutPercent = definition.HoldoutPercent ?? 0,
+        };
+        draft.Steps.AddRange(StepDraft.FromNodes(definition.Steps));
+        return draft;
+    }
+}
+
+/// <summary>One step in the builder; a branch's and a split's paths hold steps of their own.</summary>
+public sealed class StepDraft
+{
+    public string Type { get; set; } = "SEND";
+    public int Amount { get; set; } = 1;
+    public string Unit { get; set; } = "DAYS";
+    public bool UntilTimeOfDay { get; set; }
+    public string UntilTime { get; set; } = "09:00";
+    public string Message { get; set; } = "";
+    public string Label { get; set; } = "";
+    public bool OrderedSinceEntry { get; set; } = true;
+    public GroupDraft Rules { get; set; } = GroupDraft.WithOneRule();
+    public List<StepDraft> Yes { get; } = [];
+    public List<StepDraft> No { get; } = [];
+    public List<PathDraft> Paths { get; } = [];
+
+    public static StepDraft New(string type) => type switch
+    {
+        "WAIT" => new StepDraft { Type = "WAIT", Amount = 1, Unit = "DAYS" },
+        "BRANCH" => new StepDraft { Type = "BRANCH" },
+        "SPLIT" => new StepDraft { Type = "SPLIT", Paths = { new PathDraft { Share = 50 }, new PathDraft { Share = 50 } } },
+        "EXIT" => new StepDraft { Type = "EXIT" },
+        _ => new StepDraft { Type = "SEND", Message = "Hi {{first_name}}, " },
+    };
+
+    public JourneyStepNode ToNode() => Type switch
+    {
+        "WAIT" when UntilTimeOfDay => new JourneyStepNode("WAIT", UntilTime: UntilTime, Label: LabelOrNull),
+        "WAIT" => new JourneyStepNode("WAIT", Amount, Unit, Label: LabelOrNull),
+        "SEND" => new JourneyStepNode("SEND", Message: Message, Label: LabelOrNull),
+        "BRANCH" => new JourneyStepNode("BRANCH", Rules: OrderedSinceEntry ? null : Rules.ToNode(), OrderedSinceEntry: OrderedSinceEntry ? true : null,
+            Yes: [.. Yes.Select(s => (JourneyStepNode?)s.ToNode())], No: [.. No.Select(s => (JourneyStepNode?)s.ToNode())], Label: LabelOrNull),
+        "SPLIT" => new JourneyStepNode("SPLIT", Paths: [.. Paths.Select(p => (JourneySplitPathNode?)new JourneySplitPathNode(p.Share, [.. p.Steps.Select(s => (JourneyStepNode?)s.ToNode())]))], Label: LabelOrNull),
+        _ => new JourneyStepNode("EXIT", Label: LabelOrNull),
+    };
+
+    private string? LabelOrNull => string.IsNullOrWhiteSpace(Label) ? null : Label;
+
+    public static IEnumerable<StepDraft> FromNodes(IReadOnlyList<JourneyStepNode?>? nodes) => (nodes ?? []).OfType<JourneyStepNode>().Select(From);
+
+    private static StepDraft From(JourneyStepNode node)
+    {
+        var step = new StepDraft
+        {
+            Type = node.Type?.ToUpperInvariant() ?? "SEND",
+            Amount = node.Amount ?? 1,
+            Unit = node.Unit?.ToUpperInvariant() ?? "DAYS",
+            UntilTimeOfDay = node.UntilTime is not null,
+            UntilTime = node.UntilTime ?? "09:00",
+            Message = node.Message ?? "",
+            Label = node.Label ?? "",
+            OrderedSinceEntry = node.Rules is null,
+            Rules = node.Rules is { } rules ? GroupDraft.From(JsonSerializer.SerializeToNode(rules, SegmentJson.Default.RuleNode)) : GroupDraft.WithOneRule(),
+        };
+        step.Yes.AddRange(FromNodes(node.Yes));
+        step.No.AddRange(FromNodes(node.No));
+        step.Paths.AddRange((node.Paths ?? []).OfType<JourneySplitPathNode>().Select(p => new PathDraft { Share = p.Share ?? 50, Steps = { } }.With(FromNodes(p.Steps))));
+        return step;
+    }
+}
+
+public sealed class PathDraft
+{
+    public int Share { get; set; } = 50;
+    public List<StepDraft> Steps { get; } = [];
+
+    public PathDraft With(IEnumerable<StepDraft> steps)
+    {
+        Steps.AddRange(steps);
+        return this;
+    }
+}
