@@ -34,6 +34,7 @@ public sealed record JourneyStepNode(
     [property: Description("WAIT: SECONDS, MINUTES, HOURS or DAYS")] string? Unit = null,
     [property: Description("WAIT: until this time of day (HH:mm) in the journey's time zone, instead of a duration")] string? UntilTime = null,
     [property: Description("SEND: the message template ({{name}}, {{unsubscribe_url}}, ...)")] string? Message = null,
+    [property: Description("SEND: true to skip customers messaged within smart sending's window (counted as not messaged); default false")] bool? SmartSending = null,
     [property: Description("BRANCH: the rules a customer must match to take the yes path")] RuleNode? Rules = null,
     [property: Description("BRANCH: true to take the yes path when the customer ordered since entering the journey")] bool? OrderedSinceEntry = null,
     [property: Description("BRANCH: the steps when the condition holds")] IReadOnlyList<JourneyStepNode?>? Yes = null,

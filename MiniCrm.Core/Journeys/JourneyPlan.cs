@@ -29,6 +29,7 @@ public sealed class JourneyStep
     public int? WaitSeconds { get; init; }
     public TimeOnly? UntilTime { get; init; }
     public MessageTemplate? Template { get; init; }
+    public bool SmartSending { get; init; }
     public RuleGroup? Rules { get; init; }
     public bool OrderedSinceEntry { get; init; }
     public string? Yes { get; set; }
@@ -261,7 +262,7 @@ public sealed class JourneyPlan
                 break;
             case "SEND":
                 var template = MessageTemplate.Parse(node.Message, errors, $"{path}.message");
-                _byId[id] = new JourneyStep { Id = id, Type = JourneyStepType.Send, Label = label, Template = template };
+                _byId[id] = new JourneyStep { Id = id, Type = JourneyStepType.Send, Label = label, Template = template, SmartSending = node.SmartSending == true };
                 break;
             case "BRANCH":
                 RuleGroup? rules = null;
@@ -327,13 +328,14 @@ public sealed class JourneyPlan
                 errors.Add(new FieldError(path, "A wait is a duration (amount and unit) or a time of day (untilTime), not both."));
             }
 
-            if (!TimeOnly.TryParseExact(node.UntilTime.Trim(), "HH:mm", System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var at))
+            // A browser's time input may add seconds (10:30:00); a wait ends on the minute.
+            if (!TimeOnly.TryParseExact(node.UntilTime.Trim(), ["HH:mm", "HH:mm:ss"], System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.None, out var at))
             {
                 errors.Add(new FieldError($"{path}.untilTime", "A time of day as HH:mm, for example 09:00."));
                 return null;
             }
 
-            return new JourneyStep { Id = id, Type = JourneyStepType.Wait, Label = label, UntilTime = at };
+            return new JourneyStep { Id = id, Type = JourneyStepType.Wait, Label = label, UntilTime = new TimeOnly(at.Hour, at.Minute) };
         }
 
         var unit = node.Unit?.Trim().ToUpperInvariant() switch
@@ -352,7 +354,7 @@ public sealed class JourneyPlan
 
         if (node.Amount is not { } amount || amount < 1 || (long)amount * unit > MaxWaitDays * 86_400L)
         {
-            errors.Add(new FieldError($"{path}.amount", $"A whole number from 1, at most {MaxWaitDays} days in all."));
+            errors.Add(new FieldError($"{path}.amount", $"How many {node.Unit!.Trim().ToLowerInvariant()}: a whole number from 1 (a wait is at most {MaxWaitDays} days)."));
             return null;
         }
 

@@ -31,14 +31,16 @@ public static class JourneySql
         """;
 
     /// <summary>
-    /// A customer in @customers who placed an order leaves every journey whose version has the goal ORDER_PLACED and which
-    /// they entered before this transaction (the order that brought them in is not their goal).
+    /// A customer who placed one of the new orders @orders after entering (by the order's date: an order dated before,
+    /// arriving late or imported, is history, not the goal) leaves every journey whose version has the goal ORDER_PLACED.
+    /// The order that brought them in was placed before they entered, and is not their goal.
     /// </summary>
     public const string GoalMet = """
         UPDATE journey_enrolments e
         SET exited_at = now(), exit_reason = 'GOAL', step = NULL, due_at = NULL
         FROM journey_versions v
-        WHERE e.customer_id = ANY(@customers) AND e.exited_at IS NULL AND e.entered_at < now()
+        WHERE e.customer_id = ANY(@customers) AND e.exited_at IS NULL
+          AND EXISTS (SELECT 1 FROM orders o WHERE o.id = ANY(@orders) AND o.customer_id = e.customer_id AND o.order_date >= e.entered_at)
           AND v.journey_id = e.journey_id AND v.version = e.version AND upper(v.definition ->> 'goal') = 'ORDER_PLACED'
         """;
 

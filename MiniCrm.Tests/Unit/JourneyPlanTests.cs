@@ -74,6 +74,7 @@ public sealed class JourneyPlanTests
         Assert.Contains("definition.timeZone", fields);
         Assert.Contains("definition.holdoutPercent", fields);
         Assert.Contains("definition.steps[0].amount", fields);
+        Assert.Contains(errors, e => e.Field == "definition.steps[0].amount" && e.Message.StartsWith("How many days: a whole number from 1"));
         Assert.Contains("definition.steps[1].untilTime", fields);
         Assert.Contains("definition.steps[2].message", fields);
         Assert.Contains("definition.steps[3]", fields);
@@ -116,6 +117,10 @@ public sealed class JourneyPlanTests
         Assert.Equal(new DateTimeOffset(2026, 12, 7, 3, 30, 0, TimeSpan.Zero), plan.DueOnEntering(wait, new DateTimeOffset(2026, 12, 7, 2, 0, 0, TimeSpan.Zero)));
         // 04:00 UTC is 09:30 there: tomorrow's 09:00.
         Assert.Equal(new DateTimeOffset(2026, 12, 8, 3, 30, 0, TimeSpan.Zero), plan.DueOnEntering(wait, new DateTimeOffset(2026, 12, 7, 4, 0, 0, TimeSpan.Zero)));
+
+        // A browser's time input may send seconds: the wait ends on the minute.
+        var seconds = Parse("""{"trigger": {"kind": "CUSTOMER_CREATED"}, "steps": [{"type": "WAIT", "untilTime": "10:30:00"}, {"type": "SEND", "message": "x"}]}""");
+        Assert.Equal(new TimeOnly(10, 30), seconds.Step("1").UntilTime);
 
         // A time the clocks skip (02:30 on the spring-forward night in Berlin) is the first time after it.
         var berlin = Parse("""{"trigger": {"kind": "CUSTOMER_CREATED"}, "timeZone": "Europe/Berlin", "steps": [{"type": "WAIT", "untilTime": "02:30"}, {"type": "SEND", "message": "x"}]}""");

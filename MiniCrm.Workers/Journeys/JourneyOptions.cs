@@ -13,4 +13,8 @@ public sealed class JourneyOptions
     /// <summary>Customers moved through their steps per transaction.</summary>
     [Range(1, 100_000)]
     public int ChunkSize { get; set; } = 10_000;
+
+    /// <summary>Chunks of one journey run side by side, each in its own transaction.</summary>
+    [Range(1, 16)]
+    public int Parallelism { get; set; } = 2;
 }

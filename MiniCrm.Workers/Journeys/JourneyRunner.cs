@@ -49,11 +49,15 @@ public sealed partial class JourneyRunner(
             }
         }
 
+        // Chunks of one journey side by side (SKIP LOCKED gives each its own customers): the database works on both at once.
         foreach (var journey in active)
         {
-            while (!ct.IsCancellationRequested && await StepChunkAsync(journey, ct) == options.Value.ChunkSize)
+            await Task.WhenAll(Enumerable.Range(0, options.Value.Parallelism).Select(async _ =>
             {
-            }
+                while (!ct.IsCancellationRequested && await StepChunkAsync(journey, ct) == options.Value.ChunkSize)
+                {
+                }
+            }));
         }
     }
 
@@ -352,7 +356,7 @@ public sealed partial class JourneyRunner(
         {
             match.CommandText = """
                 SELECT m.customer_id FROM unnest(@customers, @entered) AS m(customer_id, entered_at)
-                WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = m.customer_id AND o.created_at >= m.entered_at)
+                WHERE EXISTS (SELECT 1 FROM orders o WHERE o.customer_id = m.customer_id AND o.order_date >= m.entered_at)
                 """;
             match.Parameters.Add(new NpgsqlParameter<DateTime[]>("entered", [.. members.Select(m => m.EnteredAt)]));
         }
@@ -376,35 +380,31 @@ public sealed partial class JourneyRunner(
 
     /// <summary>
     /// A send step for a group of customers: one campaign of the journey, its log rows written as a campaign's (the template
-    /// personalised in SQL; consent and the frequency cap checked now; held-out customers recorded HELD_OUT, not sent), so
-    /// the dispatcher, the vendor, receipts and re-dispatch take it from here. Smart sending does not hold back a journey's
-    /// message (the customer's own action asked for it), but the message counts for the campaigns after it.
+    /// personalised in SQL; consent and the frequency cap checked now, and smart sending when the step asks for it; held-out
+    /// customers recorded HELD_OUT, not sent), so the dispatcher, the vendor, receipts and re-dispatch take it from here. The
+    /// message counts for smart sending in the campaigns after it.
     /// </summary>
     /// <returns>How many messages will be sent.</returns>
     private async Task<int> SendAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, LiveJourney journey, JourneyStep step, List<Member> members, CancellationToken ct)
     {
         var campaign = Guid.CreateVersion7(clock.GetUtcNow());
         var settings = consent.Value;
-        var customers = members.Select(m => m.Customer).ToArray();
-        AudienceCount counted;
-        await using (var count = new NpgsqlCommand(AudienceEligibility.CountSql("c.id = ANY(@customers)", settings, smartSending: false), connection, transaction))
-        {
-            count.Parameters.Add(new NpgsqlParameter<Guid[]>("customers", customers));
-            await using var reader = await count.ExecuteReaderAsync(ct);
-            await reader.ReadAsync(ct);
-            counted = AudienceEligibility.Read(reader);
-        }
-
-        int pending, heldOut;
+        int pending, heldOut, unsubscribed, capped, recent;
         var template = step.Template!;
+        // One statement: each customer's consent and cap decided once, the eligible ones' messages written, the rest counted.
         await using (var write = new NpgsqlCommand(
             $"""
-            WITH written AS (
+            WITH members AS MATERIALIZED (
+                SELECT c.id, c.name, c.email, c.phone, c.city, m.held_out,
+                       ({AudienceEligibility.Unsubscribed}) AS unsubscribed, ({AudienceEligibility.Capped(settings)}) AS capped,
+                       ({AudienceEligibility.RecentlyMessaged(settings, step.SmartSending)}) AS recent
+                FROM unnest(@customers, @held) AS m(customer_id, held_out) JOIN customers c ON c.id = m.customer_id
+            ), written AS (
                 INSERT INTO communication_logs (campaign_id, customer_id, customer_name, email, phone, personalized_msg, status, created_at)
                 SELECT @campaign, c.id, c.name, c.email, c.phone, {template.SqlExpression("@template_parts")},
-                       CASE WHEN m.held_out THEN 'HELD_OUT' ELSE 'PENDING' END, now()
-                FROM unnest(@customers, @held) AS m(customer_id, held_out) JOIN customers c ON c.id = m.customer_id
-                WHERE {AudienceEligibility.Eligible(settings, smartSending: false)}
+                       CASE WHEN c.held_out THEN 'HELD_OUT' ELSE 'PENDING' END, now()
+                FROM members c
+                WHERE NOT c.unsubscribed AND NOT c.capped AND NOT c.recent
                 ORDER BY c.id
                 RETURNING customer_id, status
             ), remembered AS (
@@ -413,18 +413,20 @@ public sealed partial class JourneyRunner(
                 ON CONFLICT (customer_id) DO UPDATE SET at = excluded.at, campaign_id = excluded.campaign_id
                 WHERE last_campaign_messages.at <= excluded.at
             )
-            SELECT (count(*) FILTER (WHERE status = 'PENDING'))::int, (count(*) FILTER (WHERE status = 'HELD_OUT'))::int FROM written
+            SELECT (SELECT count(*) FILTER (WHERE status = 'PENDING') FROM written)::int, (SELECT count(*) FILTER (WHERE status = 'HELD_OUT') FROM written)::int,
+                   (SELECT count(*) FILTER (WHERE unsubscribed) FROM members)::int, (SELECT count(*) FILTER (WHERE capped AND NOT unsubscribed) FROM members)::int,
+                   (SELECT count(*) FILTER (WHERE recent AND NOT capped AND NOT unsubscribed) FROM members)::int
             """, connection, transaction) { CommandTimeout = 0 })
         {
             write.Parameters.Add(new NpgsqlParameter<Guid>("campaign", campaign));
-            write.Parameters.Add(new NpgsqlParameter<Guid[]>("customers", customers));
+            write.Parameters.Add(new NpgsqlParameter<Guid[]>("customers", [.. members.Select(m => m.Customer)]));
             write.Parameters.Add(new NpgsqlParameter<bool[]>("held", [.. members.Select(m => m.HeldOut)]));
             write.Parameters.Add(new NpgsqlParameter("template_parts", NpgsqlDbType.Array | NpgsqlDbType.Text) { Value = template.SqlParts });
             write.Parameters.Add(new NpgsqlParameter("link_base", NpgsqlDbType.Text) { Value = settings.PublicBaseUrl.TrimEnd('/') });
             write.Parameters.Add(new NpgsqlParameter("link_key", NpgsqlDbType.Bytea) { Value = System.Text.Encoding.UTF8.GetBytes(settings.LinkSigningKey) });
             await using var reader = await write.ExecuteReaderAsync(ct);
             await reader.ReadAsync(ct);
-            (pending, heldOut) = (reader.GetInt32(0), reader.GetInt32(1));
+            (pending, heldOut, unsubscribed, capped, recent) = (reader.GetInt32(0), reader.GetInt32(1), reader.GetInt32(2), reader.GetInt32(3), reader.GetInt32(4));
         }
 
         // The journey's campaign for this chunk: RUNNING and prepared, so the dispatcher sends it like any other; completed
@@ -433,12 +435,12 @@ public sealed partial class JourneyRunner(
             """
             INSERT INTO campaigns (id, name, created_by, segment, intent, message, status, prepared_at, dispatched_at, completed_at, smart_sending,
                                    holdout_percent, held_out_count, audience_size, pending_count, sent_count, failed_count, excluded_for_consent, excluded_for_frequency_cap,
-                                   journey_id, journey_version, journey_step, summary, summary_provider, created_at)
+                                   excluded_for_smart_sending, journey_id, journey_version, journey_step, summary, summary_provider, created_at)
             SELECT @id, left(@name, 200), @created_by, '{"combinator": "AND", "rules": []}'::jsonb, left(@intent, 2000), @message,
                    CASE WHEN @pending = 0 THEN 'COMPLETED' ELSE 'RUNNING' END, clock_timestamp(),
-                   CASE WHEN @pending = 0 THEN clock_timestamp() END, CASE WHEN @pending = 0 THEN clock_timestamp() END, false,
-                   @holdout, @held_out, @pending, @pending, 0, 0, @unsubscribed, @capped, @journey, @version, @step,
-                   CASE WHEN @pending = 0 THEN 'Nobody in this chunk of the journey could be messaged (unsubscribed, at the frequency cap, or held out).' END,
+                   CASE WHEN @pending = 0 THEN clock_timestamp() END, CASE WHEN @pending = 0 THEN clock_timestamp() END, @smart_sending,
+                   @holdout, @held_out, @pending, @pending, 0, 0, @unsubscribed, @capped, @recent, @journey, @version, @step,
+                   CASE WHEN @pending = 0 THEN 'Nobody in this chunk of the journey could be messaged (unsubscribed, at the frequency cap, messaged recently, or held out).' END,
                    CASE WHEN @pending = 0 THEN 'offline' END, clock_timestamp()
             """, connection, transaction))
         {
@@ -450,8 +452,10 @@ public sealed partial class JourneyRunner(
             create.Parameters.Add(new NpgsqlParameter<int>("pending", pending));
             create.Parameters.Add(new NpgsqlParameter<int>("held_out", heldOut));
             create.Parameters.Add(new NpgsqlParameter<int>("holdout", journey.Plan.HoldoutPercent));
-            create.Parameters.Add(new NpgsqlParameter<int>("unsubscribed", (int)counted.ExcludedForConsent));
-            create.Parameters.Add(new NpgsqlParameter<int>("capped", (int)counted.ExcludedForFrequencyCap));
+            create.Parameters.Add(new NpgsqlParameter<int>("unsubscribed", unsubscribed));
+            create.Parameters.Add(new NpgsqlParameter<int>("capped", capped));
+            create.Parameters.Add(new NpgsqlParameter<int>("recent", recent));
+            create.Parameters.Add(new NpgsqlParameter<bool>("smart_sending", step.SmartSending));
             create.Parameters.Add(new NpgsqlParameter<Guid>("journey", journey.Id));
             create.Parameters.Add(new NpgsqlParameter<int>("version", journey.Version));
             create.Parameters.Add(new NpgsqlParameter<string>("step", step.Id));

@@ -61,12 +61,13 @@ public sealed class JourneyTriggers(JourneyPlans plans, TimeProvider clock)
     /// <param name="orders">The batch's orders, with the status each had before it (null for a new order).</param>
     public async Task OrdersStoredAsync(
         NpgsqlConnection connection, NpgsqlTransaction transaction, OrderTriggers triggers, Guid[] customers,
-        IReadOnlyList<(string OrderId, string? WasStatus)> orders, Guid[] newOrderCustomers, CancellationToken ct)
+        IReadOnlyList<(string OrderId, string? WasStatus)> orders, IReadOnlyList<(string OrderId, Guid CustomerId)> newOrders, CancellationToken ct)
     {
-        if (newOrderCustomers.Length > 0)
+        if (newOrders.Count > 0)
         {
             await using var goal = new NpgsqlCommand(JourneySql.GoalMet, connection, transaction);
-            goal.Parameters.Add(Customers(newOrderCustomers));
+            goal.Parameters.Add(Customers([.. newOrders.Select(o => o.CustomerId).Distinct()]));
+            goal.Parameters.Add(new NpgsqlParameter<string[]>("orders", [.. newOrders.Select(o => o.OrderId)]));
             await goal.ExecuteNonQueryAsync(ct);
         }
 

@@ -160,7 +160,7 @@ public sealed class OrderBatchHandler(NpgsqlDataSource database, JourneyTriggers
         var was = previous.ToDictionary(p => p.Id, p => p.Status, StringComparer.Ordinal);
         await journeys.OrdersStoredAsync(connection, transaction, triggers, customers,
             [.. orders.Select(o => (o.OrderId, was.GetValueOrDefault(o.OrderId)))],
-            [.. orders.Where(o => !was.ContainsKey(o.OrderId)).Select(o => o.CustomerId).Distinct()], ct);
+            [.. orders.Where(o => !was.ContainsKey(o.OrderId)).Select(o => (o.OrderId, o.CustomerId))], ct);
         await transaction.CommitAsync(ct);
     }
 

@@ -43,6 +43,12 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
         await QuietAsync();
         await AttributionAsync();
         await QuietAsync();
+        await JourneyAsync();
+        await QuietAsync();
+        await JourneyFloorAsync();
+        await QuietAsync();
+        await JourneyOrdersAsync();
+        await QuietAsync();
         await ImportAsync();
         return _results;
     }
@@ -353,6 +359,127 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
         _results.Set("attribution", "conversions", results.GetProperty("messaged").GetProperty("conversions").GetInt64());
         _results.Set("attribution", "held_out_conversions", results.GetProperty("heldOut").GetProperty("conversions").GetInt64());
         _results.Set("attribution", "exact", results.GetProperty("messaged").GetProperty("conversions").GetInt64() == counted ? 1 : 0);
+    }
+
+    /// <summary>
+    /// A journey that starts with everyone (AUDIENCE_NOW) and waits a second, then messages each customer: from the
+    /// activation, the seconds until everyone has entered (enrolments a second), until every customer has run both steps
+    /// (step executions a second: the wait's end and the send, whose messages are then written), and until the last
+    /// receipt; with the Workers' peak memory. The ratio is the seconds to run every step against the floor
+    /// (<see cref="JourneyFloorAsync"/>).
+    /// </summary>
+    private async Task JourneyAsync()
+    {
+        var customers = await system.ScalarAsync<long>("SELECT count(*) FROM customers");
+        Console.WriteLine($"journey: {customers:N0} customers enter at once (everyone), wait 1 s, then a message each");
+        var workers = BenchSystem.ProcessIdOf("MiniCrm.Workers");
+        ResetPeak(workers);
+        using var http = system.Api();
+        var id = await StartJourneyAsync(http, "Journey benchmark", new
+        {
+            trigger = new { kind = "AUDIENCE_NOW", rules = new { combinator = "AND", rules = Array.Empty<object>() } },
+            steps = new object[] { new { type = "WAIT", amount = 1, unit = "SECONDS" }, new { type = "SEND", message = "Hi {{name}}, a little something for {{city}}." } },
+        });
+        var cpu = CpuMeter.Snapshot();
+        var clock = Stopwatch.StartNew();
+        long peak = 0;
+        double entered = 0, stepped = 0;
+        while (clock.Elapsed < TimeSpan.FromHours(1))
+        {
+            await Task.Delay(100);
+            peak = Math.Max(peak, PeakKiB(workers));
+            if (entered == 0 && await system.ScalarAsync<bool>($"SELECT seeded_at IS NOT NULL FROM journeys WHERE id = '{id}'"))
+            {
+                entered = clock.Elapsed.TotalSeconds;
+            }
+
+            if (entered > 0 && stepped == 0 && await system.ScalarAsync<long>($"SELECT count(*) FROM journey_enrolments WHERE journey_id = '{id}' AND exited_at IS NULL") == 0)
+            {
+                stepped = clock.Elapsed.TotalSeconds;
+            }
+
+            if (stepped > 0 && await system.ScalarAsync<long>($"SELECT count(*) FROM campaigns WHERE journey_id = '{id}' AND status <> 'COMPLETED'") == 0)
+            {
+                break;
+            }
+        }
+
+        var receipts = clock.Elapsed.TotalSeconds;
+        _results.SetCpu("journey", CpuMeter.Since(cpu));
+        var enrolments = await system.ScalarAsync<long>($"SELECT count(*) FROM journey_enrolments WHERE journey_id = '{id}'");
+        var messages = await system.ScalarAsync<long>($"SELECT count(*) FROM communication_logs l JOIN campaigns c ON c.id = l.campaign_id WHERE c.journey_id = '{id}'");
+        _results.Set("journey", "enrolments", enrolments);
+        _results.Set("journey", "messages", messages);
+        _results.Set("journey", "campaigns", await system.ScalarAsync<long>($"SELECT count(*) FROM campaigns WHERE journey_id = '{id}'"));
+        _results.Set("journey", "enrolled_s", entered);
+        _results.Set("journey", "enrolments_per_s", enrolments / entered);
+        _results.Set("journey", "steps_done_s", stepped);
+        _results.Set("journey", "step_executions_per_s", 2 * enrolments / Math.Max(0.001, stepped - entered - 1)); // the wait itself is a second
+        _results.Set("journey", "last_receipt_s", receipts);
+        _results.Set("journey", "exact", enrolments == customers && messages == customers ? 1 : 0);
+        _results.Set("memory", "workers_journey_mb", Math.Max(peak, PeakKiB(workers)) / 1024.0);
+        await http.PostAsync($"/api/journeys/{id}/stop", null);
+    }
+
+    /// <summary>The floor: the same enrolment rows written by one INSERT ... SELECT into a table like journey_enrolments.</summary>
+    private async Task JourneyFloorAsync()
+    {
+        Console.WriteLine("journey floor: the enrolment rows by one INSERT ... SELECT");
+        await system.ExecuteAsync("DROP TABLE IF EXISTS bench_enrolments; CREATE TABLE bench_enrolments (LIKE journey_enrolments INCLUDING ALL) WITH (fillfactor = 80)");
+        var clock = Stopwatch.StartNew();
+        await system.ExecuteAsync($"""
+            INSERT INTO bench_enrolments (journey_id, customer_id, version, step, due_at, entered_at)
+            SELECT '{Guid.NewGuid()}', c.id, 1, '1', now() + interval '1 second', now() FROM customers c
+            """);
+        var floor = clock.Elapsed.TotalSeconds;
+        await system.ExecuteAsync("DROP TABLE bench_enrolments");
+        _results.Set("journey", "floor_s", floor);
+        _results.Set("journey", "ratio", (_results.Get("journey", "steps_done_s") - 1) / floor); // less the journey's own one-second wait
+    }
+
+    /// <summary>
+    /// Entries that arrive through the pipeline: a journey started by any order (a thank-you), then as many orders as the
+    /// orders scenario (at most 100,000) placed now: the seconds from the first order until every customer who ordered
+    /// has entered and been messaged, and entries a second.
+    /// </summary>
+    private async Task JourneyOrdersAsync()
+    {
+        var orders = Math.Min(100_000, options.Orders);
+        if (orders == 0)
+        {
+            return;
+        }
+
+        Console.WriteLine($"journey by orders: {orders:N0} orders placed now, each customer's order starts a thank-you journey");
+        using var http = system.Api();
+        var id = await StartJourneyAsync(http, "Thank-you benchmark", new { trigger = new { kind = "ORDER_PLACED" }, steps = new object[] { new { type = "SEND", message = "Thank you, {{first_name}}!" } } });
+        var before = await system.ScalarAsync<long>("SELECT count(*) FROM orders");
+        var since = await system.ScalarAsync<DateTime>("SELECT now()");
+        var clock = Stopwatch.StartNew();
+        var accepted = await SeedAsync(0, orders, s => s.GetProperty("ordersAccepted").GetInt64(), placedNow: true);
+        await UntilAsync(async () => await system.ScalarAsync<long>("SELECT count(*) FROM orders") >= before + accepted, "the orders stored");
+        var stored = clock.Elapsed.TotalSeconds;
+        var buyers = await system.ScalarAsync<long>($"SELECT count(DISTINCT customer_id) FROM orders WHERE created_at >= '{since:O}'");
+        await UntilAsync(async () => await system.ScalarAsync<long>($"SELECT count(*) FROM journey_enrolments WHERE journey_id = '{id}' AND exit_reason = 'COMPLETED'") >= buyers,
+            "every customer who ordered through the journey");
+        var done = clock.Elapsed.TotalSeconds;
+        _results.Set("journey_orders", "orders", accepted);
+        _results.Set("journey_orders", "entries", buyers);
+        _results.Set("journey_orders", "orders_stored_s", stored);
+        _results.Set("journey_orders", "all_messaged_s", done);
+        _results.Set("journey_orders", "entries_per_s", buyers / done);
+        _results.Set("journey_orders", "messaged_after_last_order_s", done - stored);
+        _results.Set("journey_orders", "exact", await system.ScalarAsync<long>($"SELECT count(*) FROM journey_enrolments WHERE journey_id = '{id}'") == buyers ? 1 : 0);
+        await http.PostAsync($"/api/journeys/{id}/stop", null);
+    }
+
+    private static async Task<Guid> StartJourneyAsync(HttpClient http, string name, object definition)
+    {
+        using var created = await http.PostAsJsonAsync("/api/journeys", new { name = $"{name} {DateTime.UtcNow:HHmmss}", definition });
+        created.EnsureSuccessStatusCode();
+        var id = (await created.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("journey").GetProperty("id").GetGuid();
+        (await http.PostAsync($"/api/journeys/{id}/activate", null)).EnsureSuccessStatusCode();
+        return id;
     }
 
     /// <summary>options.Orders orders placed now by stored customers, through Ingest, until all are in the table.</summary>

@@ -352,7 +352,7 @@ public sealed class JourneyService(CrmDbContext db, IdempotencyKeys keys, Access
             FROM journey_enrolments WHERE journey_id = j.id) e ON true
         LEFT JOIN LATERAL (
             SELECT sum(sent_count)::bigint AS sent, sum(failed_count)::bigint AS failed, sum(pending_count)::bigint AS pending,
-                   sum(held_out_count)::bigint AS held_out, sum(excluded_for_consent + excluded_for_frequency_cap)::bigint AS not_messaged
+                   sum(held_out_count)::bigint AS held_out, sum(excluded_for_consent + excluded_for_frequency_cap + excluded_for_smart_sending)::bigint AS not_messaged
             FROM campaigns WHERE journey_id = j.id) m ON true
         LEFT JOIN LATERAL (
             SELECT count(*) FILTER (WHERE NOT cv.held) AS conversions, sum(cv.revenue) FILTER (WHERE NOT cv.held) AS revenue

@@ -6,7 +6,7 @@ namespace MiniCrm.Api.Application.Journeys;
 /// A journey with its counts. Entered counts every entry (a customer who entered again counts again); the others count
 /// customers by their latest entry: inside now, left (completed the steps, left at an exit step, met the goal, or stopped).
 /// Messages are those of the journey's campaigns (one per send step and chunk of customers), as receipts settle them;
-/// not messaged counts customers a send step skipped (unsubscribed, or at the frequency cap). Conversions and revenue are
+/// not messaged counts customers a send step skipped (unsubscribed, at the frequency cap, or by smart sending where the step asks). Conversions and revenue are
 /// the messaged customers' orders within each message's attribution window (the campaigns' definition).
 /// </summary>
 public sealed record JourneyView(

@@ -24,8 +24,9 @@ public sealed class JourneyDraft
     public bool TakesAudience => Trigger is "AUDIENCE_ENTERED" or "AUDIENCE_NOW";
 
     /// <summary>A new journey: a welcome that waits a minute and says hello.</summary>
-    public static JourneyDraft Welcome() => new()
+    public static JourneyDraft Welcome(string timeZone = "UTC") => new()
     {
+        TimeZone = timeZone,
         Steps = { new StepDraft { Type = "WAIT", Amount = 1, Unit = "MINUTES" }, new StepDraft { Type = "SEND", Message = "Welcome, {{first_name}}! Reply STOP or unsubscribe: {{unsubscribe_url}}" } },
     };
 
@@ -50,7 +51,8 @@ public sealed class JourneyDraft
         var draft = new JourneyDraft
         {
             Trigger = trigger.Kind ?? "CUSTOMER_CREATED",
-            SegmentId = null, // a saved audience's rules are copied into the version: the builder shows them
+            // The saved audience it was built on (its rules as they were are in the version; saving again takes them as they are then).
+            SegmentId = trigger.SegmentId,
             Audience = trigger.Rules is { } rules ? GroupDraft.From(JsonSerializer.SerializeToNode(rules, SegmentJson.Default.RuleNode)) : new GroupDraft(),
             FirstOrder = trigger.FirstOrder == true,
             MinAmount = trigger.MinAmount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "",
@@ -76,6 +78,7 @@ public sealed class StepDraft
     public bool UntilTimeOfDay { get; set; }
     public string UntilTime { get; set; } = "09:00";
     public string Message { get; set; } = "";
+    public bool SmartSending { get; set; }
     public string Label { get; set; } = "";
     public bool OrderedSinceEntry { get; set; } = true;
     public GroupDraft Rules { get; set; } = GroupDraft.WithOneRule();
@@ -96,7 +99,7 @@ public sealed class StepDraft
     {
         "WAIT" when UntilTimeOfDay => new JourneyStepNode("WAIT", UntilTime: UntilTime, Label: LabelOrNull),
         "WAIT" => new JourneyStepNode("WAIT", Amount, Unit, Label: LabelOrNull),
-        "SEND" => new JourneyStepNode("SEND", Message: Message, Label: LabelOrNull),
+        "SEND" => new JourneyStepNode("SEND", Message: Message, SmartSending: SmartSending ? true : null, Label: LabelOrNull),
         "BRANCH" => new JourneyStepNode("BRANCH", Rules: OrderedSinceEntry ? null : Rules.ToNode(), OrderedSinceEntry: OrderedSinceEntry ? true : null,
             Yes: [.. Yes.Select(s => (JourneyStepNode?)s.ToNode())], No: [.. No.Select(s => (JourneyStepNode?)s.ToNode())], Label: LabelOrNull),
         "SPLIT" => new JourneyStepNode("SPLIT", Paths: [.. Paths.Select(p => (JourneySplitPathNode?)new JourneySplitPathNode(p.Share, [.. p.Steps.Select(s => (JourneyStepNode?)s.ToNode())]))], Label: LabelOrNull),
@@ -117,6 +120,7 @@ public sealed class StepDraft
             UntilTimeOfDay = node.UntilTime is not null,
             UntilTime = node.UntilTime ?? "09:00",
             Message = node.Message ?? "",
+            SmartSending = node.SmartSending == true,
             Label = node.Label ?? "",
             OrderedSinceEntry = node.Rules is null,
             Rules = node.Rules is { } rules ? GroupDraft.From(JsonSerializer.SerializeToNode(rules, SegmentJson.Default.RuleNode)) : GroupDraft.WithOneRule(),

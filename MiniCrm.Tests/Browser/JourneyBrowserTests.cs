@@ -1,0 +1,88 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Microsoft.Playwright;
+using MiniCrm.Tests.Infrastructure;
+using static Microsoft.Playwright.Assertions;
+
+namespace MiniCrm.Tests.Browser;
+
+/// <summary>A marketer builds a journey in the browser, tries it against the last 30 days, activates it, watches its counts move, pauses and resumes it.</summary>
+[Collection(AppHostCollection.Name)]
+public sealed class JourneyBrowserTests(AppHostFixture fixture, BrowserFixture browser) : IClassFixture<BrowserFixture>
+{
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
+
+    [Fact]
+    public async Task A_marketer_builds_dry_runs_activates_watches_pauses_and_resumes_a_journey()
+    {
+        var city = await TestCustomers.InNewCityAsync(fixture, "Builder", 12);
+        using var api = fixture.Api();
+        using var saved = await api.PostAsJsonAsync("/api/segments", new { name = "Builder " + city, rules = JourneyDriver.CityRules(city) });
+        Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
+        var segment = (await saved.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("id").GetGuid();
+        var name = "Hello " + city;
+
+        await using var context = await browser.SignedInAsync(fixture);
+        var page = await BrowserFixture.OpenAsync(context, fixture, "/journeys");
+        page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
+        await page.GetByTestId("new-journey").ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "New journey", Level = 1 })).ToBeVisibleAsync();
+        await BrowserFixture.WaitInteractiveAsync(page);
+
+        // Everyone in the audience when activated; the suggested welcome's wait made 15 seconds; a message of our own.
+        await page.GetByTestId("journey-name").FillAsync(name);
+        await page.GetByTestId("trigger").SelectOptionAsync("AUDIENCE_NOW");
+        await page.GetByTestId("audience").SelectOptionAsync(segment.ToString());
+        await page.GetByTestId("wait-amount").FillAsync("15");
+        await page.GetByTestId("wait-unit").SelectOptionAsync("SECONDS");
+        await page.GetByTestId("send-message").FillAsync("Hello {{first_name}}, new this week: {{unsubscribe_url}}");
+        await page.GetByTestId("send-message").BlurAsync();
+        await page.GetByTestId("dry-run-button").ClickAsync();
+        await Expect(page.GetByTestId("dry-run")).ToContainTextAsync("12 would have entered");
+        await BrowserFixture.CheckAsync(page, "journey-builder");
+
+        await page.GetByTestId("save-journey").ClickAsync();
+        await Expect(page.GetByTestId("activate")).ToBeVisibleAsync(new() { Timeout = 15_000 });
+        var journey = Guid.Parse(Regex.Match(page.Url, "/journeys/([0-9a-f-]{36})").Groups[1].Value);
+        try
+        {
+            await page.GetByTestId("activate").ClickAsync();
+            await Expect(page.GetByTestId("journey-status")).ToHaveTextAsync("Active");
+            // The counts follow on their own: twelve in, waiting in step 1.
+            await Expect(page.GetByTestId("entered")).ToHaveTextAsync("12", new() { Timeout = 20_000 });
+            await Expect(page.Locator("[data-step='1'] [data-testid=in-step]")).ToHaveTextAsync("12 here now");
+
+            await page.GetByTestId("pause").ClickAsync();
+            await Expect(page.GetByTestId("journey-status")).ToHaveTextAsync("Paused");
+            await Expect(page.GetByTestId("acted")).ToContainTextAsync("nothing is sent until you resume");
+            await BrowserFixture.CheckAsync(page, "journey-paused");
+            await page.GetByTestId("resume").ClickAsync();
+            await Expect(page.GetByTestId("journey-status")).ToHaveTextAsync("Active");
+
+            // After the wait: every customer messaged once, the counts on the page as the API has them.
+            await AppHostFixture.EventuallyAsync(async () => (await JourneyDriver.MessagesAsync(fixture, journey)).Count(m => m.Status is "SENT" or "FAILED") == 12,
+                TimeSpan.FromSeconds(90), "12 messages with their receipts");
+            var counts = (await JourneyDriver.GetAsync(api, journey)).GetProperty("journey").GetProperty("counts");
+            await Expect(page.GetByTestId("completed")).ToHaveTextAsync("12", new() { Timeout = 10_000 });
+            await Expect(page.GetByTestId("messages-sent")).ToHaveTextAsync(counts.GetProperty("messagesSent").GetInt64().ToString());
+            await Expect(page.Locator("[data-step='2'] [data-testid=step-sent]")).ToHaveTextAsync($"{counts.GetProperty("messagesSent").GetInt64()} sent");
+            await Expect(page.GetByTestId("history")).ToContainTextAsync("resuming a journey");
+            await BrowserFixture.CheckAsync(page, "journey-done");
+
+            var list = await BrowserFixture.OpenAsync(context, fixture, "/journeys");
+            await Expect(list.GetByTestId("journey-row").Filter(new() { HasText = name })).ToContainTextAsync("Active");
+            await BrowserFixture.CheckAsync(list, "journeys-list");
+
+            await using var phone = await browser.SignedInAsync(fixture, BrowserFixture.Phone);
+            var small = await BrowserFixture.OpenAsync(phone, fixture, $"/journeys/{journey}");
+            await Expect(small.GetByTestId("entered")).ToHaveTextAsync("12");
+            await BrowserFixture.CheckAsync(small, "journey-phone");
+        }
+        finally
+        {
+            await JourneyDriver.StopQuietlyAsync(api, journey);
+        }
+    }
+}
