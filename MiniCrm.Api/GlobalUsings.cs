@@ -1,6 +1,7 @@
 global using Microsoft.EntityFrameworkCore;
 global using MiniCrm.Api.Extensions;
 global using MiniCrm.Core.Domain;
+global using Figures = MiniCrm.Core.Outcomes.Figures;
 global using MiniCrm.Core.Infrastructure;
 global using MiniCrm.Api.Application;
 global using MiniCrm.Api.Application.Campaigns;

@@ -40,7 +40,7 @@ public sealed record OutcomeFacts(int AttributionDays, long Messaged, long Conve
         }
 
         var reached = string.Create(CultureInfo.InvariantCulture,
-            $"Within {AttributionDays} {(AttributionDays == 1 ? "day" : "days")} of their message, {Conversions:N0} of the {Messaged:N0} customers it reached ordered ({Rate:0.0}%), for {Money(Revenue)} in revenue");
+            $"Within {AttributionDays} {(AttributionDays == 1 ? "day" : "days")} of their message, {Conversions:N0} of the {Messaged:N0} customers it reached ordered ({Rate:0.0}%), for {Figures.Money(Revenue)} in revenue");
         if (HeldOut == 0)
         {
             return reached + "; with no control group, how many would have ordered anyway is unknown.";
@@ -48,10 +48,10 @@ public sealed record OutcomeFacts(int AttributionDays, long Messaged, long Conve
 
         var held = string.Create(CultureInfo.InvariantCulture, $"; of the {HeldOut:N0} held out, {HeldOutConversions:N0} ordered ({HeldOutRate:0.0}%).");
         var (low, high) = Interval!.Value;
-        var lift = string.Create(CultureInfo.InvariantCulture, $"{Signed(LiftPoints)} points, between {Signed(low)} and {Signed(high)}");
+        var lift = string.Create(CultureInfo.InvariantCulture, $"{Figures.Signed(LiftPoints)} points, between {Figures.Signed(low)} and {Figures.Signed(high)}");
         var verdict = Messaged < SmallestGroup || HeldOut < SmallestGroup
             ? $" The groups were too small to tell what the campaign changed ({lift})."
-            : low > 0 ? $" A lift of {lift}: the campaign made a difference, worth {Money(IncrementalRevenue)} beyond its control group."
+            : low > 0 ? $" A lift of {lift}: the campaign made a difference, worth {Figures.Money(IncrementalRevenue)} beyond its control group."
             : high < 0 ? $" {lift}: fewer of the messaged customers ordered than of those held out."
             : $" No clear difference: {lift}.";
         return reached + held + verdict;
@@ -73,7 +73,5 @@ public sealed record OutcomeFacts(int AttributionDays, long Messaged, long Conve
 
     private static decimal Points(double difference) => Math.Round((decimal)(difference * 100), 1, MidpointRounding.AwayFromZero);
 
-    private static string Signed(decimal points) => (points >= 0 ? "+" : "−") + Math.Abs(points).ToString("0.0", CultureInfo.InvariantCulture);
 
-    private static string Money(decimal amount) => Math.Abs(amount).ToString("N2", CultureInfo.InvariantCulture) is var text && amount < 0 ? "−" + text : text;
 }

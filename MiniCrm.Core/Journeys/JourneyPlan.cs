@@ -54,8 +54,11 @@ public sealed class JourneyStep
 /// the order the builder shows them). The one validator for journeys: the Api checks requests with it, the Workers read
 /// stored versions with it.
 /// </summary>
-public sealed class JourneyPlan
+public sealed partial class JourneyPlan
 {
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[A-Za-z][A-Za-z_]*(/[A-Za-z0-9_+\-]+){0,2}$")]
+    private static partial System.Text.RegularExpressions.Regex ZoneName();
+
     public const int MaxSteps = 60;
     public const int MaxDepth = 4;
     public const int MaxWaitDays = 365;
@@ -181,7 +184,8 @@ public sealed class JourneyPlan
 
         if (!string.IsNullOrWhiteSpace(definition.TimeZone))
         {
-            if (definition.TimeZone.Length > 64 || !TimeZoneInfo.TryFindSystemTimeZoneById(definition.TimeZone, out var zone))
+            // Only a name shaped like a zone's is looked up (the lookup reads a file of that name).
+            if (definition.TimeZone.Length > 64 || !ZoneName().IsMatch(definition.TimeZone) || !TimeZoneInfo.TryFindSystemTimeZoneById(definition.TimeZone, out var zone))
             {
                 errors.Add(new FieldError($"{path}.timeZone", "An IANA time zone such as Europe/Berlin or America/New_York."));
             }

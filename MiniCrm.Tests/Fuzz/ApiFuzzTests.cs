@@ -133,6 +133,8 @@ public sealed class ApiFuzzTests(AppHostFixture fixture, ITestOutputHelper outpu
         ids["/api/segments/"] = await Of("SELECT id FROM segments ORDER BY random() LIMIT 50");
         ids["/api/customers/"] = await Of("SELECT id FROM customers ORDER BY random() LIMIT 50");
         ids["/api/imports/"] = await Of("SELECT id FROM imports ORDER BY random() LIMIT 50");
+        // Stopped journeys only: a fuzzed activate or resume must not start messaging the shared system's customers.
+        ids["/api/journeys/"] = await Of("SELECT id FROM journeys WHERE status = 'STOPPED' ORDER BY random() LIMIT 50");
     }
 
     private string PathId(string path, Random random)
@@ -161,6 +163,8 @@ public sealed class ApiFuzzTests(AppHostFixture fixture, ITestOutputHelper outpu
         "campaign_drafts " + await fixture.ScalarAsync<string>("SELECT md5(coalesce(string_agg(concat_ws('|', id, content, updated_at, campaign_id), ',' ORDER BY id), '')) FROM campaign_drafts"),
         "segments " + await fixture.ScalarAsync<string>("SELECT md5(coalesce(string_agg(concat_ws('|', id, name, rules, updated_at), ',' ORDER BY id), '')) FROM segments"),
         "users " + await fixture.ScalarAsync<string>("SELECT md5(coalesce(string_agg(concat_ws('|', id, email, phone), ',' ORDER BY id), '')) FROM users"),
+        "journeys " + await fixture.ScalarAsync<string>("SELECT md5(coalesce(string_agg(concat_ws('|', id, name, status, version, live_version), ',' ORDER BY id), '')) FROM journeys"),
+        "journey_versions " + await fixture.ScalarAsync<long>("SELECT count(*) FROM journey_versions"),
         "imports " + await fixture.ScalarAsync<long>("SELECT count(*) FROM imports"),
         "idempotency_keys " + await fixture.ScalarAsync<long>("SELECT count(*) FROM idempotency_keys"),
     ];

@@ -71,6 +71,13 @@ public sealed class AuditTrail(CrmDbContext db, Access access)
         Add("customer", (await db.Customers.AsNoTracking().Where(c => customers.Contains(c.Id)).Select(c => new { c.Id, c.Name }).ToListAsync(ct)).Select(c => (c.Id, (string?)c.Name)));
         var drafts = Ids("draft");
         Add("draft", (await db.CampaignDrafts.AsNoTracking().Where(d => drafts.Contains(d.Id)).Select(d => new { d.Id, d.Name }).ToListAsync(ct)).Select(d => (d.Id, (string?)d.Name)));
+        var journeys = Ids("journey");
+        if (journeys.Count > 0)
+        {
+            Add("journey", await db.ListAsync("SELECT id, name FROM journeys WHERE id = ANY(@ids)", [new Npgsql.NpgsqlParameter<Guid[]>("ids", [.. journeys])],
+                r => (r.GetGuid(0), (string?)r.GetString(1)), ct));
+        }
+
         var users = rows.Where(e => e.RecordType == "user" && e.RecordId is not null).Select(e => e.RecordId!).Distinct().ToList();
         Add("user", (await db.Users.AsNoTracking().Where(u => users.Contains(u.Id)).Select(u => new { u.Id, u.Email }).ToListAsync(ct)).Select(u => (u.Id, u.Email)));
         return names;

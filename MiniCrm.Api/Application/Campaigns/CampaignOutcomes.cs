@@ -63,8 +63,10 @@ public sealed class CampaignOutcomes(CrmDbContext db, TimeProvider clock)
 
         var incremental = h.Customers > 0 ? Incremental(m.Customers, m.Revenue, h.Customers, h.Revenue) : 0m;
         var over = await CumulativeAsync(id, start, now < closes ? now : closes, ct);
-        // Other campaigns that went out while this one's window was open: its held-out customers may have got them.
-        var overlapping = await db.Campaigns.CountAsync(c => c.Id != id && c.PreparedAt != null && c.PreparedAt > start && c.PreparedAt < closes, ct);
+        // Other campaigns that went out while this one's window was open: its held-out customers may have got them. A journey's
+        // messages go out as many small campaigns of it: the journey counts once.
+        var overlapping = await db.Campaigns.Where(c => c.Id != id && c.PreparedAt != null && c.PreparedAt > start && c.PreparedAt < closes)
+            .Select(c => c.JourneyId ?? c.Id).Distinct().CountAsync(ct);
         return new CampaignResults(id, campaign.AttributionDays, campaign.HoldoutPercent, final, closes, m, h, m.Revenue, messaged.LastTouch,
             conversion, perCustomer, incremental, Verdict(m, h, conversion, final, campaign.AttributionDays), over, overlapping);
     }

@@ -342,7 +342,7 @@ public sealed class JourneyService(CrmDbContext db, IdempotencyKeys keys, Access
         SELECT j.id, j.name, j.status, j.version, j.live_version, j.trigger_kind, v.definition::text, j.created_at, j.updated_at, j.activated_at,
                coalesce(e.entered, 0), coalesce(e.inside, 0), coalesce(e.completed, 0), coalesce(e.at_step, 0), coalesce(e.goal, 0), coalesce(e.stopped, 0),
                coalesce(m.sent, 0), coalesce(m.failed, 0), coalesce(m.pending, 0), coalesce(m.held_out, 0), coalesce(m.not_messaged, 0),
-               coalesce(x.conversions, 0), coalesce(x.revenue, 0)
+               coalesce(x.conversions, 0), coalesce(x.revenue, 0), coalesce(x.held_conversions, 0)
         FROM journeys j
         JOIN journey_versions v ON v.journey_id = j.id AND v.version = j.version
         LEFT JOIN LATERAL (
@@ -355,7 +355,8 @@ public sealed class JourneyService(CrmDbContext db, IdempotencyKeys keys, Access
                    sum(held_out_count)::bigint AS held_out, sum(excluded_for_consent + excluded_for_frequency_cap + excluded_for_smart_sending)::bigint AS not_messaged
             FROM campaigns WHERE journey_id = j.id) m ON true
         LEFT JOIN LATERAL (
-            SELECT count(*) FILTER (WHERE NOT cv.held) AS conversions, sum(cv.revenue) FILTER (WHERE NOT cv.held) AS revenue
+            SELECT count(*) FILTER (WHERE NOT cv.held) AS conversions, sum(cv.revenue) FILTER (WHERE NOT cv.held) AS revenue,
+                   count(*) FILTER (WHERE cv.held) AS held_conversions
             FROM campaign_conversions cv WHERE cv.campaign_id IN (SELECT id FROM campaigns WHERE journey_id = j.id)) x ON true
         """;
 
@@ -366,7 +367,7 @@ public sealed class JourneyService(CrmDbContext db, IdempotencyKeys keys, Access
         return new JourneyView(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.IsDBNull(4) ? null : r.GetInt32(4), r.GetString(5), trigger,
             r.GetFieldValue<DateTimeOffset>(7), r.GetFieldValue<DateTimeOffset>(8), r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9),
             new JourneyCounts(r.GetInt64(10), r.GetInt64(11), r.GetInt64(12), r.GetInt64(13), r.GetInt64(14), r.GetInt64(15),
-                r.GetInt64(16), r.GetInt64(17), r.GetInt64(18), r.GetInt64(19), r.GetInt64(20), r.GetInt64(21), r.GetDecimal(22)));
+                r.GetInt64(16), r.GetInt64(17), r.GetInt64(18), r.GetInt64(19), r.GetInt64(20), r.GetInt64(21), r.GetDecimal(22), r.GetInt64(23)));
     }
 
     /// <summary>The trigger in words, for the list and the audit trail.</summary>

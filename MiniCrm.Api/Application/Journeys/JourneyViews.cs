@@ -7,7 +7,8 @@ namespace MiniCrm.Api.Application.Journeys;
 /// customers by their latest entry: inside now, left (completed the steps, left at an exit step, met the goal, or stopped).
 /// Messages are those of the journey's campaigns (one per send step and chunk of customers), as receipts settle them;
 /// not messaged counts customers a send step skipped (unsubscribed, at the frequency cap, or by smart sending where the step asks). Conversions and revenue are
-/// the messaged customers' orders within each message's attribution window (the campaigns' definition).
+/// the messaged customers' orders within each message's attribution window (the campaigns' definition); held-out
+/// conversions the same for the messages held back from held-out customers, so the two rates compare (per message).
 /// </summary>
 public sealed record JourneyView(
     Guid Id, string Name, string Status, int Version, int? LiveVersion, string TriggerKind, string Trigger,
@@ -15,9 +16,15 @@ public sealed record JourneyView(
 
 public sealed record JourneyCounts(
     long Entered, long Inside, long Completed, long ExitedAtStep, long GoalMet, long Stopped,
-    long MessagesSent, long MessagesFailed, long MessagesPending, long HeldOut, long NotMessaged, long Conversions, decimal Revenue)
+    long MessagesSent, long MessagesFailed, long MessagesPending, long HeldOut, long NotMessaged, long Conversions, decimal Revenue, long HeldOutConversions)
 {
-    public static readonly JourneyCounts None = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0m);
+    public static readonly JourneyCounts None = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0m, 0);
+
+    /// <summary>Of the messages SENT, the share followed by an order of their customer within the attribution window.</summary>
+    public double? ConversionRate => MessagesSent > 0 ? (double)Conversions / MessagesSent : null;
+
+    /// <summary>Of the messages held back from held-out customers, the share followed by an order within the window.</summary>
+    public double? HeldOutConversionRate => HeldOut > 0 ? (double)HeldOutConversions / HeldOut : null;
 
     public long Left => Completed + ExitedAtStep + GoalMet + Stopped;
 }
