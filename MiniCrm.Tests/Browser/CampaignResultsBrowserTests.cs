@@ -95,9 +95,9 @@ public sealed class CampaignResultsBrowserTests(AppHostFixture fixture, BrowserF
         {
             overview = await api.GetFromJsonAsync<JsonElement>("/api/overview", Json);
             var from = overview.GetProperty("from").GetDateTimeOffset();
-            var ids = await fixture.ListAsync($"SELECT id FROM campaigns WHERE prepared_at >= '{from.UtcDateTime:O}'::timestamptz", r => r.GetGuid(0));
+            var ids = await fixture.ListAsync($"SELECT id FROM campaigns WHERE prepared_at >= '{from.UtcDateTime:O}'::timestamptz AND journey_id IS NULL", r => r.GetGuid(0));
             var messages = await fixture.ScalarAsync<long>(
-                $"SELECT count(*) FROM communication_logs l JOIN campaigns c ON c.id = l.campaign_id WHERE c.prepared_at >= '{from.UtcDateTime:O}'::timestamptz AND l.status = 'SENT'");
+                $"SELECT count(*) FROM communication_logs l JOIN campaigns c ON c.id = l.campaign_id WHERE c.prepared_at >= '{from.UtcDateTime:O}'::timestamptz AND c.journey_id IS NULL AND l.status = 'SENT'");
             decimal attributed = 0, incremental = 0;
             var earned = new List<(Guid Id, decimal Incremental)>();
             foreach (var id in ids)

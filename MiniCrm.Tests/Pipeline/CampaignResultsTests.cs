@@ -196,7 +196,17 @@ public sealed class CampaignResultsTests(AppHostFixture fixture)
         Assert.Contains(expected["SENT"].Revenue.ToString("N2", System.Globalization.CultureInfo.InvariantCulture), summary);
         var after = await api.GetFromJsonAsync<JsonElement>($"/api/campaigns/{id}/results", Json);
         Assert.True(after.GetProperty("final").GetBoolean());
-        Assert.DoesNotContain("Too early", after.GetProperty("verdict").GetString());
+        var verdict = after.GetProperty("verdict").GetString()!;
+        Assert.DoesNotContain("the window is still open", verdict);
+        // The draw holds out about 120 of 600; below 100 in a group (about one run in fifty) the verdict says the groups are small.
+        if (held.Count < CampaignOutcomes.SmallestGroup || sent.Count < CampaignOutcomes.SmallestGroup)
+        {
+            Assert.Contains("the groups are small", verdict);
+        }
+        else
+        {
+            Assert.DoesNotContain("Too early", verdict);
+        }
     }
 
     /// <summary>The campaign's results once <paramref name="reached"/> holds (the attribution job has caught up with the orders).</summary>

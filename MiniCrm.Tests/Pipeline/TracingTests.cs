@@ -64,7 +64,7 @@ public sealed class TracingTests(AppHostFixture fixture)
     private static bool IsWork(string name) =>
         name.StartsWith("process ", StringComparison.Ordinal) || name.StartsWith("send ", StringComparison.Ordinal) ||
         name is "prepare campaign" or "dispatch campaign" or "reconcile campaign" or "summarise campaign" or "finish cancelled campaign" or "import file" or "deliver to vendor" or "send receipts"
-            or "attribute orders" or "finalise campaign results" ||
+            or "attribute orders" or "finalise campaign results" or "run journey steps" or "start journey" or "journey inactivity timers" ||
         name.StartsWith("migrate ", StringComparison.Ordinal) ||
         // What a marketer did on a page of the web app: its circuit has no HTTP request per click, so ASP.NET Core
         // traces the hub's calls, the routes and the events, and the page's own operations are "web Page.Action".
