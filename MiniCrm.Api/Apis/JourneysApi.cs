@@ -35,6 +35,8 @@ public static class JourneysApi
             .RequireRateLimiting(AbuseLimits.Launch).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests);
         api.MapPost("/{id:guid}/stop", Stop).WithSummary("Stop a journey for good: every customer leaves (STOPPED), unsent messages are cancelled")
             .RequireRateLimiting(AbuseLimits.Launch).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status429TooManyRequests);
+        api.MapDelete("/{id:guid}", DeleteJourney).WithSummary("Delete a DRAFT journey that never ran; 409 for one that ran (stop it instead)")
+            .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict);
         return app;
     }
 
@@ -75,4 +77,7 @@ public static class JourneysApi
 
     public static async Task<Results<Ok<JourneyDetail>, NotFound, ProblemHttpResult>> Stop(Guid id, HttpContext context, JourneyService journeys, CancellationToken ct) =>
         (await journeys.StopAsync(id, ct)).OkOrProblem(context);
+
+    public static async Task<Results<NoContent, NotFound, ProblemHttpResult>> DeleteJourney(Guid id, HttpContext context, JourneyService journeys, CancellationToken ct) =>
+        (await journeys.DeleteAsync(id, ct)).NoContentOrProblem(context);
 }

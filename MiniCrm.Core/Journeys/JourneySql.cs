@@ -44,6 +44,20 @@ public static class JourneySql
           AND v.journey_id = e.journey_id AND v.version = e.version AND upper(v.definition ->> 'goal') = 'ORDER_PLACED'
         """;
 
+    /// <summary>
+    /// Sets (or moves) the inactivity timer of journey @journey (@days) for the customers <paramref name="customers"/> selects
+    /// (a condition on <c>c</c>, a customers row): due when their quiet spell since the last order reaches @days. Only
+    /// spells that end after now: one that ended before the journey was activated, or before a backdated order arrived,
+    /// enters nobody. A later order moves the timer on.
+    /// </summary>
+    public static string InactivityTimers(string customers) => $"""
+        INSERT INTO journey_timers (journey_id, customer_id, due_at)
+        SELECT @journey, c.id, c.last_order_date + make_interval(days => @days) FROM customers c
+        WHERE ({customers}) AND c.last_order_date + make_interval(days => @days) > now()
+        ORDER BY c.id
+        ON CONFLICT (journey_id, customer_id) DO UPDATE SET due_at = excluded.due_at
+        """;
+
     /// <summary>The journeys customers can enter now (ACTIVE, or PAUSED: they enter and wait), with their live version.</summary>
     public const string Live = """
         SELECT j.id, j.name, j.live_version, v.definition::text, j.trigger_kind

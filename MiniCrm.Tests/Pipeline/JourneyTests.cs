@@ -259,6 +259,111 @@ public sealed class JourneyTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task An_inactivity_journey_enters_customers_as_their_quiet_spell_ends_and_its_outcomes_equal_a_count_in_sql()
+    {
+        using var api = fixture.Api();
+        var city = await TestCustomers.InNewCityAsync(fixture, "Quiet", 24);
+        var ids = await fixture.ListAsync($"SELECT id FROM customers WHERE city = '{city}' ORDER BY email", r => r.GetGuid(0));
+        var (quiet, back) = (ids[..20], ids[20..]);
+
+        // Each customer's last order was 47 days ago, less 40 s: their quiet spell of 47 days ends 40 s from now.
+        const int Days = 47;
+        var ends = DateTimeOffset.UtcNow.AddSeconds(40);
+        using var ingest = fixture.IngestingApi();
+        foreach (var customer in ids)
+        {
+            await OrderAsync(ingest, customer, $"old-{customer:N}", 10, ends.AddDays(-Days));
+        }
+
+        await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>($"SELECT count(*) FROM orders o JOIN customers c ON c.id = o.customer_id WHERE c.city = '{city}'") == 24,
+            TimeSpan.FromSeconds(30), "the old orders stored");
+        var journey = await StartAsync(api, "Win back " + city, new
+        {
+            trigger = new { kind = "INACTIVE", days = Days },
+            holdoutPercent = 50,
+            steps = new[] { Send("We miss you, {{first_name}}") },
+        });
+        try
+        {
+            // Four come back before their spell ends: a new order moves their timer 47 days on, so they never enter.
+            foreach (var customer in back)
+            {
+                await OrderAsync(ingest, customer, $"back-{customer:N}", 20);
+            }
+
+            await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>(
+                    $"SELECT count(*) FROM journey_timers t JOIN customers c ON c.id = t.customer_id WHERE t.journey_id = '{journey}' AND c.city = '{city}' AND t.due_at > now() + interval '46 days'") == 4,
+                TimeSpan.FromSeconds(30), "the returning customers' timers moved on");
+            Assert.True(DateTimeOffset.UtcNow < ends, "the test was too slow to order before the quiet spells ended");
+
+            // The other twenty enter once their spell ends, each once: half of them (by the hold-out split) messaged, half held out.
+            await AppHostFixture.EventuallyAsync(async () => (await MessagesAsync(fixture, journey)).Count(m => quiet.Contains(m.Customer) && m.Status != "PENDING") == 20,
+                TimeSpan.FromSeconds(90), "the twenty quiet customers messaged or held out, with their receipts");
+            var enrolments = (await EnrolmentsAsync(fixture, journey)).Where(e => ids.Contains(e.Customer)).ToList();
+            Assert.Equal(quiet.Order(), enrolments.Select(e => e.Customer).Order());
+            Assert.All(enrolments, e => Assert.Equal((1, "COMPLETED"), (e.Entries, e.ExitReason)));
+            Assert.True(await fixture.ScalarAsync<DateTime>($"SELECT min(e.entered_at) FROM journey_enrolments e JOIN customers c ON c.id = e.customer_id WHERE e.journey_id = '{journey}' AND c.city = '{city}'") >= ends.UtcDateTime.AddSeconds(-1),
+                "nobody entered before their quiet spell ended");
+            var messages = (await MessagesAsync(fixture, journey)).Where(m => quiet.Contains(m.Customer)).ToList();
+            var sent = messages.Where(m => m.Status == "SENT").Select(m => m.Customer).ToList();
+            var held = messages.Where(m => m.Status == "HELD_OUT").Select(m => m.Customer).ToList();
+            Assert.NotEmpty(sent);
+            Assert.NotEmpty(held);
+
+            // Every second messaged and every second held-out customer orders again: the journey's conversions and revenue
+            // are what SQL counts from the log and the orders (the campaigns' definition: COMPLETED orders after the delivery,
+            // or for the held out after the send, within the window).
+            var buyers = sent.Where((_, i) => i % 2 == 0).Concat(held.Where((_, i) => i % 2 == 0)).ToList();
+            for (var i = 0; i < buyers.Count; i++)
+            {
+                await OrderAsync(ingest, buyers[i], $"won-{buyers[i]:N}", 30 + i);
+            }
+
+            string Window(string group) => $"""
+                FROM communication_logs l JOIN campaigns c ON c.id = l.campaign_id AND c.journey_id = '{journey}'
+                JOIN orders o ON o.customer_id = l.customer_id AND o.status = 'COMPLETED'
+                 AND o.order_date > CASE WHEN l.status = 'HELD_OUT' THEN c.prepared_at ELSE l.delivered_at END
+                 AND o.order_date <= CASE WHEN l.status = 'HELD_OUT' THEN c.prepared_at ELSE l.delivered_at END + make_interval(days => c.attribution_days)
+                WHERE l.status = '{group}'
+                """;
+            await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>($"SELECT count(*) FROM orders WHERE id LIKE 'won-%' AND customer_id = ANY(ARRAY['{string.Join("','", buyers)}']::uuid[])") == buyers.Count,
+                TimeSpan.FromSeconds(30), "the orders stored");
+            var conversions = await fixture.ScalarAsync<long>($"SELECT count(DISTINCT (l.campaign_id, l.customer_id)) {Window("SENT")}");
+            var revenue = await fixture.ScalarAsync<decimal>($"SELECT coalesce(sum(o.amount), 0) {Window("SENT")}");
+            var heldConversions = await fixture.ScalarAsync<long>($"SELECT count(DISTINCT (l.campaign_id, l.customer_id)) {Window("HELD_OUT")}");
+
+            // The test's own arithmetic for its customers (the old orders were before the message; the shared system's other
+            // customers could enter too, should a quiet spell of theirs end meanwhile, so the journey's figures are SQL's above).
+            var mine = $"AND l.customer_id IN (SELECT id FROM customers WHERE city = '{city}')";
+            Assert.Equal((sent.Count + 1) / 2, await fixture.ScalarAsync<long>($"SELECT count(DISTINCT l.customer_id) {Window("SENT")} {mine}"));
+            Assert.Equal((held.Count + 1) / 2, await fixture.ScalarAsync<long>($"SELECT count(DISTINCT l.customer_id) {Window("HELD_OUT")} {mine}"));
+
+            JsonElement view = default;
+            await AppHostFixture.EventuallyAsync(async () =>
+            {
+                view = await GetAsync(api, journey);
+                var c = view.GetProperty("journey").GetProperty("counts");
+                return c.GetProperty("conversions").GetInt64() == conversions && c.GetProperty("revenue").GetDecimal() == revenue
+                       && c.GetProperty("heldOutConversions").GetInt64() == heldConversions;
+            }, TimeSpan.FromSeconds(30), () => $"the journey's outcomes to be {conversions}, {revenue}, {heldConversions}; last seen {view}");
+            var counts = view.GetProperty("journey").GetProperty("counts");
+            Assert.Equal(await fixture.ScalarAsync<long>($"SELECT count(*) FROM communication_logs l JOIN campaigns c ON c.id = l.campaign_id WHERE c.journey_id = '{journey}' AND l.status = 'HELD_OUT'"),
+                counts.GetProperty("heldOut").GetInt64());
+            Assert.Equal((double)conversions / counts.GetProperty("messagesSent").GetInt64(), counts.GetProperty("conversionRate").GetDouble(), 1e-9);
+
+            // The send step carries the same outcome (one send step here), so the paths of a split compare the same way.
+            var step = view.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("type").GetString() == "SEND");
+            Assert.Equal((conversions, revenue), (step.GetProperty("conversions").GetInt64(), step.GetProperty("revenue").GetDecimal()));
+        }
+        finally
+        {
+            await StopQuietlyAsync(api, journey);
+        }
+
+        Assert.Equal(0L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM journey_timers WHERE journey_id = '{journey}'"));
+    }
+
+    [Fact]
     public async Task A_journey_that_cannot_work_is_refused_with_every_problem_named_and_a_dry_run_counts_the_last_30_days()
     {
         using var api = fixture.Api();
@@ -278,6 +383,35 @@ public sealed class JourneyTests(AppHostFixture fixture)
         Assert.Equal(await fixture.ScalarAsync<long>("SELECT count(*) FROM customers WHERE created_at >= now() - interval '30 days'"), answer.GetProperty("wouldHaveEntered").GetInt64());
         using var audience = await api.PostAsJsonAsync("/api/journeys/dry-run", new { trigger = new { kind = "AUDIENCE_NOW", rules = CityRules(city) }, steps = new[] { Send("Hi") } });
         Assert.Equal(3, (await audience.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("wouldHaveEntered").GetInt64());
+
+        // A draft that never ran can be deleted, with its versions; one that ran is kept (409, and says to stop it).
+        var draft = await StartAsync(api, "Draft " + city, new { trigger = new { kind = "CUSTOMER_CREATED" }, steps = new[] { Send("Hi") } }, activate: false);
+        using (var deleted = await api.DeleteAsync($"/api/journeys/{draft}"))
+        {
+            Assert.Equal(HttpStatusCode.NoContent, deleted.StatusCode);
+        }
+
+        Assert.Equal(0L, await fixture.ScalarAsync<long>($"SELECT (SELECT count(*) FROM journeys WHERE id = '{draft}') + (SELECT count(*) FROM journey_versions WHERE journey_id = '{draft}')"));
+        using (var again = await api.DeleteAsync($"/api/journeys/{draft}"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, again.StatusCode);
+        }
+
+        var ran = await StartAsync(api, "Ran " + city, new { trigger = new { kind = "AUDIENCE_NOW", rules = CityRules(city) }, steps = new[] { Wait(1, "HOURS"), Send("Hi") } });
+        try
+        {
+            using var kept = await api.DeleteAsync($"/api/journeys/{ran}");
+            Assert.Equal(HttpStatusCode.Conflict, kept.StatusCode);
+            Assert.Contains("Stop it instead", (await kept.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("detail").GetString());
+        }
+        finally
+        {
+            await StopQuietlyAsync(api, ran);
+        }
+
+        using var stopped = await api.DeleteAsync($"/api/journeys/{ran}");
+        Assert.Equal(HttpStatusCode.Conflict, stopped.StatusCode);
+        Assert.Equal(1L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM journeys WHERE id = '{ran}'"));
     }
 
     private async Task<(Guid, Guid)> TwoOfAsync(string city)
@@ -286,9 +420,9 @@ public sealed class JourneyTests(AppHostFixture fixture)
         return (ids[0], ids[1]);
     }
 
-    private static async Task OrderAsync(HttpClient ingest, Guid customer, string orderId, decimal amount)
+    private static async Task OrderAsync(HttpClient ingest, Guid customer, string orderId, decimal amount, DateTimeOffset? placed = null)
     {
-        var now = DateTimeOffset.UtcNow;
+        var now = placed ?? DateTimeOffset.UtcNow;
         var order = new { orderId, customerId = customer, amount, status = "COMPLETED", orderDate = now, updatedAt = now, items = new[] { new { name = "Tea", quantity = 1, unitPrice = amount } } };
         using var response = await ingest.PostAsJsonAsync("/api/orders", new[] { order });
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);

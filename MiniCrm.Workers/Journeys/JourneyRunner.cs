@@ -110,13 +110,7 @@ public sealed partial class JourneyRunner(
         }
         else if (journey is { Plan.Trigger: { Kind: JourneyTriggerKind.Inactive, Days: { } days } })
         {
-            await using var timers = new NpgsqlCommand(
-                """
-                INSERT INTO journey_timers (journey_id, customer_id, due_at)
-                SELECT @journey, c.id, c.last_order_date + make_interval(days => @days) FROM customers c
-                WHERE c.last_order_date + make_interval(days => @days) > now()
-                ON CONFLICT (journey_id, customer_id) DO NOTHING
-                """, connection, transaction) { CommandTimeout = 0 };
+            await using var timers = new NpgsqlCommand(JourneySql.InactivityTimers("true"), connection, transaction) { CommandTimeout = 0 };
             timers.Parameters.Add(new NpgsqlParameter<Guid>("journey", id));
             timers.Parameters.Add(new NpgsqlParameter<int>("days", days));
             count = await timers.ExecuteNonQueryAsync(ct);

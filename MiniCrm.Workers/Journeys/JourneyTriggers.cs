@@ -97,14 +97,7 @@ public sealed class JourneyTriggers(JourneyPlans plans, TimeProvider clock)
                     await EnterMatchingAsync(connection, transaction, journey, [.. customers.Where(c => !before.Contains(c))], ct);
                     break;
                 case JourneyTriggerKind.Inactive:
-                    await using (var timers = new NpgsqlCommand(
-                        """
-                        INSERT INTO journey_timers (journey_id, customer_id, due_at)
-                        SELECT @journey, c.id, c.last_order_date + make_interval(days => @days)
-                        FROM customers c WHERE c.id = ANY(@customers) AND c.last_order_date IS NOT NULL
-                        ORDER BY c.id
-                        ON CONFLICT (journey_id, customer_id) DO UPDATE SET due_at = excluded.due_at
-                        """, connection, transaction))
+                    await using (var timers = new NpgsqlCommand(JourneySql.InactivityTimers("c.id = ANY(@customers)"), connection, transaction))
                     {
                         timers.Parameters.Add(new NpgsqlParameter<Guid>("journey", journey.Id));
                         timers.Parameters.Add(new NpgsqlParameter<int>("days", trigger.Days!.Value));

@@ -84,13 +84,12 @@ public sealed class JourneyService(CrmDbContext db, IdempotencyKeys keys, Access
         }
 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var status = await db.ListAsync("SELECT status FROM journeys WHERE id = @id FOR UPDATE", [Id(id)], r => JourneyTransitions.Parse(r.GetString(0)), ct);
-        if (status.Count == 0)
+        if (await LockAsync(id, ct) is not { } status)
         {
-            return CrmProblem.NotFound("No journey has this id.");
+            return NoSuchJourney;
         }
 
-        if (!status[0].Allows(JourneyAction.Edit))
+        if (!status.Allows(JourneyAction.Edit))
         {
             return CrmProblem.Conflict("The journey is stopped", "A stopped journey cannot change; create a new one from it.");
         }
@@ -151,17 +150,16 @@ public sealed class JourneyService(CrmDbContext db, IdempotencyKeys keys, Access
     private async Task<Result<JourneyDetail>> ChangeAsync(Guid id, JourneyAction action, string set, string alsoSql, CancellationToken ct)
     {
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        var status = await db.ListAsync("SELECT status FROM journeys WHERE id = @id FOR UPDATE", [Id(id)], r => JourneyTransitions.Parse(r.GetString(0)), ct);
-        if (status.Count == 0)
+        if (await LockAsync(id, ct) is not { } status)
         {
-            return CrmProblem.NotFound("No journey has this id.");
+            return NoSuchJourney;
         }
 
-        if (!status[0].Allows(action))
+        if (!status.Allows(action))
         {
             var allowed = string.Join(" or ", JourneyTransitions.From(action).Select(s => s.Stored()));
-            return CrmProblem.Conflict($"The journey is {status[0].Stored()}",
-                $"Only a journey that is {allowed} can be {Past(action)}; this one is {status[0].Stored()}.");
+            return CrmProblem.Conflict($"The journey is {status.Stored()}",
+                $"Only a journey that is {allowed} can be {Past(action)}; this one is {status.Stored()}.");
         }
 
         var to = JourneyTransitions.To(action).Stored();
@@ -169,6 +167,39 @@ public sealed class JourneyService(CrmDbContext db, IdempotencyKeys keys, Access
         await transaction.CommitAsync(ct);
         return (await ReadAsync(id, ct))!;
     }
+
+    /// <summary>
+    /// Deletes a journey that never ran (a DRAFT that was never activated: nobody entered it, it sent nothing). One that ran
+    /// is kept with its history and results; stop it instead.
+    /// </summary>
+    public Task<Result<Done>> DeleteAsync(Guid id, CancellationToken ct) =>
+        access.RunAsync(Operations.DeleteJourney, id, () => DeleteNowAsync(id, ct), ct);
+
+    private async Task<Result<Done>> DeleteNowAsync(Guid id, CancellationToken ct)
+    {
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        if (await LockAsync(id, ct) is not { } status)
+        {
+            return NoSuchJourney;
+        }
+
+        if (status != JourneyStatus.Draft)
+        {
+            return CrmProblem.Conflict($"The journey is {status.Stored()}",
+                "Only a draft can be deleted; a journey that ran keeps its history and results. Stop it instead.");
+        }
+
+        await ExecuteAsync("DELETE FROM journey_versions WHERE journey_id = @id; DELETE FROM journeys WHERE id = @id;", ct, Id(id));
+        await transaction.CommitAsync(ct);
+        return new Done();
+    }
+
+    /// <summary>Locks journey <paramref name="id"/> for the open transaction; its status, or null when no journey has the id.</summary>
+    private async Task<JourneyStatus?> LockAsync(Guid id, CancellationToken ct) =>
+        (await db.ListAsync("SELECT status FROM journeys WHERE id = @id FOR UPDATE", [Id(id)], r => (JourneyStatus?)JourneyTransitions.Parse(r.GetString(0)), ct))
+        .SingleOrDefault();
+
+    private static readonly CrmProblem NoSuchJourney = CrmProblem.NotFound("No journey has this id.");
 
     private static string Past(JourneyAction action) => action switch
     {
@@ -194,7 +225,7 @@ public sealed class JourneyService(CrmDbContext db, IdempotencyKeys keys, Access
     }
 
     public async Task<Result<JourneyDetail>> GetAsync(Guid id, CancellationToken ct) =>
-        await ReadAsync(id, ct) is { } detail ? detail : CrmProblem.NotFound("No journey has this id.");
+        await ReadAsync(id, ct) is { } detail ? detail : NoSuchJourney;
 
     /// <summary>
     /// How many customers would have entered in the last 30 days, had the journey been live (each customer once).
@@ -287,9 +318,16 @@ public sealed class JourneyService(CrmDbContext db, IdempotencyKeys keys, Access
             .ToDictionary(x => x.Item1, x => x.Item2);
         var older = (await db.ListAsync("SELECT count(*) FROM journey_enrolments WHERE journey_id = @id AND exited_at IS NULL AND version <> @version",
             [Id(id), new NpgsqlParameter<int>("version", journey.Version)], r => r.GetInt64(0), ct))[0];
+        // Per send step: its messages SENT, and the orders they led to (the campaigns' attribution), so the paths of a split compare.
         var sent = (await db.ListAsync(
-                "SELECT journey_step, sum(sent_count)::bigint FROM campaigns WHERE journey_id = @id AND journey_version = @version GROUP BY journey_step",
-                [Id(id), new NpgsqlParameter<int>("version", journey.Version)], r => (r.GetString(0), r.GetInt64(1)), ct))
+                """
+                SELECT c.journey_step, sum(c.sent_count)::bigint, coalesce(sum(x.conversions), 0)::bigint, coalesce(sum(x.revenue), 0)
+                FROM campaigns c
+                LEFT JOIN LATERAL (SELECT count(*) FILTER (WHERE NOT cv.held) AS conversions, sum(cv.revenue) FILTER (WHERE NOT cv.held) AS revenue
+                                   FROM campaign_conversions cv WHERE cv.campaign_id = c.id) x ON true
+                WHERE c.journey_id = @id AND c.journey_version = @version GROUP BY c.journey_step
+                """,
+                [Id(id), new NpgsqlParameter<int>("version", journey.Version)], r => (r.GetString(0), new StepOutcome(r.GetInt64(1), r.GetInt64(2), r.GetDecimal(3))), ct))
             .ToDictionary(x => x.Item1, x => x.Item2);
         var steps = plan is null ? [] : StepViews(plan, inStep, sent);
 
@@ -302,13 +340,14 @@ public sealed class JourneyService(CrmDbContext db, IdempotencyKeys keys, Access
     private static string Words(string action) => Operations.ByAction.TryGetValue(action, out var operation) ? operation.Doing : action;
 
     /// <summary>The steps depth first, as the builder draws them, each with its path and depth.</summary>
-    private static List<JourneyStepView> StepViews(JourneyPlan plan, Dictionary<string, long> inStep, Dictionary<string, long> sent) =>
+    private static List<JourneyStepView> StepViews(JourneyPlan plan, Dictionary<string, long> inStep, Dictionary<string, StepOutcome> sent) =>
         [.. plan.Steps.OrderBy(s => s.Id, StepOrder.Instance).Select(s =>
         {
             var parts = s.Id.Split('.');
             var path = parts.Length > 1 ? (parts[^2] is "yes" or "no" ? parts[^2] : $"path {parts[^2]}") : null;
+            var outcome = sent.GetValueOrDefault(s.Id) ?? StepOutcome.Nothing;
             return new JourneyStepView(s.Id, JourneyPlan.Upper(s.Type), s.Label ?? s.Describe(), parts.Length / 2, path,
-                inStep.GetValueOrDefault(s.Id), sent.GetValueOrDefault(s.Id), s.Template?.Text);
+                inStep.GetValueOrDefault(s.Id), outcome.Sent, outcome.Conversions, outcome.Revenue, s.Template?.Text);
         })];
 
     /// <summary>"2" before "3.yes.1" before "3.no.1" before "4": numbers by value, yes before no, paths a, b, c.</summary>
@@ -363,8 +402,10 @@ public sealed class JourneyService(CrmDbContext db, IdempotencyKeys keys, Access
     private static JourneyView ReadView(System.Data.Common.DbDataReader r)
     {
         var definition = JourneyPlan.FromJson(r.GetString(6));
-        var trigger = JourneyPlan.Parse(definition, []) is { } plan ? DescribeTrigger(plan.Trigger) : "(unreadable)";
-        return new JourneyView(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.IsDBNull(4) ? null : r.GetInt32(4), r.GetString(5), trigger,
+        var plan = JourneyPlan.Parse(definition, []);
+        var trigger = plan is null ? "(unreadable)" : DescribeTrigger(plan.Trigger);
+        var audience = plan?.Trigger.Audience is { } rules ? SegmentText.Describe(rules) : null;
+        return new JourneyView(r.GetGuid(0), r.GetString(1), r.GetString(2), r.GetInt32(3), r.IsDBNull(4) ? null : r.GetInt32(4), r.GetString(5), trigger, audience,
             r.GetFieldValue<DateTimeOffset>(7), r.GetFieldValue<DateTimeOffset>(8), r.IsDBNull(9) ? null : r.GetFieldValue<DateTimeOffset>(9),
             new JourneyCounts(r.GetInt64(10), r.GetInt64(11), r.GetInt64(12), r.GetInt64(13), r.GetInt64(14), r.GetInt64(15),
                 r.GetInt64(16), r.GetInt64(17), r.GetInt64(18), r.GetInt64(19), r.GetInt64(20), r.GetInt64(21), r.GetDecimal(22), r.GetInt64(23)));

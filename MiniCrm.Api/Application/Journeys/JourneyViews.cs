@@ -9,17 +9,16 @@ namespace MiniCrm.Api.Application.Journeys;
 /// not messaged counts customers a send step skipped (unsubscribed, at the frequency cap, or by smart sending where the step asks). Conversions and revenue are
 /// the messaged customers' orders within each message's attribution window (the campaigns' definition); held-out
 /// conversions the same for the messages held back from held-out customers, so the two rates compare (per message).
+/// Trigger is the trigger in words; Audience the audience's rules in words, for the triggers that have one.
 /// </summary>
 public sealed record JourneyView(
-    Guid Id, string Name, string Status, int Version, int? LiveVersion, string TriggerKind, string Trigger,
+    Guid Id, string Name, string Status, int Version, int? LiveVersion, string TriggerKind, string Trigger, string? Audience,
     DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset? ActivatedAt, JourneyCounts Counts);
 
 public sealed record JourneyCounts(
     long Entered, long Inside, long Completed, long ExitedAtStep, long GoalMet, long Stopped,
     long MessagesSent, long MessagesFailed, long MessagesPending, long HeldOut, long NotMessaged, long Conversions, decimal Revenue, long HeldOutConversions)
 {
-    public static readonly JourneyCounts None = new(0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0m, 0);
-
     /// <summary>Of the messages SENT, the share followed by an order of their customer within the attribution window.</summary>
     public double? ConversionRate => MessagesSent > 0 ? (double)Conversions / MessagesSent : null;
 
@@ -36,9 +35,20 @@ public sealed record JourneyDetail(
 
 /// <summary>
 /// One step of the latest version, top to bottom: its id ("3.yes.1"), type, words, how deep it is in branches, the path
-/// it is on ("yes", "no", "path b"), the customers waiting in it now (a wait) and the messages it sent.
+/// it is on ("yes", "no", "path b"), the customers waiting in it now (a wait), and for a send step its messages SENT,
+/// their conversions and revenue (as the journey's, for this step's messages only: a split's paths compare).
 /// </summary>
-public sealed record JourneyStepView(string Id, string Type, string Description, int Depth, string? Path, long InStepNow, long Sent, string? Message);
+public sealed record JourneyStepView(string Id, string Type, string Description, int Depth, string? Path, long InStepNow, long Sent, long Conversions, decimal Revenue, string? Message)
+{
+    /// <summary>Of this step's messages SENT, the share followed by an order within the attribution window.</summary>
+    public double? ConversionRate => Sent > 0 ? (double)Conversions / Sent : null;
+}
+
+/// <summary>A send step's messages SENT and what they led to.</summary>
+internal sealed record StepOutcome(long Sent, long Conversions, decimal Revenue)
+{
+    public static readonly StepOutcome Nothing = new(0, 0, 0m);
+}
 
 public sealed record JourneyVersionView(int Version, string CreatedBy, DateTimeOffset CreatedAt, bool Live);
 

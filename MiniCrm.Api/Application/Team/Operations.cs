@@ -35,6 +35,7 @@ public static class Operations
     public static readonly Operation PauseJourney = new("journey.pause", Role.Marketer, "Pausing a journey", "journey");
     public static readonly Operation ResumeJourney = new("journey.resume", Role.Marketer, "Resuming a journey", "journey");
     public static readonly Operation StopJourney = new("journey.stop", Role.Marketer, "Stopping a journey", "journey");
+    public static readonly Operation DeleteJourney = new("journey.delete", Role.Marketer, "Deleting a draft journey", "journey");
 
     // Customers and data
     public static readonly Operation Unsubscribe = new("customer.unsubscribe", Role.Marketer, "Unsubscribing a customer", "customer");
