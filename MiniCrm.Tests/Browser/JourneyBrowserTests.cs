@@ -79,6 +79,24 @@ public sealed class JourneyBrowserTests(AppHostFixture fixture, BrowserFixture b
             var small = await BrowserFixture.OpenAsync(phone, fixture, $"/journeys/{journey}");
             await Expect(small.GetByTestId("entered")).ToHaveTextAsync("12");
             await BrowserFixture.CheckAsync(small, "journey-phone");
+
+            // What the step's messages led to is on the step (nobody has ordered since).
+            await Expect(page.Locator("[data-step='2'] [data-testid=step-outcome]")).ToHaveTextAsync("0 ordered (0.0%) · 0.00");
+
+            // Copied to a new journey: the same steps under "Copy of …", saved as a draft of its own, then deleted.
+            await page.GetByTestId("copy").ClickAsync();
+            await Expect(page.GetByTestId("copied-from")).ToContainTextAsync(name);
+            await BrowserFixture.WaitInteractiveAsync(page);
+            await Expect(page.GetByTestId("journey-name")).ToHaveValueAsync("Copy of " + name);
+            await Expect(page.GetByTestId("send-message")).ToHaveValueAsync("Hello {{first_name}}, new this week: {{unsubscribe_url}}");
+            await page.GetByTestId("save-journey").ClickAsync();
+            await Expect(page.GetByTestId("journey-status")).ToHaveTextAsync("Draft", new() { Timeout = 15_000 });
+            var copy = await fixture.ScalarAsync<Guid>($"SELECT id FROM journeys WHERE name = 'Copy of {name}'");
+            Assert.Equal(await fixture.ScalarAsync<string>($"SELECT definition::text FROM journey_versions WHERE journey_id = '{journey}'"),
+                await fixture.ScalarAsync<string>($"SELECT definition::text FROM journey_versions WHERE journey_id = '{copy}'"));
+            await page.GetByTestId("delete").ClickAsync();
+            await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/journeys$"));
+            Assert.Equal(0L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM journeys WHERE id = '{copy}'"));
         }
         finally
         {
