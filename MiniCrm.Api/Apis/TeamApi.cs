@@ -21,6 +21,9 @@ public static class TeamApi
         team.MapPut("/{id}/role", ChangeRole).WithSummary("ADMIN: give a member another role: {role}; every session of theirs ends within a minute")
             .WithBodyLimit(1024).ProducesValidationProblem().ProducesProblem(StatusCodes.Status409Conflict);
         team.MapPost("/{id}/signout", SignOutEverywhere).WithSummary("ADMIN: end every session of a member, their open pages included, within a minute");
+        team.MapPost("/{id}/remove", RemoveMember).WithSummary("ADMIN: take a member off the team: every session of theirs ends, and they cannot sign in until added back")
+            .ProducesProblem(StatusCodes.Status409Conflict);
+        team.MapPost("/{id}/restore", RestoreMember).WithSummary("ADMIN: add a removed member back, with the role they had");
 
         app.MapGet("/api/audit", ListAudit).WithTags("Team").RequireAuthorization(CrmAuthentication.MarketerPolicy)
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
@@ -41,6 +44,12 @@ public static class TeamApi
     public static async Task<Results<Ok<TeamMemberView>, NotFound, ValidationProblem, ProblemHttpResult>> ChangeRole(
         string id, RoleChange change, HttpContext context, TeamMembers team, CancellationToken ct) =>
         (await team.ChangeRoleAsync(id, change, ct)).Answer(context);
+
+    public static async Task<Results<Ok<TeamMemberView>, NotFound, ProblemHttpResult>> RemoveMember(string id, HttpContext context, TeamMembers team, CancellationToken ct) =>
+        (await team.RemoveAsync(id, ct)).OkOrProblem(context);
+
+    public static async Task<Results<Ok<TeamMemberView>, NotFound, ProblemHttpResult>> RestoreMember(string id, HttpContext context, TeamMembers team, CancellationToken ct) =>
+        (await team.RestoreAsync(id, ct)).OkOrProblem(context);
 
     public static async Task<Results<NoContent, NotFound, ProblemHttpResult>> SignOutEverywhere(string id, HttpContext context, TeamMembers team, CancellationToken ct) =>
         (await team.SignOutEverywhereAsync(id, ct)).NoContentOrProblem(context);

@@ -255,6 +255,11 @@ public static partial class CrmAuthentication
             return Problems.Validation(errors);
         }
 
+        if (await users.IsRemovedAsync(null, email!, ct))
+        {
+            return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Sign-in refused", detail: RemovedDetail(email!));
+        }
+
         var user = await users.UpsertDevelopmentAsync(email!, name ?? email!.Split('@')[0], role!.Value, ct);
         if (user is null)
         {
@@ -297,7 +302,14 @@ public static partial class CrmAuthentication
         }
 
         var services = context.HttpContext.RequestServices;
-        var user = await services.GetRequiredService<UserDirectory>().UpsertGoogleAsync(googleId, email, principal.FindFirstValue(ClaimTypes.Name) ?? email,
+        var directory = services.GetRequiredService<UserDirectory>();
+        if (await directory.IsRemovedAsync(googleId, email, context.HttpContext.RequestAborted))
+        {
+            await RefuseSignInAsync(context, RemovedDetail(email));
+            return;
+        }
+
+        var user = await directory.UpsertGoogleAsync(googleId, email, principal.FindFirstValue(ClaimTypes.Name) ?? email,
             principal.FindFirstValue("urn:google:picture"), settings.IsAdmin(email), settings.FirstRole(email), context.HttpContext.RequestAborted);
         if (user is null)
         {
@@ -319,6 +331,9 @@ public static partial class CrmAuthentication
         access.Use(Caller.Of(principal, context));
         await access.RecordAsync(Operations.SignIn, user.Id, method, ct);
     }
+
+    private static string RemovedDetail(string email) =>
+        $"{email} was removed from this CRM's team; an admin can add it back on the Team page.";
 
     private static async Task RefuseSignInAsync(TicketReceivedContext context, string detail)
     {

@@ -84,9 +84,13 @@ public sealed class UserDirectory(CrmDbContext db)
     public async Task<bool> SetPhoneAsync(string id, string? phone, CancellationToken ct) =>
         await db.Users.Where(u => u.Id == id).ExecuteUpdateAsync(u => u.SetProperty(x => x.Phone, phone).SetProperty(x => x.UpdatedAt, DateTimeOffset.UtcNow), ct) == 1;
 
-    /// <summary>The user's current session stamp; null when the account no longer exists.</summary>
+    /// <summary>The user's current session stamp; null when the account no longer exists or was removed from the team.</summary>
     public Task<string?> SessionStampAsync(string id, CancellationToken ct) =>
-        db.Users.AsNoTracking().Where(u => u.Id == id).Select(u => u.SessionStamp).SingleOrDefaultAsync(ct);
+        db.Users.AsNoTracking().Where(u => u.Id == id && u.RemovedAt == null).Select(u => u.SessionStamp).SingleOrDefaultAsync(ct);
+
+    /// <summary>Whether the account of this Google id or email was removed from the team (it may not sign in).</summary>
+    public Task<bool> IsRemovedAsync(string? googleId, string email, CancellationToken ct) =>
+        db.Users.AsNoTracking().AnyAsync(u => u.RemovedAt != null && ((googleId != null && u.GoogleId == googleId) || u.Email == email), ct);
 
     /// <summary>Ends every session of the user: the stamp their cookies carry is no longer theirs.</summary>
     public async Task EndSessionsAsync(string id, CancellationToken ct) =>

@@ -202,6 +202,15 @@ public sealed class User
     /// <summary>When this user last signed in; null for someone an admin added who has not signed in yet.</summary>
     public DateTimeOffset? SignedInAt { get; set; }
 
+    /// <summary>
+    /// When an admin took this user off the team (null while on it): their sessions ended then, and they cannot sign in
+    /// again until an admin adds them back. The row stays: their campaigns, journeys and audit events still name them.
+    /// </summary>
+    public DateTimeOffset? RemovedAt { get; set; }
+
+    /// <summary>The admin who removed them (a user id).</summary>
+    public string? RemovedBy { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     public DateTimeOffset UpdatedAt { get; set; }

@@ -262,6 +262,7 @@ internal sealed class UserConfiguration : IEntityTypeConfiguration<User>
         user.Property(u => u.Phone).HasMaxLength(10);
         user.Property(u => u.SessionStamp).HasMaxLength(32).HasDefaultValueSql("replace(cast(gen_random_uuid() as text), '-', '')");
         user.Property(u => u.Role).HasMaxLength(16).HasConversion(RoleNames.Converter);
+        user.Property(u => u.RemovedBy).HasMaxLength(64);
     }
 }
 

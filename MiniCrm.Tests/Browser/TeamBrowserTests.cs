@@ -89,6 +89,24 @@ public sealed class TeamBrowserTests(AppHostFixture fixture, BrowserFixture brow
         await Expect(rows.And(admin.Locator("[data-action='user.sign_in']"))).ToHaveCountAsync(4); // Ana, Mark twice, Adam
         await BrowserFixture.CheckAsync(admin, "audit-desktop");
 
+        // Mark leaves the company: removed from the team, his session ends and the sign-in page refuses him, saying why.
+        await admin.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Team" }).ClickAsync();
+        var leaving = admin.Locator($"[data-testid=member][data-email='{marketerEmail}']");
+        await leaving.GetByTestId("remove-member").ClickAsync();
+        await Expect(admin.GetByRole(AriaRole.Dialog)).ToContainTextAsync("cannot sign in again until an admin adds them back");
+        await admin.GetByTestId("confirm-remove").ClickAsync();
+        await Expect(admin.GetByTestId("team-notice")).ToContainTextAsync("is off the team: their sessions end within a minute");
+        await Expect(leaving.GetByTestId("member-removed")).ToHaveTextAsync("Removed");
+        await Expect(leaving.GetByTestId("restore-member")).ToBeVisibleAsync();
+        await BrowserFixture.CheckAsync(admin, "team-removed-desktop");
+        var signIn = await marketer.Context.NewPageAsync();
+        await signIn.GotoAsync(BrowserFixture.Url(fixture, "/signin"));
+        await signIn.GetByLabel("Email").FillAsync(marketerEmail);
+        await signIn.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
+        await Expect(signIn.Locator("[data-error]")).ToContainTextAsync("was removed from this CRM's team");
+        await BrowserFixture.CheckAsync(signIn, "signin-removed");
+        Assert.Equal(1L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM audit_events WHERE action = 'team.remove' AND detail = '{marketerEmail}'"));
+
         await using var phone = await browser.AnonymousAsync(BrowserFixture.Phone, storageState: await adminBrowser.StorageStateAsync());
         var team = await BrowserFixture.OpenAsync(phone, fixture, "/team");
         await Expect(team.GetByRole(AriaRole.Heading, new() { Name = "Team", Level = 1 })).ToBeVisibleAsync();

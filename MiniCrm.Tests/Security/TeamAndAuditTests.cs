@@ -62,6 +62,73 @@ public sealed class TeamAndAuditTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task A_removed_member_is_signed_out_cannot_sign_in_until_added_back_and_keeps_what_they_did()
+    {
+        var email = $"leaver.{Guid.NewGuid():N}@{AppHostFixture.AllowedDomain}";
+        using var member = await fixture.ApiAsAsync("Marketer", email);
+        var id = (await member.GetFromJsonAsync<JsonElement>("/api/me", Json)).GetProperty("id").GetString()!;
+        using var admin = await fixture.ApiAsAsync("Admin");
+        var adminId = (await admin.GetFromJsonAsync<JsonElement>("/api/me", Json)).GetProperty("id").GetString()!;
+
+        // An analyst may not; an admin may not remove themselves.
+        using (var analyst = await fixture.ApiAsAsync("Analyst"))
+        using (var refused = await analyst.PostAsync($"/api/team/{id}/remove", null))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
+
+        using (var self = await admin.PostAsync($"/api/team/{adminId}/remove", null))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, self.StatusCode);
+            Assert.Contains("cannot remove themselves", await self.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal(0L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM users WHERE removed_at IS NOT NULL AND id IN ('{id}', '{adminId}')"));
+
+        using (var removed = await admin.PostAsync($"/api/team/{id}/remove", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, removed.StatusCode);
+            Assert.Equal(JsonValueKind.String, (await removed.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("removedAt").ValueKind);
+        }
+
+        // Their session is over, and signing in again is refused with the reason, as is adding them as new.
+        using (var after = await member.GetAsync("/api/me"))
+        {
+            Assert.Equal(HttpStatusCode.Unauthorized, after.StatusCode);
+        }
+
+        using (var anonymous = fixture.AnonymousApi())
+        using (var signIn = await anonymous.PostAsJsonAsync("/auth/development/signin", new { email, name = "Leaver", role = "Marketer" }))
+        {
+            Assert.Equal(HttpStatusCode.Forbidden, signIn.StatusCode);
+            Assert.Contains("was removed from this CRM's team", await signIn.Content.ReadAsStringAsync());
+            Assert.False(signIn.Headers.Contains("Set-Cookie"));
+        }
+
+        using (var addedAgain = await admin.PostAsJsonAsync("/api/team", new { email, role = "Admin" }))
+        {
+            Assert.Equal(HttpStatusCode.Conflict, addedAgain.StatusCode);
+            Assert.Contains("Add back", await addedAgain.Content.ReadAsStringAsync());
+        }
+
+        var team = await admin.GetFromJsonAsync<JsonElement[]>("/api/team", Json);
+        Assert.Equal(adminId, (await fixture.ScalarAsync<string>($"SELECT removed_by FROM users WHERE id = '{id}'")));
+        Assert.NotEqual(JsonValueKind.Null, team!.Single(m => m.GetProperty("id").GetString() == id).GetProperty("removedAt").ValueKind);
+
+        // Added back: they sign in again, with the role they had.
+        using (var restored = await admin.PostAsync($"/api/team/{id}/restore", null))
+        {
+            Assert.Equal(HttpStatusCode.OK, restored.StatusCode);
+        }
+
+        using var back = await fixture.ApiAsAsync("Marketer", email);
+        var me = await back.GetFromJsonAsync<JsonElement>("/api/me", Json);
+        Assert.Equal((id, "MARKETER"), (me.GetProperty("id").GetString(), me.GetProperty("role").GetString()));
+        Assert.Equal(["team.remove", "team.restore"], await fixture.ListAsync(
+            $"SELECT action FROM audit_events WHERE record_id = '{id}' AND action LIKE 'team.%' ORDER BY id", r => r.GetString(0)));
+    }
+
+    [Fact]
     public async Task Admins_by_configuration_stay_admins()
     {
         // Whatever role they pick, and whatever the Team page is asked.

@@ -48,6 +48,8 @@ public static class Operations
     public static readonly Operation AddMember = new("team.add", Role.Admin, "Adding a team member", "user");
     public static readonly Operation ChangeRole = new("team.role", Role.Admin, "Changing a team member's role", "user");
     public static readonly Operation EndSessions = new("team.sign_out", Role.Admin, "Signing a team member out everywhere", "user");
+    public static readonly Operation RemoveMember = new("team.remove", Role.Admin, "Removing a team member", "user");
+    public static readonly Operation RestoreMember = new("team.restore", Role.Admin, "Adding a removed team member back", "user");
     public static readonly Operation ReadAudit = new("audit.read", Role.Admin, "Reading the audit trail", Audited: false);
     public static readonly Operation ExportAudit = new("audit.export", Role.Admin, "Downloading the audit trail");
 

@@ -24,7 +24,7 @@ public sealed class TeamMembers(CrmDbContext db, Access access, SessionStamps se
             return refused;
         }
 
-        var users = await db.Users.AsNoTracking().OrderByDescending(u => u.Role).ThenBy(u => u.Email).Take(MaxMembers).ToListAsync(ct);
+        var users = await db.Users.AsNoTracking().OrderBy(u => u.RemovedAt != null).ThenByDescending(u => u.Role).ThenBy(u => u.Email).Take(MaxMembers).ToListAsync(ct);
         return users.Select(View).ToList();
     }
 
@@ -65,7 +65,9 @@ public sealed class TeamMembers(CrmDbContext db, Access access, SessionStamps se
             }
             catch (DbUpdateException ex) when (ex.InnerException is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation })
             {
-                return CrmProblem.Conflict("Already on the team", $"{email} has an account already; change its role in the list.");
+                return await db.Users.AsNoTracking().AnyAsync(u => u.Email == email && u.RemovedAt != null, ct)
+                    ? CrmProblem.Conflict("Removed from the team", $"{email} was removed from the team; choose Add back beside it in the list (POST /api/team/{{id}}/restore).")
+                    : CrmProblem.Conflict("Already on the team", $"{email} has an account already; change its role in the list.");
             }
 
             return View(user);
@@ -86,10 +88,10 @@ public sealed class TeamMembers(CrmDbContext db, Access access, SessionStamps se
 
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
             // The admins are locked first, so two admins demoting each other at once leave one of them.
-            var admins = await db.ListAsync("SELECT id FROM users WHERE role = 'ADMIN' ORDER BY id FOR UPDATE", [], r => r.GetString(0), ct);
+            var admins = await db.ListAsync("SELECT id FROM users WHERE role = 'ADMIN' AND removed_at IS NULL ORDER BY id FOR UPDATE", [], r => r.GetString(0), ct);
             if (await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == id, ct) is not { } user)
             {
-                return CrmProblem.NotFound("No team member has this id.");
+                return NoSuchMember;
             }
 
             if (user.Role == role)
@@ -124,8 +126,65 @@ public sealed class TeamMembers(CrmDbContext db, Access access, SessionStamps se
         {
             var ended = await db.Users.Where(u => u.Id == id).ExecuteUpdateAsync(u => u.SetProperty(x => x.SessionStamp, User.NewSessionStamp()), ct);
             sessions.Forget(id);
-            return ended == 1 ? new Done() : (Result<Done>)CrmProblem.NotFound("No team member has this id.");
+            return ended == 1 ? new Done() : (Result<Done>)NoSuchMember;
         }, ct);
+
+    /// <summary>
+    /// Takes member <paramref name="id"/> off the team: every session of theirs ends (open pages go to sign-in within a
+    /// minute) and they cannot sign in again until added back. What they did stays theirs (campaigns, journeys, the audit
+    /// trail). An admin cannot remove themselves, an admin by configuration, or the last admin.
+    /// </summary>
+    public Task<Result<TeamMemberView>> RemoveAsync(string id, CancellationToken ct) =>
+        access.RunAsync<TeamMemberView>(Operations.RemoveMember, id, async () =>
+        {
+            await using var transaction = await db.Database.BeginTransactionAsync(ct);
+            var admins = await db.ListAsync("SELECT id FROM users WHERE role = 'ADMIN' AND removed_at IS NULL ORDER BY id FOR UPDATE", [], r => r.GetString(0), ct);
+            if (await db.Users.AsNoTracking().FirstOrDefaultAsync(u => u.Id == id, ct) is not { } user)
+            {
+                return NoSuchMember;
+            }
+
+            if (user.RemovedAt is not null)
+            {
+                return View(user);
+            }
+
+            if (id == access.Caller.Id)
+            {
+                return CrmProblem.Conflict("That is you", "An admin cannot remove themselves; another admin can.");
+            }
+
+            if (user.Email is { } email && signIn.Value.IsAdmin(email))
+            {
+                return CrmProblem.Conflict("An admin by configuration",
+                    $"{email} is an admin by the setting Authentication:Admins; take it out of that setting first.");
+            }
+
+            if (user.Role == Role.Admin && admins.Count == 1)
+            {
+                return CrmProblem.Conflict("The last admin", "The team needs an admin: make someone else an admin first.");
+            }
+
+            var now = DateTimeOffset.UtcNow;
+            await db.Users.Where(u => u.Id == id).ExecuteUpdateAsync(u => u
+                .SetProperty(x => x.RemovedAt, now).SetProperty(x => x.RemovedBy, access.Caller.Id)
+                .SetProperty(x => x.SessionStamp, User.NewSessionStamp()).SetProperty(x => x.UpdatedAt, now), ct);
+            await transaction.CommitAsync(ct);
+            sessions.Forget(id);
+            return View(user) with { RemovedAt = now };
+        }, ct, detailOf: m => m.Email);
+
+    /// <summary>Adds a removed member back, with the role they had; they sign in again as before.</summary>
+    public Task<Result<TeamMemberView>> RestoreAsync(string id, CancellationToken ct) =>
+        access.RunAsync<TeamMemberView>(Operations.RestoreMember, id, async () =>
+        {
+            var now = DateTimeOffset.UtcNow;
+            var restored = await db.Users.Where(u => u.Id == id).ExecuteUpdateAsync(u => u
+                .SetProperty(x => x.RemovedAt, (DateTimeOffset?)null).SetProperty(x => x.RemovedBy, (string?)null).SetProperty(x => x.UpdatedAt, now), ct);
+            return restored == 0 ? NoSuchMember : View(await db.Users.AsNoTracking().SingleAsync(u => u.Id == id, ct));
+        }, ct, detailOf: m => m.Email);
+
+    private static readonly CrmProblem NoSuchMember = CrmProblem.NotFound("No team member has this id.");
 
     public static Role? ReadRole(string? text, List<FieldError> errors)
     {
@@ -140,5 +199,5 @@ public sealed class TeamMembers(CrmDbContext db, Access access, SessionStamps se
 
     private TeamMemberView View(User u) => new(u.Id, u.Email, u.Name, u.Role,
         u.GoogleId is not null ? "google" : u.SignedInAt is not null ? "development" : "invited",
-        u.Email is { } email && signIn.Value.IsAdmin(email), u.CreatedAt, u.SignedInAt);
+        u.Email is { } email && signIn.Value.IsAdmin(email), u.CreatedAt, u.SignedInAt, u.RemovedAt);
 }

@@ -1139,6 +1139,15 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnType("character varying(10)")
                         .HasColumnName("phone");
 
+                    b.Property<DateTimeOffset?>("RemovedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("removed_at");
+
+                    b.Property<string>("RemovedBy")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("removed_by");
+
                     b.Property<string>("Role")
                         .IsRequired()
                         .HasMaxLength(16)
