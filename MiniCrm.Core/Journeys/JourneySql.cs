@@ -58,10 +58,15 @@ public static class JourneySql
         ON CONFLICT (journey_id, customer_id) DO UPDATE SET due_at = excluded.due_at
         """;
 
-    /// <summary>The journeys customers can enter now (ACTIVE, or PAUSED: they enter and wait), with their live version.</summary>
+    /// <summary>
+    /// The journeys customers can enter now (ACTIVE, or PAUSED: they enter and wait), with their live version, each held
+    /// FOR SHARE until the reading transaction ends: a stop (or a new version) waits for the batch that is entering
+    /// customers to commit, and then ends their enrolments too, so nobody enters a journey after it was stopped.
+    /// </summary>
     public const string Live = """
         SELECT j.id, j.name, j.live_version, v.definition::text, j.trigger_kind
         FROM journeys j JOIN journey_versions v ON v.journey_id = j.id AND v.version = j.live_version
         WHERE j.status IN ('ACTIVE', 'PAUSED') AND j.trigger_kind = ANY(@kinds)
+        FOR SHARE OF j
         """;
 }

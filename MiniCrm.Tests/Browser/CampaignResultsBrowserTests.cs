@@ -72,6 +72,14 @@ public sealed class CampaignResultsBrowserTests(AppHostFixture fixture, BrowserF
         await Expect(home.GetByTestId("best-row").First).ToBeVisibleAsync();
         Assert.Equal(overview.GetProperty("best").GetArrayLength(), await home.GetByTestId("best-row").CountAsync());
         await BrowserFixture.CheckAsync(home, "home-desktop");
+
+        // Another period is kept in the address: reloading shows the same one.
+        await home.GetByTestId("overview-days").SelectOptionAsync("90");
+        await Expect(home).ToHaveURLAsync(new System.Text.RegularExpressions.Regex(@"\?days=90$"));
+        await home.ReloadAsync();
+        await BrowserFixture.WaitInteractiveAsync(home);
+        await Expect(home.GetByTestId("overview-days")).ToHaveValueAsync("90");
+        await Expect(home.GetByText("Campaigns that started in the last 90 days")).ToBeVisibleAsync();
         var homeSmall = await BrowserFixture.OpenAsync(phone, fixture, "/");
         await Expect(homeSmall.GetByTestId("overview")).ToBeVisibleAsync();
         await BrowserFixture.CheckAsync(homeSmall, "home-phone");

@@ -89,6 +89,13 @@ public sealed class TeamBrowserTests(AppHostFixture fixture, BrowserFixture brow
         await Expect(rows.And(admin.Locator("[data-action='user.sign_in']"))).ToHaveCountAsync(4); // Ana, Mark twice, Adam
         await BrowserFixture.CheckAsync(admin, "audit-desktop");
 
+        // The filter is in the address: the same trail opens from a link.
+        await Expect(admin).ToHaveURLAsync(new Regex($"/audit\\?user={tag}$"));
+        var linked = await BrowserFixture.OpenAsync(adminBrowser, fixture, $"/audit?user={tag}&action=team.role");
+        await Expect(linked.GetByLabel("Who")).ToHaveValueAsync(tag);
+        await Expect(linked.GetByTestId("audit-row")).ToHaveCountAsync(1);
+        await linked.CloseAsync();
+
         // Mark leaves the company: removed from the team, his session ends and the sign-in page refuses him, saying why.
         await admin.GetByRole(AriaRole.Navigation, new() { Name = "Main" }).GetByRole(AriaRole.Link, new() { Name = "Team" }).ClickAsync();
         var leaving = admin.Locator($"[data-testid=member][data-email='{marketerEmail}']");

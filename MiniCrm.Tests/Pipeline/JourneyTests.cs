@@ -364,6 +364,81 @@ public sealed class JourneyTests(AppHostFixture fixture)
     }
 
     [Fact]
+    public async Task Stopping_journeys_while_orders_pour_in_leaves_nobody_inside_them_and_nothing_to_send()
+    {
+        // A customer whose order batch read a journey as live before its stop committed, and entered it after, would stay
+        // "in it now" for good. Ten journeys, each stopped while orders stream in.
+        using var api = fixture.Api();
+        var city = await TestCustomers.InNewCityAsync(fixture, "StopRace", 3000);
+        var customers = await fixture.ListAsync($"SELECT id FROM customers WHERE city = '{city}' ORDER BY id", r => r.GetGuid(0));
+        var journeys = new List<Guid>();
+        for (var n = 0; n < 10; n++)
+        {
+            journeys.Add(await StartAsync(api, $"Stop race {n} {city}", new { trigger = new { kind = "ORDER_PLACED" }, steps = new[] { Send("Thanks, {{first_name}}") } }));
+        }
+
+        try
+        {
+            using var ingest = fixture.IngestingApi();
+            using var enough = new CancellationTokenSource();
+            var streaming = Task.Run(async () =>
+            {
+                // Each batch from customers who have not ordered yet, so each enters the journeys still live.
+                for (var batch = 0; !enough.IsCancellationRequested && batch < 30; batch++)
+                {
+                    var now = DateTimeOffset.UtcNow;
+                    var orders = customers.Skip(batch * 100).Take(100).Select((c, i) => new
+                    {
+                        orderId = $"race-{city}-{batch}-{i}", customerId = c, amount = 10m, status = "COMPLETED", orderDate = now, updatedAt = now,
+                        items = new[] { new { name = "Tea", quantity = 1, unitPrice = 10m } },
+                    }).ToArray();
+                    while (true)
+                    {
+                        using var response = await ingest.PostAsJsonAsync("/api/orders", orders);
+                        if (response.StatusCode == HttpStatusCode.Accepted)
+                        {
+                            break;
+                        }
+
+                        // The pipeline is behind (the shared system's lag limit): wait as told, and send the same orders again.
+                        Assert.True(response.StatusCode == HttpStatusCode.ServiceUnavailable, $"orders: {(int)response.StatusCode}");
+                        await Task.Delay(response.Headers.RetryAfter?.Delta ?? TimeSpan.FromSeconds(1));
+                    }
+
+                    await Task.Delay(50);
+                }
+            });
+
+            // Each stopped while the consumer is storing the stream's orders: one after every 250 of the 3,000 stored.
+            for (var i = 0; i < journeys.Count; i++)
+            {
+                var stored = (i + 1) * 250;
+                await AppHostFixture.EventuallyAsync(async () => await fixture.ScalarAsync<long>($"SELECT count(*) FROM orders WHERE id LIKE 'race-{city}-%'") >= stored,
+                    TimeSpan.FromSeconds(90), $"{stored} orders stored");
+                await ActAsync(api, journeys[i], "stop");
+            }
+
+            enough.Cancel();
+            await streaming;
+            await fixture.WaitUntilQuietAsync(TimeSpan.FromMinutes(2));
+            foreach (var journey in journeys)
+            {
+                Assert.Equal(0L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM journey_enrolments WHERE journey_id = '{journey}' AND exited_at IS NULL"));
+                Assert.Equal(0L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM campaigns WHERE journey_id = '{journey}' AND status IN ('RUNNING', 'PAUSED')"));
+                var counts = (await GetAsync(api, journey)).GetProperty("journey").GetProperty("counts");
+                Assert.Equal(0, counts.GetProperty("inside").GetInt64());
+            }
+        }
+        finally
+        {
+            foreach (var journey in journeys)
+            {
+                await StopQuietlyAsync(api, journey);
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_journey_that_cannot_work_is_refused_with_every_problem_named_and_a_dry_run_counts_the_last_30_days()
     {
         using var api = fixture.Api();

@@ -184,6 +184,17 @@ public sealed partial class JourneyRunner(
         var watch = Stopwatch.StartNew();
         using (quiet)
         {
+            // Still active, and held so until this chunk commits: a pause or a stop waits for it, then holds or cancels what
+            // it wrote (its campaign included), instead of a chunk sending after the journey was paused or stopped.
+            await using (var active = new NpgsqlCommand("SELECT 1 FROM journeys WHERE id = @journey AND status = 'ACTIVE' FOR SHARE", connection, transaction))
+            {
+                active.Parameters.Add(new NpgsqlParameter<Guid>("journey", journeyId));
+                if (await active.ExecuteScalarAsync(ct) is null)
+                {
+                    return 0;
+                }
+            }
+
             await using var claim = new NpgsqlCommand(
                 """
                 SELECT e.version, e.step, e.customer_id, e.entered_at, e.held_out, e.ctid::text FROM journey_enrolments e
