@@ -260,7 +260,7 @@ public static partial class CrmAuthentication
             return TypedResults.Problem(statusCode: StatusCodes.Status403Forbidden, title: "Sign-in refused", detail: RemovedDetail(email!));
         }
 
-        var user = await users.UpsertDevelopmentAsync(email!, name ?? email!.Split('@')[0], role!.Value, ct);
+        var user = await users.UpsertDevelopmentAsync(email!, name, role!.Value, ct);
         if (user is null)
         {
             return TypedResults.Problem(statusCode: StatusCodes.Status409Conflict, title: "Account signs in with Google",

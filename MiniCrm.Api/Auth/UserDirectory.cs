@@ -45,9 +45,13 @@ public sealed class UserDirectory(CrmDbContext db)
         }
     }
 
-    /// <summary>The development sign-in: by email, as the <paramref name="role"/> the person picked, never touching an account that signs in with Google.</summary>
-    public async Task<User?> UpsertDevelopmentAsync(string email, string name, Role role, CancellationToken ct)
+    /// <summary>
+    /// The development sign-in: by email, as the <paramref name="role"/> the person picked, never touching an account that
+    /// signs in with Google. A name left out keeps the account's (a new one is named after the email).
+    /// </summary>
+    public async Task<User?> UpsertDevelopmentAsync(string email, string? givenName, Role role, CancellationToken ct)
     {
+        var name = givenName ?? email.Split('@')[0];
         var existing = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Email == email, ct);
         if (existing is { GoogleId: not null })
         {
@@ -70,7 +74,7 @@ public sealed class UserDirectory(CrmDbContext db)
         {
             // Another role than the session's ends the other sessions, as a change on the Team page does.
             await db.Users.Where(u => u.Id == existing.Id).ExecuteUpdateAsync(u => u
-                .SetProperty(x => x.Name, name).SetProperty(x => x.Role, role)
+                .SetProperty(x => x.Name, x => givenName ?? x.Name).SetProperty(x => x.Role, role)
                 .SetProperty(x => x.SignedInAt, DateTimeOffset.UtcNow).SetProperty(x => x.UpdatedAt, DateTimeOffset.UtcNow)
                 .SetProperty(x => x.SessionStamp, x => x.Role == role ? x.SessionStamp : User.NewSessionStamp()), ct);
         }

@@ -95,7 +95,7 @@ public sealed class JourneyBrowserTests(AppHostFixture fixture, BrowserFixture b
             Assert.Equal(await fixture.ScalarAsync<string>($"SELECT definition::text FROM journey_versions WHERE journey_id = '{journey}'"),
                 await fixture.ScalarAsync<string>($"SELECT definition::text FROM journey_versions WHERE journey_id = '{copy}'"));
             await page.GetByTestId("delete").ClickAsync();
-            await Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/journeys$"));
+            await Expect(page.GetByTestId("journey-deleted")).ToContainTextAsync("Copy of " + name);
             Assert.Equal(0L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM journeys WHERE id = '{copy}'"));
         }
         finally

@@ -71,7 +71,7 @@ public sealed class TeamBrowserTests(AppHostFixture fixture, BrowserFixture brow
         Assert.Equal(0L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM customers WHERE id = '{customer}' AND unsubscribed_at IS NOT NULL"));
         await Expect(newCampaign).ToHaveCountAsync(0, new() { Timeout = 60_000 });
         await Expect(marketer).ToHaveURLAsync(new Regex("/signin"), new() { Timeout = 10_000 });
-        await Expect(marketer.GetByTestId("session-ended")).ToContainTextAsync("your role changed");
+        await Expect(marketer.GetByTestId("session-ended")).ToContainTextAsync("changed your role");
         await marketer.GetByLabel("Email").FillAsync(marketerEmail);
         await marketer.GetByLabel("Role").SelectOptionAsync("Analyst");
         await marketer.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
