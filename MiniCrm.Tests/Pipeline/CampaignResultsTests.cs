@@ -181,7 +181,19 @@ public sealed class CampaignResultsTests(AppHostFixture fixture)
         Assert.Equal(interval.Low, lift.GetProperty("low").GetDouble(), 1e-9);
         Assert.Equal(interval.High, lift.GetProperty("high").GetDouble(), 1e-9);
         Assert.False(results.GetProperty("final").GetBoolean());
-        Assert.StartsWith("Too early to tell", results.GetProperty("verdict").GetString()); // the window is open (and 8% against 10% says nothing yet)
+        // The window is open: the verdict says so, and what it says of the difference follows the interval. Mostly it holds 0
+        // (about 9% against 10% to 16%, as the draw holds out 80 to 160); a draw that holds out close to 100, with the vendor
+        // failing its tenth, leaves the whole interval below 0 (CI saw −6.6 points, between −15.1 and −0.1).
+        var verdictNow = results.GetProperty("verdict").GetString()!;
+        if (held.Count < CampaignOutcomes.SmallestGroup || (interval.Low <= 0 && interval.High >= 0))
+        {
+            Assert.StartsWith("Too early to tell", verdictNow);
+        }
+        else
+        {
+            Assert.Contains(interval.High < 0 ? "fewer of the messaged customers ordered" : "the campaign made a difference", verdictNow);
+            Assert.Contains("the window is still open", verdictNow);
+        }
 
         // As if it had finished nine days ago: its window has closed, its results are final, and its summary says what it earned.
         await CampaignResultsTests.FinishedDaysAgoAsync(fixture, id, 9);
