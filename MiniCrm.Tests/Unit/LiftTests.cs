@@ -60,4 +60,16 @@ public sealed class LiftTests
         // Per-customer revenue from its sums: 0, 0, 10, 30 → sd 14.1421.
         Assert.Equal(14.1421, Lift.StandardDeviation(40, 1000, 4), 0.0001);
     }
+
+    /// <summary>Money on the pages is grouped as the browser's language groups it, like the counts beside it; the summaries keep one form.</summary>
+    [Theory]
+    [InlineData("en-US", "243,100.00")]
+    [InlineData("en-IN", "2,43,100.00")]
+    [InlineData("de-DE", "243.100,00")]
+    public void Money_reads_in_the_pages_culture(string culture, string expected)
+    {
+        Assert.Equal(expected, Figures.Money(243_100m, System.Globalization.CultureInfo.GetCultureInfo(culture)));
+        Assert.Equal("−" + expected, Figures.Money(-243_100m, System.Globalization.CultureInfo.GetCultureInfo(culture)));
+        Assert.Equal("243,100.00", Figures.Money(243_100m));
+    }
 }
