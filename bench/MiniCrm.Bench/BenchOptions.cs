@@ -1,8 +1,8 @@
 namespace MiniCrm.Bench;
 
-public sealed record BenchOptions(long Customers, long Orders, int Previews, bool Full, bool ImportOnly = false)
+public sealed record BenchOptions(long Customers, long Orders, int Previews, bool Full, bool ImportOnly = false, bool JourneyOnly = false)
 {
-    public const string Usage = "bench/run [--full] [--customers N] [--orders N] [--previews N] [--import-only]";
+    public const string Usage = "bench/run [--full] [--customers N] [--orders N] [--previews N] [--import-only] [--journey-only]";
 
     public static BenchOptions? Parse(string[] args)
     {
@@ -16,6 +16,7 @@ public sealed record BenchOptions(long Customers, long Orders, int Previews, boo
             {
                 case "--full":
                 case "--import-only":
+                case "--journey-only":
                     break;
                 case "--customers" when i + 1 < args.Length && long.TryParse(args[i + 1], out var c) && c > 0:
                     customers = c;
@@ -34,6 +35,6 @@ public sealed record BenchOptions(long Customers, long Orders, int Previews, boo
             }
         }
 
-        return new BenchOptions(customers, orders, previews, full, args.Contains("--import-only"));
+        return new BenchOptions(customers, orders, previews, full, args.Contains("--import-only"), args.Contains("--journey-only"));
     }
 }

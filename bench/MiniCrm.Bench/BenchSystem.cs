@@ -38,7 +38,7 @@ public sealed class BenchSystem : IAsyncDisposable
         var port = FreePort();
         Console.WriteLine($"Starting the system (Local mode, PostgreSQL on {port}, data in {dataRoot})...");
         var builder = await DistributedApplicationTestingBuilder.CreateAsync<Projects.MiniCrm_AppHost>(
-            [$"--Infrastructure:Mode=Local", $"--LocalPostgres:DataDirectory={Path.Combine(dataRoot, "postgres")}", $"--LocalPostgres:Port={port}", "--KafkaEmulator:Port=0"],
+            [$"--Infrastructure:Mode=Local", $"--LocalPostgres:DataDirectory={Path.Combine(dataRoot, "postgres")}", $"--LocalPostgres:Port={port}", "--KafkaEmulator:Port=0", .. (Environment.GetEnvironmentVariable("BENCH_PGSS") is null ? Array.Empty<string>() : ["--LocalPostgres:Settings:shared_preload_libraries=pg_stat_statements"])],
             (o, _) => o.DisableDashboard = true);
         builder.Services.AddLogging(l => l.SetMinimumLevel(LogLevel.Warning));
         var repositoryRoot = Path.GetFullPath(Path.Combine(builder.AppHostDirectory, ".."));

@@ -23,6 +23,34 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
             return _results;
         }
 
+        if (options.JourneyOnly)
+        {
+            // The journey scenario and its floor alone, on customers ingested through the pipeline first.
+            await IngestionAsync();
+            await QuietAsync();
+            if (Environment.GetEnvironmentVariable("BENCH_PGSS") is not null)
+            {
+                await system.ExecuteAsync("CREATE EXTENSION IF NOT EXISTS pg_stat_statements; SELECT pg_stat_statements_reset()");
+            }
+
+            await JourneyAsync();
+            if (Environment.GetEnvironmentVariable("BENCH_PGSS") is not null)
+            {
+                await using var pg = new NpgsqlConnection(system.DatabaseConnectionString);
+                await pg.OpenAsync();
+                await using var top = new NpgsqlCommand("SELECT round(total_exec_time)::bigint, calls, rows, left(regexp_replace(query, '\\s+', ' ', 'g'), 300) FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 25", pg);
+                await using var r = await top.ExecuteReaderAsync();
+                while (await r.ReadAsync())
+                {
+                    Console.WriteLine($"PGSS {r.GetInt64(0)} ms {r.GetInt64(1)} calls {r.GetInt64(2)} rows | {r.GetString(3)}");
+                }
+            }
+
+            await QuietAsync();
+            await JourneyFloorAsync();
+            return _results;
+        }
+
         // Each scenario and each floor starts from a quiet database: no checkpoint or autovacuum
         // left over from the one before, so neither side of a ratio pays for the other's work.
         await IngestionAsync();
@@ -393,9 +421,10 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
                 entered = clock.Elapsed.TotalSeconds;
             }
 
-            if (entered > 0 && stepped == 0 && await system.ScalarAsync<long>($"SELECT count(*) FROM journey_enrolments WHERE journey_id = '{id}' AND exited_at IS NULL") == 0)
+            if (entered > 0 && stepped == 0 && !await system.ScalarAsync<bool>($"SELECT EXISTS (SELECT 1 FROM journey_enrolments WHERE journey_id = '{id}' AND exited_at IS NULL)"))
             {
                 stepped = clock.Elapsed.TotalSeconds;
+                _results.SetCpu("journey_steps", CpuMeter.Since(cpu));
             }
 
             if (stepped > 0 && await system.ScalarAsync<long>($"SELECT count(*) FROM campaigns WHERE journey_id = '{id}' AND status <> 'COMPLETED'") == 0)
