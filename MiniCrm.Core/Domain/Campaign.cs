@@ -173,6 +173,12 @@ public sealed class CommunicationLog
     public int Attempts { get; set; } = 1;
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>
+    /// Written by a journey's send step. Journey messages are also found by customer (a partial index), so attribution
+    /// costs the same however many small campaigns a journey has made; a campaign's million rows pay for no such index.
+    /// </summary>
+    public bool Journey { get; set; }
 }
 
 public sealed class User

@@ -231,6 +231,9 @@ internal sealed class CommunicationLogConfiguration : IEntityTypeConfiguration<C
         // The frequency cap counts each customer's messages of the last days. Rows arrive in time order,
         // so a BRIN index (a few pages, next to nothing to maintain) finds the window without a scan.
         log.HasIndex(l => l.CreatedAt, "ix_communication_logs_created_at").HasDatabaseName("ix_communication_logs_created_at").HasMethod("brin");
+        // A journey's messages by customer: attribution finds a customer's journey messages through it instead of probing
+        // every live campaign's key (a journey makes a campaign per pass of its runner, thousands over a week).
+        log.HasIndex(l => l.CustomerId, "ix_communication_logs_journey_customer").HasDatabaseName("ix_communication_logs_journey_customer").HasFilter("journey");
     }
 }
 

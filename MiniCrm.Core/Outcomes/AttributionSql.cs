@@ -40,9 +40,11 @@ public static class AttributionSql
 
     /// <summary>
     /// Queues the customers of a CTE named <paramref name="changed"/> (a <c>customer_id</c> column) who are in a live
-    /// campaign's log: a statement of its own, or a CTE of a larger one. The live campaigns are read once per statement,
-    /// and each customer costs one probe of the log's key (a LATERAL with LIMIT 1, which the planner cannot turn into a
-    /// join over the whole log); customers in no live campaign cost that and nothing else. Ordered, so concurrent
+    /// campaign's log: a statement of its own, or a CTE of a larger one. The marketers' live campaigns are read once per
+    /// statement, and each customer costs a probe of the log's key per such campaign (a LATERAL with LIMIT 1, which the
+    /// planner cannot turn into a join over the whole log); a journey's campaigns, which can be thousands (one per pass
+    /// of its runner), are found from the customer's side instead (their messages are indexed by customer), so they
+    /// cost a few index entries per customer however many there are. Ordered, so concurrent
     /// batches take the queue's rows in one order. A customer queued already has their row locked (DO UPDATE, not DO
     /// NOTHING): a job claiming it with SKIP LOCKED passes it by until this transaction commits, so its recompute cannot
     /// miss the orders this one stores.
@@ -51,8 +53,11 @@ public static class AttributionSql
         INSERT INTO attribution_queue (customer_id)
         SELECT DISTINCT x.customer_id FROM {changed} x
         CROSS JOIN LATERAL (SELECT 1 FROM communication_logs l
-                            WHERE l.campaign_id = ANY(ARRAY(SELECT c.id FROM campaigns c WHERE {Live("c")}))
+                            WHERE l.campaign_id = ANY(ARRAY(SELECT c.id FROM campaigns c WHERE {Live("c")} AND c.journey_id IS NULL))
                               AND l.customer_id = x.customer_id
+                            UNION ALL
+                            SELECT 1 FROM communication_logs l JOIN campaigns c ON c.id = l.campaign_id
+                            WHERE l.journey AND l.customer_id = x.customer_id AND {Live("c")}
                             LIMIT 1) live
         ORDER BY x.customer_id
         ON CONFLICT (customer_id) DO UPDATE SET due_at = least(attribution_queue.due_at, excluded.due_at)
@@ -73,11 +78,16 @@ public static class AttributionSql
     /// theirs in a live campaign is still PENDING).
     /// </summary>
     public static readonly string Recompute = $"""
-        WITH live AS (
-            SELECT c.id, c.prepared_at, c.attribution_days FROM campaigns c WHERE {Live("c")}
+        WITH live AS MATERIALIZED (
+            SELECT c.id, c.prepared_at, c.attribution_days, c.journey_id IS NOT NULL AS journey FROM campaigns c WHERE {Live("c")}
         ), logged AS (
             SELECT l.campaign_id, l.customer_id, l.status, l.delivered_at, c.prepared_at, c.attribution_days
             FROM live c JOIN communication_logs l ON l.campaign_id = c.id AND l.customer_id = ANY(@customers)
+            WHERE NOT c.journey
+            UNION ALL
+            SELECT l.campaign_id, l.customer_id, l.status, l.delivered_at, c.prepared_at, c.attribution_days
+            FROM communication_logs l JOIN live c ON c.id = l.campaign_id
+            WHERE l.journey AND l.customer_id = ANY(@customers)
         ), members AS (
             SELECT campaign_id, customer_id, status = 'HELD_OUT' AS held,
                    CASE WHEN status = 'HELD_OUT' THEN prepared_at ELSE delivered_at END AS since, attribution_days
@@ -87,12 +97,18 @@ public static class AttributionSql
             FROM members m
             JOIN orders o ON o.customer_id = m.customer_id AND o.status = 'COMPLETED'
                          AND o.order_date > m.since AND o.order_date <= m.since + make_interval(days => m.attribution_days)
-        ), deliveries AS (
+        ), deliveries AS MATERIALIZED (
             -- Every delivery of these customers that can take an order away from a live campaign's last touch: of the
-            -- campaigns that were still delivering when the earliest live one started.
+            -- campaigns that were still delivering when the earliest live one started. Read once (a few rows per
+            -- customer), not again for each order it is checked against.
             SELECT l.campaign_id, l.customer_id, l.delivered_at
             FROM campaigns c JOIN communication_logs l ON l.campaign_id = c.id AND l.customer_id = ANY(@customers)
-            WHERE l.status = 'SENT' AND c.prepared_at IS NOT NULL
+            WHERE l.status = 'SENT' AND c.prepared_at IS NOT NULL AND c.journey_id IS NULL
+              AND coalesce(greatest(c.completed_at, c.last_receipt_at), now()) >= (SELECT min(prepared_at) FROM live)
+            UNION ALL
+            SELECT l.campaign_id, l.customer_id, l.delivered_at
+            FROM communication_logs l JOIN campaigns c ON c.id = l.campaign_id
+            WHERE l.journey AND l.customer_id = ANY(@customers) AND l.status = 'SENT' AND c.prepared_at IS NOT NULL
               AND coalesce(greatest(c.completed_at, c.last_receipt_at), now()) >= (SELECT min(prepared_at) FROM live)
         ), tallied AS (
             SELECT h.campaign_id, h.customer_id, h.held, count(*)::int AS orders, sum(h.amount) AS revenue,
@@ -103,7 +119,7 @@ public static class AttributionSql
             FROM hits h GROUP BY h.campaign_id, h.customer_id, h.held
         ), cleared AS (
             DELETE FROM campaign_conversions x
-            WHERE x.campaign_id IN (SELECT id FROM live) AND x.customer_id = ANY(@customers)
+            WHERE x.customer_id = ANY(@customers) AND x.campaign_id IN (SELECT id FROM live)
               AND NOT EXISTS (SELECT 1 FROM tallied t WHERE t.campaign_id = x.campaign_id AND t.customer_id = x.customer_id)
         ), kept AS (
             INSERT INTO campaign_conversions AS x (campaign_id, customer_id, held, orders, revenue, last_touch, first_order_at)

@@ -351,6 +351,9 @@ public sealed class JourneyTests(AppHostFixture fixture)
                 counts.GetProperty("heldOut").GetInt64());
             Assert.Equal((double)conversions / counts.GetProperty("messagesSent").GetInt64(), counts.GetProperty("conversionRate").GetDouble(), 1e-9);
 
+            // Attribution finds a journey's messages by customer (they are flagged and indexed so); every one of them is.
+            Assert.Equal(0L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM communication_logs l JOIN campaigns c ON c.id = l.campaign_id WHERE c.journey_id = '{journey}' AND NOT l.journey"));
+
             // The send step carries the same outcome (one send step here), so the paths of a split compare the same way.
             var step = view.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("type").GetString() == "SEND");
             Assert.Equal((conversions, revenue), (step.GetProperty("conversions").GetInt64(), step.GetProperty("revenue").GetDecimal()));

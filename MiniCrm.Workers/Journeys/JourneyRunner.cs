@@ -419,9 +419,9 @@ public sealed partial class JourneyRunner(
                        ({AudienceEligibility.RecentlyMessaged(settings, step.SmartSending)}) AS recent
                 FROM unnest(@customers, @held) AS m(customer_id, held_out) JOIN customers c ON c.id = m.customer_id
             ), written AS (
-                INSERT INTO communication_logs (campaign_id, customer_id, customer_name, email, phone, personalized_msg, status, created_at)
+                INSERT INTO communication_logs (campaign_id, customer_id, customer_name, email, phone, personalized_msg, status, created_at, journey)
                 SELECT @campaign, c.id, c.name, c.email, c.phone, {template.SqlExpression("@template_parts")},
-                       CASE WHEN c.held_out THEN 'HELD_OUT' ELSE 'PENDING' END, now()
+                       CASE WHEN c.held_out THEN 'HELD_OUT' ELSE 'PENDING' END, now(), true
                 FROM members c
                 WHERE NOT c.unsubscribed AND NOT c.capped AND NOT c.recent
                 ORDER BY c.id

@@ -25,7 +25,7 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
 
         if (options.JourneyOnly)
         {
-            // The journey scenario and its floor alone, on customers ingested through the pipeline first.
+            // The journey scenarios and the floor alone, on customers ingested through the pipeline first.
             await IngestionAsync();
             await QuietAsync();
             if (Environment.GetEnvironmentVariable("BENCH_PGSS") is not null)
@@ -48,6 +48,8 @@ public sealed class Scenarios(BenchSystem system, BenchOptions options)
 
             await QuietAsync();
             await JourneyFloorAsync();
+            await QuietAsync();
+            await JourneyOrdersAsync();
             return _results;
         }
 

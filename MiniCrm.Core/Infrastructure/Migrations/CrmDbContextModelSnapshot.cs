@@ -469,6 +469,10 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasColumnType("character varying(500)")
                         .HasColumnName("failure_reason");
 
+                    b.Property<bool>("Journey")
+                        .HasColumnType("boolean")
+                        .HasColumnName("journey");
+
                     b.Property<string>("PersonalizedMessage")
                         .IsRequired()
                         .HasColumnType("text")
@@ -492,6 +496,10 @@ namespace MiniCrm.Core.Infrastructure.Migrations
                         .HasDatabaseName("ix_communication_logs_created_at");
 
                     NpgsqlIndexBuilderExtensions.HasMethod(b.HasIndex(new[] { "CreatedAt" }, "ix_communication_logs_created_at"), "brin");
+
+                    b.HasIndex(new[] { "CustomerId" }, "ix_communication_logs_journey_customer")
+                        .HasDatabaseName("ix_communication_logs_journey_customer")
+                        .HasFilter("journey");
 
                     b.ToTable("communication_logs", null, t =>
                         {
