@@ -97,14 +97,17 @@ public static class AttributionSql
             FROM members m
             JOIN orders o ON o.customer_id = m.customer_id AND o.status = 'COMPLETED'
                          AND o.order_date > m.since AND o.order_date <= m.since + make_interval(days => m.attribution_days)
-        ), deliveries AS MATERIALIZED (
+        ), deliveries AS (
             -- Every delivery of these customers that can take an order away from a live campaign's last touch: of the
-            -- campaigns that were still delivering when the earliest live one started. Read once (a few rows per
-            -- customer), not again for each order it is checked against.
+            -- campaigns that were still delivering when the earliest live one started. Looked up for each order it is
+            -- checked against (by customer: the marketers' campaigns listed once per statement and probed by key, a
+            -- journey's messages through their index), never scanned whole for each.
             SELECT l.campaign_id, l.customer_id, l.delivered_at
-            FROM campaigns c JOIN communication_logs l ON l.campaign_id = c.id AND l.customer_id = ANY(@customers)
-            WHERE l.status = 'SENT' AND c.prepared_at IS NOT NULL AND c.journey_id IS NULL
-              AND coalesce(greatest(c.completed_at, c.last_receipt_at), now()) >= (SELECT min(prepared_at) FROM live)
+            FROM communication_logs l
+            WHERE l.campaign_id = ANY(ARRAY(SELECT c.id FROM campaigns c
+                                            WHERE c.journey_id IS NULL AND c.prepared_at IS NOT NULL
+                                              AND coalesce(greatest(c.completed_at, c.last_receipt_at), now()) >= (SELECT min(prepared_at) FROM live)))
+              AND l.customer_id = ANY(@customers) AND l.status = 'SENT'
             UNION ALL
             SELECT l.campaign_id, l.customer_id, l.delivered_at
             FROM communication_logs l JOIN campaigns c ON c.id = l.campaign_id
