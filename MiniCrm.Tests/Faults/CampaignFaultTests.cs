@@ -84,9 +84,7 @@ public sealed class CampaignFaultTests(AppHostFixture fixture)
         // Probed every few seconds for the whole outage, and logged once, when it got stuck.
         Assert.True(stuckLines.Count == 1, $"the stuck campaign should be logged once, not at every health probe; logged:\n{stuckLines}");
 
-        var started = await commands.ExecuteCommandAsync("vendorsim", KnownResourceCommands.StartCommand);
-        Assert.True(started.Success, started.Message);
-        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("vendorsim");
+        await fixture.StartAgainAsync("vendorsim");
 
         var done = await CampaignTests.WaitForCompletionAsync(api, campaign.Id, TimeSpan.FromMinutes(4));
         await AssertExactAsync(done);

@@ -64,9 +64,7 @@ public sealed class JourneyFaultTests(OwnSystem own, ITestOutputHelper output) :
             output.WriteLine($"killed the Workers (pid {killed}) with {await system.ScalarAsync<long>($"SELECT count(*) FROM customers WHERE city = '{city}'")} customers of {city} stored");
             await system.App.ResourceNotifications.WaitForResourceAsync("workers", e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text));
             await Task.Delay(TimeSpan.FromSeconds(3)); // down a while, as a crashed process is, while customers keep coming
-            var started = await system.App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync("workers", KnownResourceCommands.StartCommand);
-            Assert.True(started.Success, started.Message);
-            await system.App.ResourceNotifications.WaitForResourceHealthyAsync("workers");
+            await system.StartAgainAsync("workers");
             await submitting;
 
             // Every customer's message again on the topic, as a redelivery gives them.

@@ -67,9 +67,7 @@ public sealed class WorkersCrashTests(ITestOutputHelper output) : IDisposable
 
             // A while down (receipts pile up behind the Api's backpressure), then Start, as on the dashboard.
             await Task.Delay(TimeSpan.FromSeconds(8));
-            var started = await system.App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync("workers", KnownResourceCommands.StartCommand);
-            Assert.True(started.Success, started.Message);
-            await system.App.ResourceNotifications.WaitForResourceHealthyAsync("workers");
+            await system.StartAgainAsync("workers");
 
             var done = await CampaignTests.WaitForCompletionAsync(api, campaign.Id, TimeSpan.FromMinutes(5));
             output.WriteLine(done.ToString());

@@ -279,6 +279,21 @@ public sealed class AppHostFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>
+    /// Starts a stopped or killed service again, as the dashboard's Start does, and waits until the new process runs and
+    /// is healthy. Right after the command the resource's snapshot can still be the old process's "Exited", and Aspire's
+    /// default healthy wait stops at a terminal state and throws "failed to start": so the wait is for the new process
+    /// to be Running first, then for it to be healthy.
+    /// </summary>
+    public async Task StartAgainAsync(string resource)
+    {
+        var started = await App.Services.GetRequiredService<ResourceCommandService>().ExecuteCommandAsync(resource, KnownResourceCommands.StartCommand);
+        Assert.True(started.Success, started.Message);
+        using var timeout = new CancellationTokenSource(StartTimeout);
+        await App.ResourceNotifications.WaitForResourceAsync(resource, e => e.Snapshot.State?.Text == KnownResourceStates.Running, timeout.Token);
+        await App.ResourceNotifications.WaitForResourceHealthyAsync(resource, WaitBehavior.WaitOnResourceUnavailable, timeout.Token);
+    }
+
     /// <summary>Waits until <paramref name="condition"/> holds, failing with <paramref name="what"/> after the timeout.</summary>
     public static Task EventuallyAsync(Func<Task<bool>> condition, TimeSpan timeout, string what) => EventuallyAsync(condition, timeout, () => what);
 

@@ -125,9 +125,7 @@ public sealed class CampaignTests(AppHostFixture fixture)
         Assert.True(stopped.Success, stopped.Message);
         await fixture.App.ResourceNotifications.WaitForResourceAsync("workers", e => KnownResourceStates.TerminalStates.Contains(e.Snapshot.State?.Text));
         await Task.Delay(TimeSpan.FromSeconds(2));
-        var started = await commands.ExecuteCommandAsync("workers", KnownResourceCommands.StartCommand);
-        Assert.True(started.Success, started.Message);
-        await fixture.App.ResourceNotifications.WaitForResourceHealthyAsync("workers");
+        await fixture.StartAgainAsync("workers");
 
         var done = await WaitForCompletionAsync(api, campaign.Id, TimeSpan.FromMinutes(3));
         await AssertExactAsync(done);
