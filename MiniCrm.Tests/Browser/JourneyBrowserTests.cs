@@ -14,6 +14,9 @@ public sealed class JourneyBrowserTests(AppHostFixture fixture, BrowserFixture b
 {
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web);
 
+    /// <summary>The message as changed just before activating.</summary>
+    private const string Message = "Hello {{first_name}}, new this week, again: {{unsubscribe_url}}";
+
     [Fact]
     public async Task A_marketer_builds_dry_runs_activates_watches_pauses_and_resumes_a_journey()
     {
@@ -26,7 +29,12 @@ public sealed class JourneyBrowserTests(AppHostFixture fixture, BrowserFixture b
 
         await using var context = await browser.SignedInAsync(fixture);
         var page = await BrowserFixture.OpenAsync(context, fixture, "/journeys");
-        page.Dialog += async (_, dialog) => await dialog.AcceptAsync();
+        var browserDialogs = 0;
+        page.Dialog += async (_, dialog) =>
+        {
+            browserDialogs++;
+            await dialog.AcceptAsync();
+        };
         await page.GetByTestId("new-journey").ClickAsync();
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "New journey", Level = 1 })).ToBeVisibleAsync();
         await BrowserFixture.WaitInteractiveAsync(page);
@@ -43,13 +51,37 @@ public sealed class JourneyBrowserTests(AppHostFixture fixture, BrowserFixture b
         await Expect(page.GetByTestId("dry-run")).ToContainTextAsync("12 would have entered");
         await BrowserFixture.CheckAsync(page, "journey-builder");
 
+        // A wait of 1.5 is not a whole number: the step's title does not repeat it, saving says why beside the button, and
+        // nothing is saved (the 15 typed before is not quietly kept).
+        await page.GetByTestId("wait-amount").FillAsync("1.5");
+        await page.GetByTestId("wait-amount").BlurAsync();
+        await page.GetByTestId("save-journey").ClickAsync();
+        await Expect(page.GetByTestId("save-refused")).ToContainTextAsync("Not saved:");
+        await Expect(page.Locator("[data-step='1'] .step-head strong")).ToHaveTextAsync("Wait");
+        Assert.Equal(0L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM journeys WHERE name = '{name}'"));
+        await page.GetByTestId("wait-amount").FillAsync("15");
+        await page.GetByTestId("wait-amount").BlurAsync();
+        await Expect(page.Locator("[data-step='1'] .step-head strong")).ToHaveTextAsync("Wait 15 seconds");
+
         await page.GetByTestId("save-journey").ClickAsync();
         await Expect(page.GetByTestId("activate")).ToBeVisibleAsync(new() { Timeout = 15_000 });
         var journey = Guid.Parse(Regex.Match(page.Url, "/journeys/([0-9a-f-]{36})").Groups[1].Value);
         try
         {
-            await page.GetByTestId("activate").ClickAsync();
+            // A message changed and not saved when Activate is pressed: asked on the page, once for a double click, saying the
+            // change is saved first; the confirmation double-clicked saves and activates once, and what went live is the change.
+            await page.GetByTestId("send-message").FillAsync(Message);
+            await page.GetByTestId("activate").DblClickAsync();
+            await Expect(page.GetByRole(AriaRole.Dialog)).ToHaveCountAsync(1);
+            await Expect(page.GetByRole(AriaRole.Dialog)).ToContainTextAsync("Everyone in its audience enters now");
+            await Expect(page.GetByTestId("activate-saves")).ToContainTextAsync("what goes live is what you see");
+            await BrowserFixture.CheckAsync(page, "journey-confirm-activate");
+            await page.GetByTestId("confirm-activate").DblClickAsync();
             await Expect(page.GetByTestId("journey-status")).ToHaveTextAsync("Active");
+            await Expect(page.GetByRole(AriaRole.Dialog)).ToHaveCountAsync(0);
+            Assert.Equal(1L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM audit_events WHERE action = 'journey.activate' AND record_id = '{journey}'"));
+            Assert.Contains("this week, again", await fixture.ScalarAsync<string>(
+                $"SELECT v.definition::text FROM journeys j JOIN journey_versions v ON v.journey_id = j.id AND v.version = j.live_version WHERE j.id = '{journey}'"));
             // The counts follow on their own: twelve in, waiting in step 1.
             await Expect(page.GetByTestId("entered")).ToHaveTextAsync("12", new() { Timeout = 20_000 });
             await Expect(page.Locator("[data-step='1'] [data-testid=in-step]")).ToHaveTextAsync("12 here now");
@@ -75,6 +107,13 @@ public sealed class JourneyBrowserTests(AppHostFixture fixture, BrowserFixture b
             await Expect(list.GetByTestId("journey-row").Filter(new() { HasText = name })).ToContainTextAsync("Active");
             await BrowserFixture.CheckAsync(list, "journeys-list");
 
+            // A campaign the journey's send step wrote (linked from a customer's page) says so and leads back to the journey.
+            var sentBy = await fixture.ScalarAsync<Guid>($"SELECT id FROM campaigns WHERE journey_id = '{journey}' LIMIT 1");
+            var written = await BrowserFixture.OpenAsync(context, fixture, $"/campaigns/{sentBy}");
+            await Expect(written.GetByTestId("from-journey")).ToContainTextAsync("Sent by a journey's send step");
+            await Expect(written.GetByTestId("from-journey").GetByRole(AriaRole.Link)).ToHaveAttributeAsync("href", $"/journeys/{journey}");
+            await Expect(written.GetByTestId("launched-by")).ToHaveCountAsync(0);
+
             await using var phone = await browser.SignedInAsync(fixture, BrowserFixture.Phone);
             var small = await BrowserFixture.OpenAsync(phone, fixture, $"/journeys/{journey}");
             await Expect(small.GetByTestId("entered")).ToHaveTextAsync("12");
@@ -88,15 +127,18 @@ public sealed class JourneyBrowserTests(AppHostFixture fixture, BrowserFixture b
             await Expect(page.GetByTestId("copied-from")).ToContainTextAsync(name);
             await BrowserFixture.WaitInteractiveAsync(page);
             await Expect(page.GetByTestId("journey-name")).ToHaveValueAsync("Copy of " + name);
-            await Expect(page.GetByTestId("send-message")).ToHaveValueAsync("Hello {{first_name}}, new this week: {{unsubscribe_url}}");
+            await Expect(page.GetByTestId("send-message")).ToHaveValueAsync(Message);
             await page.GetByTestId("save-journey").ClickAsync();
             await Expect(page.GetByTestId("journey-status")).ToHaveTextAsync("Draft", new() { Timeout = 15_000 });
             var copy = await fixture.ScalarAsync<Guid>($"SELECT id FROM journeys WHERE name = 'Copy of {name}'");
-            Assert.Equal(await fixture.ScalarAsync<string>($"SELECT definition::text FROM journey_versions WHERE journey_id = '{journey}'"),
+            Assert.Equal(await fixture.ScalarAsync<string>($"SELECT definition::text FROM journey_versions WHERE journey_id = '{journey}' ORDER BY version DESC LIMIT 1"),
                 await fixture.ScalarAsync<string>($"SELECT definition::text FROM journey_versions WHERE journey_id = '{copy}'"));
             await page.GetByTestId("delete").ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Dialog)).ToContainTextAsync("cannot be brought back");
+            await page.GetByTestId("confirm-delete").ClickAsync();
             await Expect(page.GetByTestId("journey-deleted")).ToContainTextAsync("Copy of " + name);
             Assert.Equal(0L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM journeys WHERE id = '{copy}'"));
+            Assert.Equal(0, browserDialogs); // every question was asked on the page
         }
         finally
         {

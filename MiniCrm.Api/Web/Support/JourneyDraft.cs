@@ -27,8 +27,39 @@ public sealed class JourneyDraft
     public static JourneyDraft Welcome(string timeZone = "UTC") => new()
     {
         TimeZone = timeZone,
-        Steps = { new StepDraft { Type = "WAIT", Amount = 1, Unit = "MINUTES" }, new StepDraft { Type = "SEND", Message = "Welcome, {{first_name}}! Reply STOP or unsubscribe: {{unsubscribe_url}}" } },
+        Steps = { new StepDraft { Type = "WAIT", Amount = 1, Unit = "MINUTES" }, new StepDraft { Type = "SEND", Message = SuggestedMessage("CUSTOMER_CREATED") } },
     };
+
+    /// <summary>
+    /// A whole number as typed, or <paramref name="refused"/> (a value the validator refuses, so saving says what is
+    /// wrong at the field) when it is not one: "1.5" days is not quietly kept as the 2 typed before it.
+    /// </summary>
+    public static int Whole(string typed, int refused = 0) =>
+        int.TryParse(typed, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : refused;
+
+    /// <summary>The message a new journey suggests for what starts it.</summary>
+    public static string SuggestedMessage(string trigger) => trigger switch
+    {
+        "ORDER_PLACED" => "Thank you for your order, {{first_name}}! Unsubscribe: {{unsubscribe_url}}",
+        "INACTIVE" => "We miss you, {{first_name}}! Come and see what is new. Unsubscribe: {{unsubscribe_url}}",
+        "AUDIENCE_ENTERED" or "AUDIENCE_NOW" => "Hi {{first_name}}, we picked something for you. Unsubscribe: {{unsubscribe_url}}",
+        _ => "Welcome, {{first_name}}! Reply STOP or unsubscribe: {{unsubscribe_url}}",
+    };
+
+    /// <summary>
+    /// A new start: a message still as suggested for the old one (untouched by the marketer) becomes the new one's
+    /// suggestion, so a thank-you journey does not open with "Welcome"; a message of the marketer's own stays.
+    /// </summary>
+    public void ChangeTrigger(string trigger)
+    {
+        var suggested = SuggestedMessage(Trigger);
+        foreach (var step in Steps.Where(s => s.Type == "SEND" && s.Message == suggested))
+        {
+            step.Message = SuggestedMessage(trigger);
+        }
+
+        Trigger = trigger;
+    }
 
     public JourneyDefinition ToDefinition() => new(
         new JourneyTriggerNode(Trigger,
@@ -43,7 +74,7 @@ public sealed class JourneyDraft
         AgainAfter ? ReentryDays : null,
         GoalOrderPlaced ? "ORDER_PLACED" : null,
         TimeZone is "" or "UTC" ? null : TimeZone,
-        HoldoutPercent > 0 ? HoldoutPercent : null);
+        HoldoutPercent != 0 ? HoldoutPercent : null);
 
     public static JourneyDraft From(JourneyDefinition definition)
     {
