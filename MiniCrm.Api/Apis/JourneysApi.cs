@@ -22,7 +22,7 @@ public static class JourneysApi
             .RequireRateLimiting(AbuseLimits.Preview).WithBodyLimit(256 * 1024).WithBodyPath("definition")
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status415UnsupportedMediaType).ProducesProblem(StatusCodes.Status429TooManyRequests);
-        api.MapGet("/{id:guid}", GetJourney).WithSummary("One journey: its counts, its steps with the customers in each now, its versions and history");
+        api.MapGet("/{id:guid}", GetJourney).WithSummary("One journey: its counts, its steps with the customers in each now, its versions and history; ?version=N for what an earlier version said (its steps and the customers still in them)");
         api.MapPut("/{id:guid}", UpdateJourney).WithSummary("Rename a journey or save a new version: {name?, definition?}; customers inside finish the version they entered")
             .RequireRateLimiting(AbuseLimits.Preview).WithBodyLimit(256 * 1024)
             .ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status413PayloadTooLarge)
@@ -59,8 +59,8 @@ public static class JourneysApi
         JourneyDefinition definition, HttpContext context, JourneyService journeys, CancellationToken ct) =>
         (await journeys.DryRunAsync(definition, ct)).OkOrRefused(context);
 
-    public static async Task<Results<Ok<JourneyDetail>, NotFound>> GetJourney(Guid id, JourneyService journeys, CancellationToken ct) =>
-        (await journeys.GetAsync(id, ct)).OkOrNotFound();
+    public static async Task<Results<Ok<JourneyDetail>, NotFound>> GetJourney(Guid id, int? version, JourneyService journeys, CancellationToken ct) =>
+        (await journeys.GetAsync(id, ct, version)).OkOrNotFound();
 
     public static async Task<Results<Ok<JourneyDetail>, NotFound, ValidationProblem, ProblemHttpResult>> UpdateJourney(
         Guid id, JourneyRequest request, HttpContext context, JourneyService journeys, CancellationToken ct) =>

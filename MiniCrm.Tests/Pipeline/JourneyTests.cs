@@ -246,6 +246,20 @@ public sealed class JourneyTests(AppHostFixture fixture)
         // The customers inside still wait in version one.
         Assert.Equal(4L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM journey_enrolments WHERE journey_id = '{journey}' AND version = 1 AND step = '1' AND exited_at IS NULL"));
 
+        // What version one said can still be read, with its customers on its steps; the latest is read by default; a version
+        // the journey never had is not found.
+        var first = await api.GetFromJsonAsync<JsonElement>($"/api/journeys/{journey}?version=1");
+        Assert.Equal(1, first.GetProperty("shownVersion").GetInt32());
+        Assert.Contains("Version one", first.GetProperty("definition").GetRawText());
+        Assert.Equal(4, first.GetProperty("steps").EnumerateArray().Single(s => s.GetProperty("id").GetString() == "1").GetProperty("inStepNow").GetInt64());
+        var latest = await GetAsync(api, journey);
+        Assert.Equal(2, latest.GetProperty("shownVersion").GetInt32());
+        Assert.Contains("Version two", latest.GetProperty("definition").GetRawText());
+        using (var missing = await api.GetAsync($"/api/journeys/{journey}?version=3"))
+        {
+            Assert.Equal(HttpStatusCode.NotFound, missing.StatusCode);
+        }
+
         var stopped = await ActAsync(api, journey, "stop");
         Assert.Equal("STOPPED", stopped.GetProperty("journey").GetProperty("status").GetString());
         Assert.All(await EnrolmentsAsync(fixture, journey), e => Assert.Equal((null, "STOPPED"), (e.Step, e.ExitReason)));

@@ -200,6 +200,7 @@ public sealed class JourneyService(CrmDbContext db, IdempotencyKeys keys, Access
         .SingleOrDefault();
 
     private static readonly CrmProblem NoSuchJourney = CrmProblem.NotFound("No journey has this id.");
+    private static readonly CrmProblem NoSuchVersion = CrmProblem.NotFound("No journey has this id and version.");
 
     private static string Past(JourneyAction action) => action switch
     {
@@ -209,6 +210,14 @@ public sealed class JourneyService(CrmDbContext db, IdempotencyKeys keys, Access
         JourneyAction.Stop => "stopped",
         _ => "changed",
     };
+
+    /// <summary>
+    /// The names of the other live journeys (active or paused) that start on <paramref name="trigger"/>, the five activated last: a
+    /// customer may enter each of them, so activating one more is worth a word.
+    /// </summary>
+    public async Task<Result<IReadOnlyList<string>>> LiveOnSameStartAsync(Guid id, string trigger, CancellationToken ct) =>
+        await db.ListAsync("SELECT name FROM journeys WHERE id <> @id AND status IN ('ACTIVE', 'PAUSED') AND trigger_kind = @trigger ORDER BY activated_at DESC LIMIT 5",
+            [Id(id), Text("trigger", trigger)], r => r.GetString(0), ct);
 
     /// <summary>Journeys newest first, with their counts.</summary>
     public async Task<Result<IReadOnlyList<JourneyView>>> ListAsync(string? search, CancellationToken ct)
@@ -224,8 +233,9 @@ public sealed class JourneyService(CrmDbContext db, IdempotencyKeys keys, Access
         return await db.ListAsync($"{ViewSql} {where} ORDER BY j.created_at DESC LIMIT 200", parameters, ReadView, ct);
     }
 
-    public async Task<Result<JourneyDetail>> GetAsync(Guid id, CancellationToken ct) =>
-        await ReadAsync(id, ct) is { } detail ? detail : NoSuchJourney;
+    /// <summary>The journey; its definition and steps as of <paramref name="version"/> when given (an earlier version, read only), else the latest.</summary>
+    public async Task<Result<JourneyDetail>> GetAsync(Guid id, CancellationToken ct, int? version = null) =>
+        await ReadAsync(id, ct, version) is { } detail ? detail : version is null ? NoSuchJourney : NoSuchVersion;
 
     /// <summary>
     /// How many customers would have entered in the last 30 days, had the journey been live (each customer once).
@@ -297,7 +307,7 @@ public sealed class JourneyService(CrmDbContext db, IdempotencyKeys keys, Access
         return new JourneyDryRun(count, $"{count:N0} would have entered: {explanation}.");
     }
 
-    private async Task<JourneyDetail?> ReadAsync(Guid id, CancellationToken ct)
+    private async Task<JourneyDetail?> ReadAsync(Guid id, CancellationToken ct, int? version = null)
     {
         var views = await db.ListAsync($"{ViewSql} WHERE j.id = @id", [Id(id)], ReadView, ct);
         if (views.Count == 0)
@@ -309,12 +319,18 @@ public sealed class JourneyService(CrmDbContext db, IdempotencyKeys keys, Access
         var versions = await db.ListAsync(
             "SELECT v.version, coalesce(u.email, u.name, v.created_by), v.created_at, v.definition::text FROM journey_versions v LEFT JOIN users u ON u.id = v.created_by WHERE v.journey_id = @id ORDER BY v.version DESC",
             [Id(id)], r => (View: new JourneyVersionView(r.GetInt32(0), r.GetString(1), r.GetFieldValue<DateTimeOffset>(2), r.GetInt32(0) == journey.LiveVersion), Json: r.GetString(3)), ct);
-        var definition = JourneyPlan.FromJson(versions[0].Json)!;
+        var shown = version is null ? versions[0] : versions.FirstOrDefault(v => v.View.Version == version);
+        if (shown.Json is null)
+        {
+            return null;
+        }
+
+        var definition = JourneyPlan.FromJson(shown.Json)!;
         var plan = JourneyPlan.Parse(definition, []);
 
         var inStep = (await db.ListAsync(
                 "SELECT step, count(*) FROM journey_enrolments WHERE journey_id = @id AND exited_at IS NULL AND version = @version AND step IS NOT NULL GROUP BY step",
-                [Id(id), new NpgsqlParameter<int>("version", journey.Version)], r => (r.GetString(0), r.GetInt64(1)), ct))
+                [Id(id), new NpgsqlParameter<int>("version", shown.View.Version)], r => (r.GetString(0), r.GetInt64(1)), ct))
             .ToDictionary(x => x.Item1, x => x.Item2);
         var older = (await db.ListAsync("SELECT count(*) FROM journey_enrolments WHERE journey_id = @id AND exited_at IS NULL AND version <> @version",
             [Id(id), new NpgsqlParameter<int>("version", journey.Version)], r => r.GetInt64(0), ct))[0];
@@ -327,14 +343,14 @@ public sealed class JourneyService(CrmDbContext db, IdempotencyKeys keys, Access
                                    FROM campaign_conversions cv WHERE cv.campaign_id = c.id) x ON true
                 WHERE c.journey_id = @id AND c.journey_version = @version GROUP BY c.journey_step
                 """,
-                [Id(id), new NpgsqlParameter<int>("version", journey.Version)], r => (r.GetString(0), new StepOutcome(r.GetInt64(1), r.GetInt64(2), r.GetDecimal(3))), ct))
+                [Id(id), new NpgsqlParameter<int>("version", shown.View.Version)], r => (r.GetString(0), new StepOutcome(r.GetInt64(1), r.GetInt64(2), r.GetDecimal(3))), ct))
             .ToDictionary(x => x.Item1, x => x.Item2);
         var steps = plan is null ? [] : StepViews(plan, inStep, sent);
 
         var history = await db.ListAsync(
             "SELECT at, coalesce(user_email, user_id), action, detail FROM audit_events WHERE record_type = 'journey' AND record_id = @record ORDER BY id DESC LIMIT 50",
             [Text("record", id.ToString())], r => new JourneyHistoryEntry(r.GetFieldValue<DateTimeOffset>(0), r.GetString(1), Words(r.GetString(2)), r.IsDBNull(3) ? null : r.GetString(3)), ct);
-        return new JourneyDetail(journey, definition, steps, older, [.. versions.Select(v => v.View)], history);
+        return new JourneyDetail(journey, definition, steps, older, [.. versions.Select(v => v.View)], history, shown.View.Version);
     }
 
     private static string Words(string action) => Operations.ByAction.TryGetValue(action, out var operation) ? operation.Doing : action;

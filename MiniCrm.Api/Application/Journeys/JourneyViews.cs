@@ -28,10 +28,15 @@ public sealed record JourneyCounts(
     public long Left => Completed + ExitedAtStep + GoalMet + Stopped;
 }
 
-/// <summary>A journey with its definition, its steps as the builder shows them (with who is in each now), and its versions.</summary>
+/// <summary>
+/// A journey with its definition, its steps as the builder shows them (with who is in each now), and its versions.
+/// <c>shownVersion</c> is the version the definition and the steps' counts are of: the latest, unless another was asked
+/// for (<c>?version=</c>, to read what an earlier version said); <c>inOlderVersions</c> counts the customers inside who
+/// entered a version before the latest.
+/// </summary>
 public sealed record JourneyDetail(
     JourneyView Journey, JourneyDefinition Definition, IReadOnlyList<JourneyStepView> Steps, long InOlderVersions,
-    IReadOnlyList<JourneyVersionView> Versions, IReadOnlyList<JourneyHistoryEntry> History);
+    IReadOnlyList<JourneyVersionView> Versions, IReadOnlyList<JourneyHistoryEntry> History, int ShownVersion);
 
 /// <summary>
 /// One step of the latest version, top to bottom: its id ("3.yes.1"), type, words, how deep it is in branches, the path
