@@ -17,6 +17,9 @@ public sealed class JourneyBrowserTests(AppHostFixture fixture, BrowserFixture b
     /// <summary>The message as changed just before activating.</summary>
     private const string Message = "Hello {{first_name}}, new this week, again: {{unsubscribe_url}}";
 
+    /// <summary>The message of the version published while the journey is live.</summary>
+    private const string Third = "Hello {{first_name}}, a third time: {{unsubscribe_url}}";
+
     [Fact]
     public async Task A_marketer_builds_dry_runs_activates_watches_pauses_and_resumes_a_journey()
     {
@@ -26,6 +29,9 @@ public sealed class JourneyBrowserTests(AppHostFixture fixture, BrowserFixture b
         Assert.Equal(HttpStatusCode.Created, saved.StatusCode);
         var segment = (await saved.Content.ReadFromJsonAsync<JsonElement>(Json)).GetProperty("id").GetGuid();
         var name = "Hello " + city;
+        // Another journey live on the same start (everyone in an audience, here one with nobody in it): activating says so.
+        var alongside = await JourneyDriver.StartAsync(api, "Alongside " + city,
+            new { trigger = new { kind = "AUDIENCE_NOW", rules = JourneyDriver.CityRules("Nowhere" + city) }, steps = new[] { JourneyDriver.Send("Hi") } });
 
         await using var context = await browser.SignedInAsync(fixture);
         var page = await BrowserFixture.OpenAsync(context, fixture, "/journeys");
@@ -75,6 +81,7 @@ public sealed class JourneyBrowserTests(AppHostFixture fixture, BrowserFixture b
             await Expect(page.GetByRole(AriaRole.Dialog)).ToHaveCountAsync(1);
             await Expect(page.GetByRole(AriaRole.Dialog)).ToContainTextAsync("Everyone in its audience enters now");
             await Expect(page.GetByTestId("activate-saves")).ToContainTextAsync("what goes live is what you see");
+            await Expect(page.GetByTestId("same-start")).ToContainTextAsync($"“Alongside {city}”");
             await BrowserFixture.CheckAsync(page, "journey-confirm-activate");
             await page.GetByTestId("confirm-activate").DblClickAsync();
             await Expect(page.GetByTestId("journey-status")).ToHaveTextAsync("Active");
@@ -82,6 +89,17 @@ public sealed class JourneyBrowserTests(AppHostFixture fixture, BrowserFixture b
             Assert.Equal(1L, await fixture.ScalarAsync<long>($"SELECT count(*) FROM audit_events WHERE action = 'journey.activate' AND record_id = '{journey}'"));
             Assert.Contains("this week, again", await fixture.ScalarAsync<string>(
                 $"SELECT v.definition::text FROM journeys j JOIN journey_versions v ON v.journey_id = j.id AND v.version = j.live_version WHERE j.id = '{journey}'"));
+
+            // Version 1 can still be read from the versions: what it said, read only, and the way back to the latest.
+            await page.GetByTestId("version").Filter(new() { HasText = "Version 1" }).GetByRole(AriaRole.Link).ClickAsync();
+            await Expect(page.GetByTestId("older-version")).ToContainTextAsync("You are reading version 1");
+            await Expect(page.GetByTestId("send-message")).ToHaveValueAsync("Hello {{first_name}}, new this week: {{unsubscribe_url}}");
+            await Expect(page.GetByTestId("send-message")).ToBeDisabledAsync();
+            await Expect(page.GetByTestId("pause")).ToHaveCountAsync(0);
+            await BrowserFixture.CheckAsync(page, "journey-older-version");
+            await page.GetByTestId("latest-version").ClickAsync();
+            await Expect(page.GetByTestId("send-message")).ToHaveValueAsync(Message);
+            await Expect(page.GetByTestId("older-version")).ToHaveCountAsync(0);
             // The counts follow on their own: twelve in, waiting in step 1.
             await Expect(page.GetByTestId("entered")).ToHaveTextAsync("12", new() { Timeout = 20_000 });
             await Expect(page.Locator("[data-step='1'] [data-testid=in-step]")).ToHaveTextAsync("12 here now");
@@ -122,12 +140,24 @@ public sealed class JourneyBrowserTests(AppHostFixture fixture, BrowserFixture b
             // What the step's messages led to is on the step (nobody has ordered since).
             await Expect(page.Locator("[data-step='2'] [data-testid=step-outcome]")).ToHaveTextAsync("0 ordered (0.0%) · 0.00");
 
+            // A new version of the live journey is asked about first: "Not now" saves nothing; "Publish it" makes version 3 live.
+            await page.GetByTestId("send-message").FillAsync(Third);
+            await page.GetByTestId("save-journey").ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Dialog)).ToContainTextAsync("Publish version 3 of");
+            await page.GetByRole(AriaRole.Dialog).GetByRole(AriaRole.Button, new() { Name = "Not now" }).ClickAsync();
+            await Expect(page.GetByRole(AriaRole.Dialog)).ToHaveCountAsync(0);
+            Assert.Equal(2, await fixture.ScalarAsync<int>($"SELECT version FROM journeys WHERE id = '{journey}'"));
+            await page.GetByTestId("save-journey").ClickAsync();
+            await page.GetByTestId("confirm-edit").ClickAsync();
+            await Expect(page.GetByTestId("saved")).ToContainTextAsync("Version 3 is live");
+            Assert.Equal(3, await fixture.ScalarAsync<int>($"SELECT live_version FROM journeys WHERE id = '{journey}'"));
+
             // Copied to a new journey: the same steps under "Copy of …", saved as a draft of its own, then deleted.
             await page.GetByTestId("copy").ClickAsync();
             await Expect(page.GetByTestId("copied-from")).ToContainTextAsync(name);
             await BrowserFixture.WaitInteractiveAsync(page);
             await Expect(page.GetByTestId("journey-name")).ToHaveValueAsync("Copy of " + name);
-            await Expect(page.GetByTestId("send-message")).ToHaveValueAsync(Message);
+            await Expect(page.GetByTestId("send-message")).ToHaveValueAsync(Third);
             await page.GetByTestId("save-journey").ClickAsync();
             await Expect(page.GetByTestId("journey-status")).ToHaveTextAsync("Draft", new() { Timeout = 15_000 });
             var copy = await fixture.ScalarAsync<Guid>($"SELECT id FROM journeys WHERE name = 'Copy of {name}'");
@@ -143,6 +173,7 @@ public sealed class JourneyBrowserTests(AppHostFixture fixture, BrowserFixture b
         finally
         {
             await JourneyDriver.StopQuietlyAsync(api, journey);
+            await JourneyDriver.StopQuietlyAsync(api, alongside);
         }
     }
 }

@@ -32,5 +32,14 @@ public sealed class JourneyDraftTests
         Assert.Equal("Hello {{name}}, our own words", Sent(draft));
     }
 
+    [Theory]
+    [InlineData("12", 0, 12)]
+    [InlineData("1.5", 0, 0)]
+    [InlineData("two", 0, 0)]
+    [InlineData("", 0, 0)]
+    [InlineData("12.5", -1, -1)]
+    public void A_number_field_keeps_a_whole_number_and_turns_anything_else_into_one_the_validator_refuses(string typed, int refused, int kept) =>
+        Assert.Equal(kept, JourneyDraft.Whole(typed, refused));
+
     private static string Sent(JourneyDraft draft) => draft.Steps.Single(s => s.Type == "SEND").Message;
 }
